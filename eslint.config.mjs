@@ -1,0 +1,71 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+// Module boundaries (DESIGN.md): libraries never import apps; libs/raft imports no chess code;
+// libs/chess-fsm imports no Raft or NestJS code; libs/protocol depends on nothing of ours.
+const boundaries = {
+  enforceBuildableLibDependency: false,
+  allow: [],
+  depConstraints: [
+    { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+    {
+      sourceTag: 'scope:raft',
+      onlyDependOnLibsWithTags: ['scope:raft'],
+      bannedExternalImports: ['chess.js', 'chessground', 'cm-chessboard', '@nestjs/*', 'socket.io*'],
+    },
+    {
+      sourceTag: 'scope:chess',
+      onlyDependOnLibsWithTags: ['scope:chess', 'scope:protocol'],
+      bannedExternalImports: ['@nestjs/*', 'socket.io*', 'rxjs'],
+    },
+    { sourceTag: 'scope:protocol', onlyDependOnLibsWithTags: ['scope:protocol'] },
+    { sourceTag: 'scope:demo', onlyDependOnLibsWithTags: ['scope:raft'] },
+    { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:raft', 'scope:chess', 'scope:protocol'] },
+    { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:chess', 'scope:protocol'] },
+  ],
+};
+
+// The pure cores: no clock, timer, randomness, console or IO (DESIGN.md decisions 1 and 2).
+// The compiler already refuses timers, console and Node modules there (tsconfig.core.json);
+// these rules catch what the ES library itself offers.
+const pureCore = {
+  'no-restricted-properties': [
+    'error',
+    { object: 'Date', property: 'now', message: 'The core is pure: time arrives as ticks or in the entry.' },
+    { object: 'Math', property: 'random', message: 'The core is pure: randomness is injected (RaftConfig.randomInt).' },
+    { object: 'performance', property: 'now', message: 'The core is pure: no clock.' },
+  ],
+  'no-restricted-syntax': [
+    'error',
+    { selector: "NewExpression[callee.name='Date']", message: 'The core is pure: no clock.' },
+    { selector: "CallExpression[callee.name='Date']", message: 'The core is pure: no clock.' },
+  ],
+  'no-restricted-globals': ['error', 'process', 'console', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch', 'require'],
+  'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'net', 'os', 'crypto', 'child_process', 'dgram', 'http', 'https', 'worker_threads'] }],
+};
+
+export default [
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', 'bench/results/**', 'tmp/**'] },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', boundaries],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  {
+    files: ['libs/raft/src/core/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: pureCore,
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+];
+
+export { tseslint };

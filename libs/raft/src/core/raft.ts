@@ -1,0 +1,763 @@
+import { resolveConfig, type RaftConfig, type ResolvedConfig } from './config';
+import { invariant, raftError, type ProposeResult, type RequestResult } from './errors';
+import { RaftLog } from './log';
+import { Progress } from './progress';
+import { ReadIndexQueue } from './read-index';
+import type { LogStorage } from './storage';
+import {
+  emptyMessage,
+  NONE,
+  SILENT_LOGGER,
+  type Entry,
+  type HardState,
+  type Logger,
+  type Message,
+  type MessageType,
+  type NodeId,
+  type ReadState,
+  type Ready,
+  type Role,
+  type SoftState,
+} from './types';
+
+/** A snapshot of a core's state, for status pages and tests. */
+export interface RaftStatus {
+  readonly id: NodeId;
+  readonly role: Role;
+  readonly term: number;
+  readonly vote: NodeId;
+  readonly leader: NodeId;
+  readonly commit: number;
+  readonly applied: number;
+  readonly lastIndex: number;
+  readonly progress: ReadonlyMap<NodeId, { match: number; next: number; state: string; recentActive: boolean }>;
+}
+
+/**
+ * The pure Raft state machine. It is stepped with messages, ticks and proposals, and only
+ * queues work: `ready()` hands the runtime what to persist, send and apply; `advance()` says the
+ * runtime did it. No clock, timer, randomness or IO: those are the runtime's and are injected.
+ */
+export class RaftCore {
+  readonly id: NodeId;
+  private readonly cfg: ResolvedConfig;
+  private readonly logger: Logger;
+  readonly log: RaftLog;
+
+  term = 0;
+  vote: NodeId = NONE;
+  leader: NodeId = NONE;
+  role: Role = 'follower';
+
+  private voters: NodeId[];
+  private readonly progress = new Map<NodeId, Progress>();
+  private votes = new Map<NodeId, boolean>();
+
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+
+  /** Payload bytes appended by this leader and not yet committed. */
+  private uncommittedSize = 0;
+  /** The leader's commit index advanced since followers were last told. */
+  private commitDirty = false;
+  /** The commit index up to which uncommittedSize has been settled. */
+  private lastCommitAccounted = 0;
+
+  private readonly reads = new ReadIndexQueue();
+  /** ReadIndex requests that arrived before this leader committed an entry of its term. */
+  private deferredReads: Message[] = [];
+  private readStates: ReadState[] = [];
+
+  private msgs: Message[] = [];
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+  private handedOutHard: HardState;
+
+  constructor(config: RaftConfig, storage: LogStorage) {
+    this.logger = config.logger ?? SILENT_LOGGER;
+    this.cfg = resolveConfig(config, this.logger);
+    this.id = this.cfg.id;
+    this.voters = [...this.cfg.voters];
+    const hs = storage.initialState();
+    this.log = new RaftLog(storage, hs.commit, this.cfg.applied);
+    this.term = hs.term;
+    this.vote = hs.vote;
+    this.prevHard = hs;
+    this.handedOutHard = hs;
+    this.becomeFollower(this.term, NONE);
+    this.prevSoft = this.softState();
+    this.logger.info(`${this.id} started at term ${this.term}, commit ${this.log.committed}, last index ${this.log.lastIndex()}, voters [${this.voters.join(',')}]`);
+  }
+
+  // ---- the runtime's interface ------------------------------------------------------------
+
+  /** One tick of logical time: drives election timeouts and heartbeats. */
+  tick(): void {
+    if (this.role === 'leader') this.tickLeader();
+    else this.tickElection();
+  }
+
+  /** Starts an election now (a test or an operator's hand), as if the election timeout passed. */
+  campaign(): void {
+    this.hup();
+  }
+
+  /**
+   * Proposes `data` for the log. On a leader it is appended (and returned with its index and
+   * term); on a follower it is forwarded to the leader when forwarding is on.
+   */
+  propose(data: Uint8Array): ProposeResult {
+    if (this.role === 'leader') return this.appendProposal(data);
+    if (this.leader === NONE) return raftError('ERR_NO_LEADER', `${this.id} knows no leader at term ${this.term}; proposal dropped`);
+    if (!this.cfg.forwardProposals) return raftError('ERR_NOT_LEADER', `${this.id} is not the leader at term ${this.term}; the leader is ${this.leader}`, this.leader);
+    const m = emptyMessage('MsgProp', this.id, this.leader);
+    m.entries = [{ term: 0, index: 0, type: 'normal', data }];
+    this.msgs.push(m);
+    return { ok: true, forwardedTo: this.leader };
+  }
+
+  /**
+   * Asks for a linearizable read point. When confirmed, a ReadState with `context` appears in a
+   * Ready: the read is safe once the state machine has applied its index. `context` must be
+   * unique among reads in flight.
+   */
+  readIndex(context: string): RequestResult {
+    if (this.role === 'leader') {
+      const m = emptyMessage('MsgReadIndex', this.id, this.id);
+      m.context = context;
+      this.leaderReadIndex(m);
+      return { ok: true };
+    }
+    if (this.leader === NONE) return raftError('ERR_NO_LEADER', `${this.id} knows no leader at term ${this.term}; read dropped`);
+    const m = emptyMessage('MsgReadIndex', this.id, this.leader);
+    m.context = context;
+    this.msgs.push(m);
+    return { ok: true };
+  }
+
+  /** Steps a message received from a peer. Stale, duplicate or misdirected messages are ignored. */
+  step(m: Message): void {
+    if (m.to !== this.id) {
+      this.logger.warn(`${this.id} ignored a ${m.type} addressed to ${m.to}`);
+      return;
+    }
+    if (m.term === 0) {
+      // Not bound to a term: a forwarded proposal or read.
+    } else if (m.term > this.term) {
+      if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
+        // A member that heard from a live leader within the election timeout ignores votes:
+        // a partitioned or removed node cannot depose a healthy leader (Raft §4.2.3).
+        const inLease = this.cfg.checkQuorum && this.leader !== NONE && this.electionElapsed < this.cfg.electionTick;
+        if (inLease) {
+          this.logger.debug(`${this.id} [term ${this.term}] ignored ${m.type} from ${m.from} at term ${m.term}: leader ${this.leader} is live`);
+          return;
+        }
+      }
+      if (m.type === 'MsgPreVote') {
+        // A pre-vote never changes our term.
+      } else if (m.type === 'MsgPreVoteResp' && !m.reject) {
+        // The term in a granted pre-vote is the one we would campaign at; not ours yet.
+      } else {
+        this.logger.info(`${this.id} [term ${this.term}] received ${m.type} from ${m.from} at higher term ${m.term}`);
+        const leader = m.type === 'MsgApp' || m.type === 'MsgHeartbeat' ? m.from : NONE;
+        this.becomeFollower(m.term, leader);
+      }
+    } else if (m.term < this.term) {
+      if ((this.cfg.checkQuorum || this.cfg.preVote) && (m.type === 'MsgApp' || m.type === 'MsgHeartbeat')) {
+        // A stale leader, perhaps cut off and unable to hear a higher term: tell it ours, or
+        // with pre-vote on it could keep this node from ever being elected.
+        const r = emptyMessage('MsgAppResp', this.id, m.from);
+        this.send(r);
+      } else if (m.type === 'MsgPreVote') {
+        const r = emptyMessage('MsgPreVoteResp', this.id, m.from);
+        r.reject = true;
+        this.send(r);
+      }
+      return;
+    }
+
+    switch (m.type) {
+      case 'MsgVote':
+      case 'MsgPreVote':
+        this.handleVoteRequest(m);
+        return;
+      default:
+        if (this.role === 'leader') this.stepLeader(m);
+        else if (this.role === 'follower') this.stepFollower(m);
+        else this.stepCandidate(m);
+    }
+  }
+
+  /** Is there anything for the runtime to do? */
+  hasReady(): boolean {
+    this.flushAppends();
+    if (this.msgs.length > 0 || this.readStates.length > 0 || this.log.hasUnstable()) return true;
+    if (!sameHard(this.hardState(), this.handedOutHard)) return true;
+    if (!sameSoft(this.softState(), this.prevSoft)) return true;
+    return this.log.hasNextCommittedEntries();
+  }
+
+  /**
+   * Hands out what to persist, send and apply. The runtime must handle it (persist, then send,
+   * then apply) and call `advance(ready)` before calling `ready()` again.
+   */
+  ready(): Ready {
+    this.flushAppends();
+    const soft = this.softState();
+    const hard = this.hardState();
+    const entries = this.log.unstableEntries();
+    const rd: Ready = {
+      softState: sameSoft(soft, this.prevSoft) ? undefined : soft,
+      hardState: sameHard(hard, this.handedOutHard) ? undefined : hard,
+      entries,
+      committedEntries: this.log.nextCommittedEntries(this.cfg.maxCommittedSizePerReady),
+      messages: this.msgs,
+      readStates: this.readStates,
+      mustSync: entries.length > 0 || hard.term !== this.handedOutHard.term || hard.vote !== this.handedOutHard.vote,
+    };
+    this.msgs = [];
+    this.readStates = [];
+    this.prevSoft = soft;
+    this.handedOutHard = hard;
+    return rd;
+  }
+
+  /** The runtime persisted, sent and applied what `rd` held. */
+  advance(rd: Ready): void {
+    if (rd.hardState !== undefined) this.prevHard = rd.hardState;
+    if (rd.entries.length > 0) {
+      const last = rd.entries[rd.entries.length - 1]!;
+      this.log.stableTo(last.index, last.term);
+    }
+    if (rd.committedEntries.length > 0) {
+      const last = rd.committedEntries[rd.committedEntries.length - 1]!;
+      this.log.appliedTo(last.index);
+    }
+    if (this.role === 'leader') {
+      // The leader's own vote for its entries counts only once they are on its disk.
+      const self = this.progress.get(this.id);
+      if (self !== undefined && self.maybeUpdate(this.log.persistedLastIndex())) this.maybeCommit();
+    }
+  }
+
+  status(): RaftStatus {
+    const progress = new Map<NodeId, { match: number; next: number; state: string; recentActive: boolean }>();
+    if (this.role === 'leader') {
+      for (const [id, pr] of this.progress) progress.set(id, { match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive });
+    }
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leader: this.leader,
+      commit: this.log.committed,
+      applied: this.log.applied,
+      lastIndex: this.log.lastIndex(),
+      progress,
+    };
+  }
+
+  /** The hard state last confirmed persisted by advance(). */
+  persistedHardState(): HardState {
+    return this.prevHard;
+  }
+
+  // ---- roles ------------------------------------------------------------------------------
+
+  private becomeFollower(term: number, leader: NodeId): void {
+    this.reset(term);
+    this.role = 'follower';
+    this.leader = leader;
+    this.logger.info(`${this.id} became follower at term ${term}${leader === NONE ? '' : `, leader ${leader}`}`);
+  }
+
+  private becomePreCandidate(): void {
+    invariant(this.role !== 'leader', () => `${this.id}: a leader cannot become a pre-candidate`);
+    // A pre-candidate keeps its term and vote; it only asks whether it could win.
+    this.votes = new Map();
+    this.role = 'pre-candidate';
+    this.leader = NONE;
+    this.logger.info(`${this.id} became pre-candidate at term ${this.term}`);
+  }
+
+  private becomeCandidate(): void {
+    invariant(this.role !== 'leader', () => `${this.id}: a leader cannot become a candidate`);
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.role = 'candidate';
+    this.logger.info(`${this.id} became candidate at term ${this.term}`);
+  }
+
+  private becomeLeader(): void {
+    invariant(this.role === 'candidate' || this.voters.length === 1, () => `${this.id}: only a candidate can become leader (was ${this.role})`);
+    this.reset(this.term);
+    this.role = 'leader';
+    this.leader = this.id;
+    const self = this.progress.get(this.id);
+    if (self !== undefined) self.becomeReplicate();
+    // A no-op of our own term: committing it commits everything before it (Raft §5.4.2) and
+    // lets reads be served (§6.4).
+    this.appendEntries([{ term: 0, index: 0, type: 'normal', data: EMPTY }]);
+    this.logger.info(`${this.id} became leader at term ${this.term}`);
+  }
+
+  private reset(term: number): void {
+    if (this.term !== term) {
+      this.term = term;
+      this.vote = NONE;
+    }
+    this.leader = NONE;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.cfg.electionTick + this.cfg.randomInt(this.cfg.electionTick);
+    this.votes = new Map();
+    this.uncommittedSize = 0;
+    this.lastCommitAccounted = this.log.committed;
+    this.commitDirty = false;
+    this.reads.clear();
+    this.deferredReads = [];
+    this.progress.clear();
+    const last = this.log.lastIndex();
+    for (const id of this.voters) {
+      const pr = new Progress(last + 1, this.cfg.maxInflightMsgs, this.cfg.maxInflightBytes);
+      if (id === this.id) pr.match = this.log.persistedLastIndex();
+      this.progress.set(id, pr);
+    }
+  }
+
+  private isVoter(): boolean {
+    return this.voters.includes(this.id);
+  }
+
+  private quorum(): number {
+    return (this.voters.length >> 1) + 1;
+  }
+
+  // ---- elections --------------------------------------------------------------------------
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.isVoter() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.hup();
+    }
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.cfg.electionTick) {
+      this.electionElapsed = 0;
+      if (this.cfg.checkQuorum) {
+        if (!this.quorumActive()) {
+          this.logger.warn(`${this.id} [term ${this.term}] stepped down: no quorum heard from within an election timeout`);
+          this.becomeFollower(this.term, NONE);
+          return;
+        }
+        for (const [id, pr] of this.progress) if (id !== this.id) pr.recentActive = false;
+      }
+    }
+    if (this.heartbeatElapsed >= this.cfg.heartbeatTick) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeat(this.reads.last());
+    }
+  }
+
+  private quorumActive(): boolean {
+    let active = 0;
+    for (const [id, pr] of this.progress) if (id === this.id || pr.recentActive) active++;
+    return active >= this.quorum();
+  }
+
+  private hup(): void {
+    if (this.role === 'leader') return;
+    if (!this.isVoter()) {
+      this.logger.warn(`${this.id} is not a voter and cannot campaign`);
+      return;
+    }
+    if (this.cfg.preVote) this.startCampaign('pre');
+    else this.startCampaign('election');
+  }
+
+  private startCampaign(kind: 'pre' | 'election'): void {
+    let term: number;
+    let type: MessageType;
+    if (kind === 'pre') {
+      this.becomePreCandidate();
+      type = 'MsgPreVote';
+      term = this.term + 1;
+    } else {
+      this.becomeCandidate();
+      type = 'MsgVote';
+      term = this.term;
+    }
+    if (this.poll(this.id, true) === 'won') {
+      // A single voter wins at once.
+      if (kind === 'pre') this.startCampaign('election');
+      else this.becomeLeader();
+      return;
+    }
+    const lastIndex = this.log.lastIndex();
+    const lastTerm = this.log.lastTerm();
+    for (const id of this.voters) {
+      if (id === this.id) continue;
+      const m = emptyMessage(type, this.id, id);
+      m.term = term;
+      m.index = lastIndex;
+      m.logTerm = lastTerm;
+      this.msgs.push(m);
+    }
+    this.logger.info(`${this.id} [last ${lastTerm}/${lastIndex}] sent ${type} at term ${term}`);
+  }
+
+  private poll(from: NodeId, granted: boolean): 'won' | 'lost' | 'pending' {
+    if (!this.votes.has(from)) this.votes.set(from, granted);
+    let yes = 0;
+    let no = 0;
+    for (const id of this.voters) {
+      const v = this.votes.get(id);
+      if (v === true) yes++;
+      else if (v === false) no++;
+    }
+    const q = this.quorum();
+    if (yes >= q) return 'won';
+    if (this.voters.length - no < q) return 'lost';
+    return 'pending';
+  }
+
+  private handleVoteRequest(m: Message): void {
+    const pre = m.type === 'MsgPreVote';
+    // We may vote for the one we already voted for, or anyone when we have neither voted nor
+    // heard from a leader this term; a pre-vote for a later term is always open.
+    const canVote = this.vote === m.from || (this.vote === NONE && this.leader === NONE) || (pre && m.term > this.term);
+    const r = emptyMessage(pre ? 'MsgPreVoteResp' : 'MsgVoteResp', this.id, m.from);
+    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
+      // Answer at the term asked: a granted pre-vote must not look stale to the asker.
+      r.term = m.term;
+      this.msgs.push(r);
+      if (!pre) {
+        this.electionElapsed = 0;
+        this.vote = m.from;
+      }
+      this.logger.info(`${this.id} [term ${this.term}] granted ${m.type} to ${m.from} at term ${m.term}`);
+    } else {
+      r.reject = true;
+      this.send(r);
+    }
+  }
+
+  private stepCandidate(m: Message): void {
+    const expected: MessageType = this.role === 'pre-candidate' ? 'MsgPreVoteResp' : 'MsgVoteResp';
+    switch (m.type) {
+      case 'MsgApp':
+        this.becomeFollower(m.term, m.from);
+        this.handleAppend(m);
+        return;
+      case 'MsgHeartbeat':
+        this.becomeFollower(m.term, m.from);
+        this.handleHeartbeat(m);
+        return;
+      case 'MsgPreVoteResp':
+      case 'MsgVoteResp': {
+        if (m.type !== expected) return;
+        const result = this.poll(m.from, !m.reject);
+        if (result === 'won') {
+          if (this.role === 'pre-candidate') this.startCampaign('election');
+          else this.becomeLeader();
+        } else if (result === 'lost') {
+          this.logger.info(`${this.id} lost the ${this.role === 'pre-candidate' ? 'pre-vote' : 'election'} at term ${this.term}`);
+          this.becomeFollower(this.term, NONE);
+        }
+        return;
+      }
+      default:
+        // Proposals and reads have nowhere to go without a leader; stale responses are moot.
+        return;
+    }
+  }
+
+  private stepFollower(m: Message): void {
+    switch (m.type) {
+      case 'MsgApp':
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleAppend(m);
+        return;
+      case 'MsgHeartbeat':
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleHeartbeat(m);
+        return;
+      case 'MsgProp':
+      case 'MsgReadIndex':
+        // Sent to us as if we led: pass it on when we know who does.
+        if (this.leader !== NONE && (m.type === 'MsgReadIndex' || this.cfg.forwardProposals)) {
+          this.msgs.push({ ...m, to: this.leader });
+        }
+        return;
+      case 'MsgReadIndexResp':
+        this.readStates.push({ index: m.index, context: m.context });
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ---- replication: follower side ---------------------------------------------------------
+
+  private handleAppend(m: Message): void {
+    const r = emptyMessage('MsgAppResp', this.id, m.from);
+    if (m.index < this.log.committed) {
+      // Everything up to our commit index is already agreed; say where we are.
+      r.index = this.log.committed;
+      this.send(r);
+      return;
+    }
+    const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
+    if (this.log.truncatedFrom > 0) this.retractAcks();
+    if (lastNew !== undefined) {
+      r.index = lastNew;
+      this.send(r);
+      return;
+    }
+    // The consistency check failed: point the leader at where our logs may agree.
+    const [hintIndex, hintTerm] = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
+    r.index = m.index;
+    r.reject = true;
+    r.rejectHint = hintIndex;
+    r.logTerm = hintTerm;
+    this.send(r);
+  }
+
+  /**
+   * A new leader's entries replaced part of our log. Acknowledgements still queued for entries
+   * from the replaced part would tell their old leader we hold entries we no longer do: drop them.
+   */
+  private retractAcks(): void {
+    const from = this.log.truncatedFrom;
+    this.log.truncatedFrom = 0;
+    const kept = this.msgs.filter((q) => q.type !== 'MsgAppResp' || q.reject || q.index < from);
+    if (kept.length !== this.msgs.length) {
+      this.logger.info(`${this.id} [term ${this.term}] retracted ${this.msgs.length - kept.length} queued acknowledgements past index ${from - 1}: those entries were replaced`);
+      this.msgs = kept;
+    }
+  }
+
+  private handleHeartbeat(m: Message): void {
+    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+    const r = emptyMessage('MsgHeartbeatResp', this.id, m.from);
+    r.context = m.context;
+    this.send(r);
+  }
+
+  // ---- replication: leader side -----------------------------------------------------------
+
+  private appendProposal(data: Uint8Array): ProposeResult {
+    const max = this.cfg.maxUncommittedEntriesSize;
+    // An empty uncommitted log always takes one entry, so a large entry is never stuck.
+    if (max > 0 && this.uncommittedSize > 0 && this.uncommittedSize + data.length > max) {
+      return raftError(
+        'ERR_UNCOMMITTED_LIMIT',
+        `${this.id} [term ${this.term}] refused a proposal of ${data.length} bytes: ${this.uncommittedSize} uncommitted bytes, limit ${max}`,
+        this.id,
+      );
+    }
+    this.uncommittedSize += data.length;
+    const index = this.appendEntries([{ term: 0, index: 0, type: 'normal', data }]);
+    return { ok: true, index, term: this.term };
+  }
+
+  private appendEntries(ents: Entry[]): number {
+    let index = this.log.lastIndex();
+    const stamped = ents.map((e) => ({ term: this.term, index: ++index, type: e.type, data: e.data }));
+    return this.log.append(stamped);
+  }
+
+  private stepLeader(m: Message): void {
+    switch (m.type) {
+      case 'MsgProp':
+        for (const e of m.entries) {
+          const res = this.appendProposal(e.data);
+          if (!res.ok) this.logger.warn(`${this.id} dropped a proposal forwarded by ${m.from}: ${res.error.message}`);
+        }
+        return;
+      case 'MsgReadIndex':
+        this.leaderReadIndex(m);
+        return;
+      case 'MsgAppResp':
+        this.handleAppendResponse(m);
+        return;
+      case 'MsgHeartbeatResp':
+        this.handleHeartbeatResponse(m);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private handleAppendResponse(m: Message): void {
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    pr.recentActive = true;
+    if (m.reject) {
+      let hint = m.rejectHint;
+      if (m.logTerm > 0) hint = this.log.findConflictByTerm(m.rejectHint, m.logTerm)[0];
+      if (pr.maybeDecrTo(m.index, hint)) {
+        this.logger.debug(`${this.id} [term ${this.term}] ${m.from} rejected MsgApp at index ${m.index} (hint ${m.rejectHint}/${m.logTerm}); probing from ${pr.next}`);
+        if (pr.state === 'replicate') pr.becomeProbe();
+        pr.mustSend = true;
+      }
+      return;
+    }
+    if (pr.maybeUpdate(m.index) || (pr.match === m.index && pr.state === 'probe')) {
+      if (pr.state === 'probe') pr.becomeReplicate();
+      else pr.inflights.freeLE(m.index);
+      this.maybeCommit();
+    }
+  }
+
+  private handleHeartbeatResponse(m: Message): void {
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    pr.recentActive = true;
+    pr.probeSent = false;
+    // A follower whose window is full may have lost our messages: free one slot to probe again.
+    if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
+    if (pr.match < this.log.lastIndex() || pr.sentCommit < this.log.committed) pr.mustSend = true;
+    if (m.context === '') return;
+    if (this.reads.ack(m.context, m.from) + 1 < this.quorum()) return;
+    for (const read of this.reads.release(m.context)) this.answerRead(read.from, read.index, read.context);
+  }
+
+  private maybeCommit(): void {
+    const matches: number[] = [];
+    for (const id of this.voters) matches.push(this.progress.get(id)?.match ?? 0);
+    matches.sort((a, b) => b - a);
+    const quorumIndex = matches[this.quorum() - 1]!;
+    if (!this.log.maybeCommit(quorumIndex, this.term)) return;
+    this.commitDirty = true;
+    this.uncommittedSize = Math.max(0, this.uncommittedSize - this.committedSizeUpTo(quorumIndex));
+    if (this.deferredReads.length > 0) {
+      const deferred = this.deferredReads;
+      this.deferredReads = [];
+      for (const r of deferred) this.leaderReadIndex(r);
+    }
+  }
+
+  /** Payload bytes of this term's entries newly committed up to `index`. */
+  private committedSizeUpTo(index: number): number {
+    let size = 0;
+    const from = Math.max(this.lastCommitAccounted + 1, this.log.firstIndex());
+    if (from <= index) {
+      for (const e of this.log.slice(from, index + 1, Infinity)) if (e.term === this.term) size += e.data.length;
+    }
+    this.lastCommitAccounted = index;
+    return size;
+  }
+
+  /** Sends each follower what it lacks: one batched MsgApp per turn, within its window. */
+  private flushAppends(): void {
+    if (this.role !== 'leader') return;
+    const commitDirty = this.commitDirty;
+    this.commitDirty = false;
+    for (const [id, pr] of this.progress) {
+      if (id === this.id) continue;
+      let force = pr.mustSend || (commitDirty && pr.sentCommit < this.log.committed);
+      pr.mustSend = false;
+      while (this.sendAppend(id, pr, force)) force = false;
+    }
+  }
+
+  /** Sends one MsgApp to `to` when it is not paused and there is something to send. */
+  private sendAppend(to: NodeId, pr: Progress, sendIfEmpty: boolean): boolean {
+    if (pr.isPaused()) return false;
+    const prevIndex = pr.next - 1;
+    const prevTerm = this.log.term(prevIndex);
+    invariant(prevTerm !== undefined, () => `${this.id}: no term for index ${prevIndex} to replicate to ${to} (log compaction comes with snapshots)`);
+    const last = this.log.lastIndex();
+    const ents = pr.next <= last ? this.log.entriesFrom(pr.next, this.cfg.maxSizePerMsg) : [];
+    if (ents.length === 0 && !sendIfEmpty) return false;
+    const m = emptyMessage('MsgApp', this.id, to);
+    m.term = this.term;
+    m.index = prevIndex;
+    m.logTerm = prevTerm;
+    m.entries = ents;
+    m.commit = this.log.committed;
+    this.msgs.push(m);
+    let bytes = 0;
+    for (const e of ents) bytes += e.data.length;
+    pr.sentEntries(ents.length, prevIndex + ents.length, bytes);
+    pr.sentCommit = Math.max(pr.sentCommit, Math.min(m.commit, prevIndex + ents.length));
+    return ents.length > 0 && pr.state === 'replicate';
+  }
+
+  private broadcastHeartbeat(context: string): void {
+    for (const [id, pr] of this.progress) {
+      if (id === this.id) continue;
+      const m = emptyMessage('MsgHeartbeat', this.id, id);
+      m.term = this.term;
+      // Never tell a follower to commit past what it is known to hold.
+      m.commit = Math.min(pr.match, this.log.committed);
+      m.context = context;
+      this.msgs.push(m);
+      pr.sentCommit = Math.max(pr.sentCommit, m.commit);
+    }
+  }
+
+  // ---- linearizable reads -----------------------------------------------------------------
+
+  private leaderReadIndex(m: Message): void {
+    if (this.voters.length === 1) {
+      this.answerRead(m.from, this.log.committed, m.context);
+      return;
+    }
+    if (this.log.term(this.log.committed) !== this.term) {
+      // Until an entry of our term commits, our commit index may lag the real one (§6.4).
+      this.deferredReads.push(m);
+      return;
+    }
+    if (this.reads.has(m.context)) return;
+    this.reads.add(m.context, this.log.committed, m.from);
+    this.broadcastHeartbeat(m.context);
+  }
+
+  private answerRead(from: NodeId, index: number, context: string): void {
+    if (from === this.id) {
+      this.readStates.push({ index, context });
+      return;
+    }
+    const r = emptyMessage('MsgReadIndexResp', this.id, from);
+    r.term = this.term;
+    r.index = index;
+    r.context = context;
+    this.msgs.push(r);
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  /** Queues a reply stamped with our term. */
+  private send(m: Message): void {
+    m.term = this.term;
+    this.msgs.push(m);
+  }
+
+  private softState(): SoftState {
+    return { leader: this.leader, role: this.role };
+  }
+
+  private hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function sameSoft(a: SoftState, b: SoftState): boolean {
+  return a.leader === b.leader && a.role === b.role;
+}
+
+function sameHard(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}

@@ -1,0 +1,126 @@
+/** A member's name in the cluster. Stable for the life of the member. */
+export type NodeId = string;
+
+/** The empty NodeId: "no leader known" or "voted for nobody". */
+export const NONE: NodeId = '';
+
+export type EntryType = 'normal';
+
+/**
+ * One entry of the replicated log. A leader's no-op at the start of its term is a
+ * normal entry with empty data.
+ */
+export interface Entry {
+  readonly term: number;
+  readonly index: number;
+  readonly type: EntryType;
+  readonly data: Uint8Array;
+}
+
+/** What must survive a crash besides the log: Raft's persistent state (Figure 2). */
+export interface HardState {
+  readonly term: number;
+  readonly vote: NodeId;
+  readonly commit: number;
+}
+
+export const EMPTY_HARD_STATE: HardState = { term: 0, vote: NONE, commit: 0 };
+
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
+
+/** Volatile state the runtime may want to observe; never persisted. */
+export interface SoftState {
+  readonly leader: NodeId;
+  readonly role: Role;
+}
+
+export type MessageType =
+  | 'MsgApp'
+  | 'MsgAppResp'
+  | 'MsgVote'
+  | 'MsgVoteResp'
+  | 'MsgPreVote'
+  | 'MsgPreVoteResp'
+  | 'MsgHeartbeat'
+  | 'MsgHeartbeatResp'
+  | 'MsgProp'
+  | 'MsgReadIndex'
+  | 'MsgReadIndexResp';
+
+/**
+ * A message between cores. One flat shape for every type (as etcd's raftpb.Message), so the
+ * transport encodes one layout and V8 keeps one hidden class. Field meaning by type:
+ * - index/logTerm: MsgApp — the entry preceding `entries`; MsgVote/MsgPreVote — the
+ *   candidate's last entry; MsgAppResp — last index accepted, or the rejected index with
+ *   (rejectHint, logTerm) pointing at where the follower's log may diverge;
+ *   MsgReadIndexResp — the index a read must wait for.
+ * - context: the ReadIndex request a heartbeat round confirms.
+ * A term of 0 marks a message that is not bound to a term (a forwarded proposal or read).
+ */
+export interface Message {
+  type: MessageType;
+  from: NodeId;
+  to: NodeId;
+  term: number;
+  logTerm: number;
+  index: number;
+  entries: Entry[];
+  commit: number;
+  reject: boolean;
+  rejectHint: number;
+  context: string;
+}
+
+/** A ReadIndex answer: once the state machine has applied `index`, the read `context` is linearizable. */
+export interface ReadState {
+  readonly index: number;
+  readonly context: string;
+}
+
+/**
+ * What the runtime must do, in this order: persist `hardState` and `entries` (one write, synced
+ * when `mustSync`), then send `messages`, then apply `committedEntries`, then call `advance()`.
+ */
+export interface Ready {
+  readonly softState: SoftState | undefined;
+  readonly hardState: HardState | undefined;
+  readonly entries: Entry[];
+  readonly committedEntries: Entry[];
+  readonly messages: Message[];
+  readonly readStates: ReadState[];
+  readonly mustSync: boolean;
+}
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+const ignore = (_message: string): void => undefined;
+
+export const SILENT_LOGGER: Logger = { debug: ignore, info: ignore, warn: ignore };
+
+/** Size of an entry for flow control: its payload. */
+export function entrySize(e: Entry): number {
+  return e.data.length;
+}
+
+export function emptyMessage(type: MessageType, from: NodeId, to: NodeId): Message {
+  return {
+    type,
+    from,
+    to,
+    term: 0,
+    logTerm: 0,
+    index: 0,
+    entries: NO_ENTRIES,
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+    context: '',
+  };
+}
+
+/** Shared empty list; never mutated. */
+export const NO_ENTRIES: Entry[] = Object.freeze([]) as unknown as Entry[];

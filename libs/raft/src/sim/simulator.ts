@@ -1,0 +1,266 @@
+import type { RaftConfig } from '../core/config';
+import type { Entry, Message, NodeId } from '../core/types';
+import { Prng } from '../testing/prng';
+import { SimNode, type ReadyObserver } from '../testing/sim-node';
+import { payloadKey, SafetyChecker } from './invariants';
+import { SimNetwork, NO_FAULTS } from './network';
+
+export interface SimOptions {
+  readonly seed: number;
+  readonly nodes: number;
+  /** Simulated time units of faults before the network heals (a node ticks every 10 units). */
+  readonly chaosTime?: number;
+  /** After healing: ticks within which a leader must be elected and a proposal commit everywhere. */
+  readonly livenessTicks?: number;
+  /** Print what happens, for replaying a failing seed. */
+  readonly trace?: (line: string) => void;
+  /** Raft options to run with (pre-vote and check-quorum are on by default). */
+  readonly raft?: Partial<RaftConfig>;
+}
+
+export interface SimResult {
+  readonly seed: number;
+  readonly violations: readonly string[];
+  readonly stats: {
+    readonly time: number;
+    readonly proposals: number;
+    readonly acked: number;
+    readonly messages: number;
+    readonly dropped: number;
+    readonly crashes: number;
+    readonly partitions: number;
+    readonly leaders: number;
+    readonly committed: number;
+    readonly healedAfterTicks: number;
+  };
+}
+
+const TICK = 10;
+const encoder = new TextEncoder();
+
+/**
+ * One deterministic run: a cluster under a seeded storm of drops, duplicates, delays,
+ * partitions, crashes and restarts, with every safety property checked after every step; then
+ * the faults heal and the cluster must elect a leader and commit within a bound.
+ */
+export function simulate(opts: SimOptions): SimResult {
+  const rng = new Prng(opts.seed);
+  const trace = opts.trace;
+  const chaosTime = opts.chaosTime ?? 3000;
+  const livenessTicks = opts.livenessTicks ?? 100;
+  const ids: NodeId[] = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+  const net = new SimNetwork(rng.fork());
+  const checker = new SafetyChecker();
+  // This seed's flow control: tiny messages and windows make entries of old terms travel apart
+  // from the new leader's no-op, which is where commit-rule bugs (Figure 8) hide.
+  const flow: Partial<RaftConfig> = rng.chance(0.5)
+    ? { maxSizePerMsg: 1 + rng.int(16), maxInflightMsgs: 1 + rng.int(4), maxInflightBytes: 0 }
+    : { maxInflightMsgs: 1 + rng.int(256) };
+  const nodes = ids.map((id) => new SimNode(id, ids, { ...flow, ...opts.raft }, rng.fork()));
+  const phase = new Map<NodeId, number>(ids.map((id) => [id, rng.int(TICK)]));
+  /** proposal key -> the node it was proposed at. */
+  const pending = new Map<string, NodeId>();
+  const stats = { proposals: 0, acked: 0, crashes: 0, partitions: 0, leaders: 0, committed: 0, healedAfterTicks: 0 };
+  let now = 0;
+
+  // This seed's weather: how lossy and how violent the network and hosts are.
+  net.faults = { drop: rng.float() * 0.2, duplicate: rng.float() * 0.05, slow: rng.float() * 0.1 };
+  const pPropose = 0.02 + rng.float() * 0.1;
+  const pPartition = rng.float() * 0.004;
+  const pCrash = rng.float() * (rng.chance(0.3) ? 0.01 : 0.002);
+  trace?.(`seed ${opts.seed}: ${opts.nodes} nodes, drop ${net.faults.drop.toFixed(3)}, dup ${net.faults.duplicate.toFixed(3)}, slow ${net.faults.slow.toFixed(3)}`);
+
+  const observer: ReadyObserver = {
+    persisted: (n, rd) => checker.persisted(n, rd),
+    sending: (n, m) => {
+      checker.sending(n, m);
+      net.send(now, m);
+    },
+    applied: (n, e) => {
+      checker.applied(n, e);
+      onApplied(n, e);
+    },
+  };
+
+  function onApplied(n: SimNode, e: Entry): void {
+    const key = payloadKey(e);
+    if (key === '') return;
+    if (pending.get(key) === n.id) {
+      pending.delete(key);
+      stats.acked++;
+      checker.ack(e.index, e.term);
+    }
+  }
+
+  function processReady(n: SimNode): void {
+    while (n.processReady(observer) !== undefined) {
+      /* until quiescent */
+    }
+  }
+
+  function deliver(m: Message): void {
+    const n = nodes[ids.indexOf(m.to)];
+    if (n?.core === undefined) return;
+    trace?.(`${now} ${m.from}->${m.to} ${describe(m)}`);
+    n.core.step(m);
+    if (rng.chance(0.5)) processReady(n);
+  }
+
+  function propose(n: SimNode, key: string): boolean {
+    if (n.core === undefined) return false;
+    const res = n.core.propose(encoder.encode(key));
+    trace?.(`${now} propose '${key}' at ${n.id}: ${res.ok ? ('index' in res ? `index ${res.index}` : `forwarded to ${res.forwardedTo}`) : res.error.code}`);
+    if (res.ok) pending.set(key, n.id);
+    return res.ok;
+  }
+
+  function advanceTime(chaos: boolean): void {
+    now++;
+    for (const m of net.due(now)) deliver(m);
+    for (const n of nodes) {
+      if (n.core !== undefined && (now + phase.get(n.id)!) % TICK === 0) n.core.tick();
+    }
+    if (chaos) injectFaults();
+    for (const n of nodes) processReady(n);
+    checker.check(nodes);
+    for (const n of nodes) {
+      if (n.core?.role === 'leader' && n.core.term > lastLeaderTerm) {
+        lastLeaderTerm = n.core.term;
+        stats.leaders++;
+        trace?.(`${now} ${n.id} leads term ${n.core.term}`);
+      }
+    }
+  }
+  let lastLeaderTerm = 0;
+
+  function injectFaults(): void {
+    if (rng.chance(pPropose)) propose(rng.pick(nodes), `p${stats.proposals++}`);
+    if (rng.chance(0.002)) {
+      const n = rng.pick(nodes);
+      if (n.core !== undefined && n.core.role !== 'leader') {
+        trace?.(`${now} ${n.id} campaigns`);
+        n.core.campaign();
+      }
+    }
+    if (rng.chance(pPartition)) partition();
+    if (net.partitioned() && rng.chance(0.003)) {
+      trace?.(`${now} heal partition`);
+      net.heal();
+    }
+    if (rng.chance(pCrash)) {
+      const n = rng.pick(nodes);
+      if (n.core !== undefined) {
+        trace?.(`${now} crash ${n.id} (term ${n.core.term}, role ${n.core.role}, persisted last index ${n.storage.lastIndex()})`);
+        n.crash();
+        net.dropTo(n.id);
+        stats.crashes++;
+      }
+    }
+    for (const n of nodes) {
+      if (n.core === undefined && rng.chance(0.01)) {
+        n.restart();
+        trace?.(`${now} restart ${n.id} at term ${n.core!.term}, commit ${n.core!.log.committed}`);
+      }
+    }
+  }
+
+  function partition(): void {
+    stats.partitions++;
+    net.heal();
+    const kind = rng.int(3);
+    if (kind === 0) {
+      // Symmetric: a random split into two sides.
+      const side = new Set(ids.filter(() => rng.chance(0.5)));
+      for (const a of ids) for (const b of ids) if (side.has(a) !== side.has(b)) net.cutLink(a, b);
+      trace?.(`${now} partition {${[...side].join(',')}} | {${ids.filter((i) => !side.has(i)).join(',')}}`);
+    } else if (kind === 1) {
+      // Asymmetric: some links lose messages one way only.
+      const cuts: string[] = [];
+      for (let k = 0; k <= rng.int(ids.length); k++) {
+        const a = rng.pick(ids);
+        const b = rng.pick(ids);
+        if (a !== b) {
+          net.cutLink(a, b);
+          cuts.push(`${a}>${b}`);
+        }
+      }
+      trace?.(`${now} cut links ${cuts.join(' ')}`);
+    } else {
+      // Isolate the leader (if any) from everyone.
+      const leader = nodes.find((n) => n.core?.role === 'leader');
+      const victim = leader?.id ?? rng.pick(ids);
+      for (const b of ids) {
+        if (b !== victim) {
+          net.cutLink(victim, b);
+          net.cutLink(b, victim);
+        }
+      }
+      trace?.(`${now} isolate ${victim}`);
+    }
+  }
+
+  while (now < chaosTime && checker.violations.length === 0) advanceTime(true);
+
+  // Heal: restart everyone, reconnect, stop losing messages. Then demand progress.
+  net.heal();
+  net.faults = NO_FAULTS;
+  for (const n of nodes) if (n.core === undefined) n.restart();
+  trace?.(`${now} healed: all nodes up, network whole`);
+  const healedAt = now;
+  const deadline = now + livenessTicks * TICK;
+  // A probe proposal at the leader; re-proposed if its leader loses office before it applies.
+  let probe: { key: string; leader: SimNode; term: number } | undefined;
+  while (now < deadline && checker.violations.length === 0) {
+    advanceTime(false);
+    const leader = nodes.find((n) => n.core?.role === 'leader');
+    if (leader === undefined) continue;
+    const term = leader.core!.term;
+    if (probe === undefined || probe.leader !== leader || probe.term !== term) {
+      const key = `live${now}`;
+      probe = propose(leader, key) ? { key, leader, term } : undefined;
+      continue;
+    }
+    if (pending.has(probe.key)) continue;
+    const commit = leader.core!.log.committed;
+    if (nodes.every((n) => n.appliedIndex >= commit && n.core!.leader === leader.id && n.core!.term === term)) {
+      stats.healedAfterTicks = Math.max(1, Math.ceil((now - healedAt) / TICK));
+      break;
+    }
+  }
+  if (checker.violations.length === 0 && stats.healedAfterTicks === 0) {
+    const state = nodes.map((n) => `${n.id}:${n.core!.role}@${n.core!.term} commit ${n.core!.log.committed} applied ${n.appliedIndex}`).join(', ');
+    checker.fail(`liveness: ${livenessTicks} ticks after healing, no leader had committed a new proposal on every node (${state})`);
+  }
+
+  stats.committed = Math.max(0, ...nodes.map((n) => n.core?.log.committed ?? 0));
+  return {
+    seed: opts.seed,
+    violations: checker.violations,
+    stats: { ...stats, time: now, messages: net.sent, dropped: net.dropped },
+  };
+}
+
+export function describe(m: Message): string {
+  switch (m.type) {
+    case 'MsgApp':
+      return `MsgApp term ${m.term} prev ${m.logTerm}/${m.index} commit ${m.commit} entries [${m.entries.map((e) => `${e.term}/${e.index}`).join(' ')}]`;
+    case 'MsgAppResp':
+      return `MsgAppResp term ${m.term} index ${m.index}${m.reject ? ` rejected (hint ${m.logTerm}/${m.rejectHint})` : ''}`;
+    case 'MsgVote':
+    case 'MsgPreVote':
+      return `${m.type} term ${m.term} last ${m.logTerm}/${m.index}`;
+    case 'MsgVoteResp':
+    case 'MsgPreVoteResp':
+      return `${m.type} term ${m.term}${m.reject ? ' rejected' : ' granted'}`;
+    case 'MsgHeartbeat':
+      return `MsgHeartbeat term ${m.term} commit ${m.commit}${m.context ? ` read ${m.context}` : ''}`;
+    case 'MsgHeartbeatResp':
+      return `MsgHeartbeatResp term ${m.term}${m.context ? ` read ${m.context}` : ''}`;
+    case 'MsgProp':
+      return `MsgProp ${m.entries.length} entries`;
+    case 'MsgReadIndex':
+      return `MsgReadIndex ${m.context}`;
+    case 'MsgReadIndexResp':
+      return `MsgReadIndexResp term ${m.term} index ${m.index} read ${m.context}`;
+  }
+}

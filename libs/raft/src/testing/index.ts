@@ -1,0 +1,2 @@
+export { Prng } from './prng';
+export { SimNode, type ReadyObserver } from './sim-node';
