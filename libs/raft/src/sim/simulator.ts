@@ -2,6 +2,7 @@ import type { RaftConfig } from '../core/config';
 import type { Entry, Message, NodeId } from '../core/types';
 import { Prng } from '../testing/prng';
 import { SimNode, type ReadyObserver } from '../testing/sim-node';
+import { describe } from '../testing/describe';
 import { payloadKey, SafetyChecker } from './invariants';
 import { SimNetwork, NO_FAULTS } from './network';
 
@@ -238,29 +239,4 @@ export function simulate(opts: SimOptions): SimResult {
     violations: checker.violations,
     stats: { ...stats, time: now, messages: net.sent, dropped: net.dropped },
   };
-}
-
-export function describe(m: Message): string {
-  switch (m.type) {
-    case 'MsgApp':
-      return `MsgApp term ${m.term} prev ${m.logTerm}/${m.index} commit ${m.commit} entries [${m.entries.map((e) => `${e.term}/${e.index}`).join(' ')}]`;
-    case 'MsgAppResp':
-      return `MsgAppResp term ${m.term} index ${m.index}${m.reject ? ` rejected (hint ${m.logTerm}/${m.rejectHint})` : ''}`;
-    case 'MsgVote':
-    case 'MsgPreVote':
-      return `${m.type} term ${m.term} last ${m.logTerm}/${m.index}`;
-    case 'MsgVoteResp':
-    case 'MsgPreVoteResp':
-      return `${m.type} term ${m.term}${m.reject ? ' rejected' : ' granted'}`;
-    case 'MsgHeartbeat':
-      return `MsgHeartbeat term ${m.term} commit ${m.commit}${m.context ? ` read ${m.context}` : ''}`;
-    case 'MsgHeartbeatResp':
-      return `MsgHeartbeatResp term ${m.term}${m.context ? ` read ${m.context}` : ''}`;
-    case 'MsgProp':
-      return `MsgProp ${m.entries.length} entries`;
-    case 'MsgReadIndex':
-      return `MsgReadIndex ${m.context}`;
-    case 'MsgReadIndexResp':
-      return `MsgReadIndexResp term ${m.term} index ${m.index} read ${m.context}`;
-  }
 }
