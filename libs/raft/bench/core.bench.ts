@@ -1,4 +1,4 @@
-import { MemoryStorage, RaftCore, type Message, type NodeId } from '@rookery/raft';
+import { MemoryStorage, RaftCore, type Message, type NodeId } from '../src/index';
 
 /**
  * bench:raft-core — three in-memory cores, instant delivery, 128-byte entries, one CPU core.
