@@ -26,6 +26,7 @@ export interface SimResult {
     readonly time: number;
     readonly proposals: number;
     readonly acked: number;
+    readonly reads: number;
     readonly messages: number;
     readonly dropped: number;
     readonly crashes: number;
@@ -61,7 +62,7 @@ export function simulate(opts: SimOptions): SimResult {
   const phase = new Map<NodeId, number>(ids.map((id) => [id, rng.int(TICK)]));
   /** proposal key -> the node it was proposed at. */
   const pending = new Map<string, NodeId>();
-  const stats = { proposals: 0, acked: 0, crashes: 0, partitions: 0, leaders: 0, committed: 0, healedAfterTicks: 0 };
+  const stats = { proposals: 0, acked: 0, reads: 0, crashes: 0, partitions: 0, leaders: 0, committed: 0, healedAfterTicks: 0 };
   let now = 0;
 
   // This seed's weather: how lossy and how violent the network and hosts are.
@@ -81,7 +82,18 @@ export function simulate(opts: SimOptions): SimResult {
       checker.applied(n, e);
       onApplied(n, e);
     },
+    readState: (n, rs) => {
+      const floor = reads.get(rs.context);
+      if (floor === undefined) return;
+      reads.delete(rs.context);
+      stats.reads++;
+      // Linearizable read: it must see every write acknowledged before it was asked.
+      if (rs.index < floor) checker.fail(`read ${rs.context} at ${n.id} was given index ${rs.index}, but index ${floor} was acknowledged before it was asked`);
+    },
   };
+  /** read context -> the highest index acknowledged when the read was asked. */
+  const reads = new Map<string, number>();
+  let ackedHigh = 0;
 
   function onApplied(n: SimNode, e: Entry): void {
     const key = payloadKey(e);
@@ -90,6 +102,7 @@ export function simulate(opts: SimOptions): SimResult {
       pending.delete(key);
       stats.acked++;
       checker.ack(e.index, e.term);
+      ackedHigh = Math.max(ackedHigh, e.index);
     }
   }
 
@@ -136,6 +149,11 @@ export function simulate(opts: SimOptions): SimResult {
 
   function injectFaults(): void {
     if (rng.chance(pPropose)) propose(rng.pick(nodes), `p${stats.proposals++}`);
+    if (rng.chance(pPropose / 4)) {
+      const n = rng.pick(nodes);
+      const context = `r${now}`;
+      if (n.core?.readIndex(context).ok) reads.set(context, ackedHigh);
+    }
     if (rng.chance(0.002)) {
       const n = rng.pick(nodes);
       if (n.core !== undefined && n.core.role !== 'leader') {
