@@ -1,14 +1,12 @@
 import { resolveConfig, type RaftConfig, type ResolvedConfig } from './config';
 import { invariant, raftError, type ProposeResult, type RequestResult } from './errors';
+import { Leadership, type LeaderContext } from './leader';
 import { RaftLog } from './log';
-import { Progress } from './progress';
-import { ReadIndexQueue } from './read-index';
 import type { LogStorage } from './storage';
 import {
   emptyMessage,
   NONE,
   SILENT_LOGGER,
-  type Entry,
   type HardState,
   type Logger,
   type Message,
@@ -38,10 +36,10 @@ export interface RaftStatus {
  * queues work: `ready()` hands the runtime what to persist, send and apply; `advance()` says the
  * runtime did it. No clock, timer, randomness or IO: those are the runtime's and are injected.
  */
-export class RaftCore {
+export class RaftCore implements LeaderContext {
   readonly id: NodeId;
-  private readonly cfg: ResolvedConfig;
-  private readonly logger: Logger;
+  readonly cfg: ResolvedConfig;
+  readonly logger: Logger;
   readonly log: RaftLog;
 
   term = 0;
@@ -49,24 +47,15 @@ export class RaftCore {
   leader: NodeId = NONE;
   role: Role = 'follower';
 
-  private voters: NodeId[];
-  private readonly progress = new Map<NodeId, Progress>();
+  readonly voters: NodeId[];
   private votes = new Map<NodeId, boolean>();
+  /** The leader's state for its term; undefined in every other role. */
+  private leadership: Leadership | undefined;
 
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
 
-  /** Payload bytes appended by this leader and not yet committed. */
-  private uncommittedSize = 0;
-  /** The leader's commit index advanced since followers were last told. */
-  private commitDirty = false;
-  /** The commit index up to which uncommittedSize has been settled. */
-  private lastCommitAccounted = 0;
-
-  private readonly reads = new ReadIndexQueue();
-  /** ReadIndex requests that arrived before this leader committed an entry of its term. */
-  private deferredReads: Message[] = [];
   private readStates: ReadState[] = [];
 
   private msgs: Message[] = [];
@@ -80,6 +69,9 @@ export class RaftCore {
     this.id = this.cfg.id;
     this.voters = [...this.cfg.voters];
     const hs = storage.initialState();
+    if (this.cfg.applied > hs.commit) {
+      throw new Error(`invalid raft config for ${this.id}: applied ${this.cfg.applied} is past the stored commit index ${hs.commit}`);
+    }
     this.log = new RaftLog(storage, hs.commit, this.cfg.applied);
     this.term = hs.term;
     this.vote = hs.vote;
@@ -108,7 +100,7 @@ export class RaftCore {
    * term); on a follower it is forwarded to the leader when forwarding is on.
    */
   propose(data: Uint8Array): ProposeResult {
-    if (this.role === 'leader') return this.appendProposal(data);
+    if (this.leadership !== undefined) return this.leadership.propose(data);
     if (this.leader === NONE) return raftError('ERR_NO_LEADER', `${this.id} knows no leader at term ${this.term}; proposal dropped`);
     if (!this.cfg.forwardProposals) return raftError('ERR_NOT_LEADER', `${this.id} is not the leader at term ${this.term}; the leader is ${this.leader}`, this.leader);
     const m = emptyMessage('MsgProp', this.id, this.leader);
@@ -123,10 +115,10 @@ export class RaftCore {
    * unique among reads in flight.
    */
   readIndex(context: string): RequestResult {
-    if (this.role === 'leader') {
+    if (this.leadership !== undefined) {
       const m = emptyMessage('MsgReadIndex', this.id, this.id);
       m.context = context;
-      this.leaderReadIndex(m);
+      this.leadership.readIndex(m);
       return { ok: true };
     }
     if (this.leader === NONE) return raftError('ERR_NO_LEADER', `${this.id} knows no leader at term ${this.term}; read dropped`);
@@ -168,11 +160,11 @@ export class RaftCore {
         // A stale leader, perhaps cut off and unable to hear a higher term: tell it ours, or
         // with pre-vote on it could keep this node from ever being elected.
         const r = emptyMessage('MsgAppResp', this.id, m.from);
-        this.send(r);
+        this.reply(r);
       } else if (m.type === 'MsgPreVote') {
         const r = emptyMessage('MsgPreVoteResp', this.id, m.from);
         r.reject = true;
-        this.send(r);
+        this.reply(r);
       }
       return;
     }
@@ -183,7 +175,7 @@ export class RaftCore {
         this.handleVoteRequest(m);
         return;
       default:
-        if (this.role === 'leader') this.stepLeader(m);
+        if (this.leadership !== undefined) this.leadership.step(m);
         else if (this.role === 'follower') this.stepFollower(m);
         else this.stepCandidate(m);
     }
@@ -191,7 +183,7 @@ export class RaftCore {
 
   /** Is there anything for the runtime to do? */
   hasReady(): boolean {
-    this.flushAppends();
+    this.leadership?.flush();
     if (this.msgs.length > 0 || this.readStates.length > 0 || this.log.hasUnstable()) return true;
     if (!sameHard(this.hardState(), this.handedOutHard)) return true;
     if (!sameSoft(this.softState(), this.prevSoft)) return true;
@@ -203,7 +195,7 @@ export class RaftCore {
    * then apply) and call `advance(ready)` before calling `ready()` again.
    */
   ready(): Ready {
-    this.flushAppends();
+    this.leadership?.flush();
     const soft = this.softState();
     const hard = this.hardState();
     const entries = this.log.unstableEntries();
@@ -234,18 +226,12 @@ export class RaftCore {
       const last = rd.committedEntries[rd.committedEntries.length - 1]!;
       this.log.appliedTo(last.index);
     }
-    if (this.role === 'leader') {
-      // The leader's own vote for its entries counts only once they are on its disk.
-      const self = this.progress.get(this.id);
-      if (self !== undefined && self.maybeUpdate(this.log.persistedLastIndex())) this.maybeCommit();
-    }
+    // The leader's own vote for its entries counts only once they are on its disk.
+    this.leadership?.persistedTo(this.log.persistedLastIndex());
   }
 
   status(): RaftStatus {
-    const progress = new Map<NodeId, { match: number; next: number; state: string; recentActive: boolean }>();
-    if (this.role === 'leader') {
-      for (const [id, pr] of this.progress) progress.set(id, { match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive });
-    }
+    const progress = this.leadership?.progressOf() ?? new Map();
     return {
       id: this.id,
       role: this.role,
@@ -295,11 +281,7 @@ export class RaftCore {
     this.reset(this.term);
     this.role = 'leader';
     this.leader = this.id;
-    const self = this.progress.get(this.id);
-    if (self !== undefined) self.becomeReplicate();
-    // A no-op of our own term: committing it commits everything before it (Raft §5.4.2) and
-    // lets reads be served (§6.4).
-    this.appendEntries([{ term: 0, index: 0, type: 'normal', data: EMPTY }]);
+    this.leadership = new Leadership(this, this.term);
     this.logger.info(`${this.id} became leader at term ${this.term}`);
   }
 
@@ -313,18 +295,7 @@ export class RaftCore {
     this.heartbeatElapsed = 0;
     this.randomizedElectionTimeout = this.cfg.electionTick + this.cfg.randomInt(this.cfg.electionTick);
     this.votes = new Map();
-    this.uncommittedSize = 0;
-    this.lastCommitAccounted = this.log.committed;
-    this.commitDirty = false;
-    this.reads.clear();
-    this.deferredReads = [];
-    this.progress.clear();
-    const last = this.log.lastIndex();
-    for (const id of this.voters) {
-      const pr = new Progress(last + 1, this.cfg.maxInflightMsgs, this.cfg.maxInflightBytes);
-      if (id === this.id) pr.match = this.log.persistedLastIndex();
-      this.progress.set(id, pr);
-    }
+    this.leadership = undefined;
   }
 
   private isVoter(): boolean {
@@ -350,25 +321,16 @@ export class RaftCore {
     this.electionElapsed++;
     if (this.electionElapsed >= this.cfg.electionTick) {
       this.electionElapsed = 0;
-      if (this.cfg.checkQuorum) {
-        if (!this.quorumActive()) {
-          this.logger.warn(`${this.id} [term ${this.term}] stepped down: no quorum heard from within an election timeout`);
-          this.becomeFollower(this.term, NONE);
-          return;
-        }
-        for (const [id, pr] of this.progress) if (id !== this.id) pr.recentActive = false;
+      if (this.cfg.checkQuorum && !this.leadership!.checkQuorum()) {
+        this.logger.warn(`${this.id} [term ${this.term}] stepped down: no quorum heard from within an election timeout`);
+        this.becomeFollower(this.term, NONE);
+        return;
       }
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatTick) {
       this.heartbeatElapsed = 0;
-      this.broadcastHeartbeat(this.reads.last());
+      this.leadership!.heartbeat();
     }
-  }
-
-  private quorumActive(): boolean {
-    let active = 0;
-    for (const [id, pr] of this.progress) if (id === this.id || pr.recentActive) active++;
-    return active >= this.quorum();
   }
 
   private hup(): void {
@@ -444,7 +406,7 @@ export class RaftCore {
       this.logger.info(`${this.id} [term ${this.term}] granted ${m.type} to ${m.from} at term ${m.term}`);
     } else {
       r.reject = true;
-      this.send(r);
+      this.reply(r);
     }
   }
 
@@ -512,14 +474,14 @@ export class RaftCore {
     if (m.index < this.log.committed) {
       // Everything up to our commit index is already agreed; say where we are.
       r.index = this.log.committed;
-      this.send(r);
+      this.reply(r);
       return;
     }
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
     if (this.log.truncatedFrom > 0) this.retractAcks();
     if (lastNew !== undefined) {
       r.index = lastNew;
-      this.send(r);
+      this.reply(r);
       return;
     }
     // The consistency check failed: point the leader at where our logs may agree.
@@ -528,7 +490,7 @@ export class RaftCore {
     r.reject = true;
     r.rejectHint = hintIndex;
     r.logTerm = hintTerm;
-    this.send(r);
+    this.reply(r);
   }
 
   /**
@@ -549,196 +511,23 @@ export class RaftCore {
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
     const r = emptyMessage('MsgHeartbeatResp', this.id, m.from);
     r.context = m.context;
-    this.send(r);
-  }
-
-  // ---- replication: leader side -----------------------------------------------------------
-
-  private appendProposal(data: Uint8Array): ProposeResult {
-    const max = this.cfg.maxUncommittedEntriesSize;
-    // An empty uncommitted log always takes one entry, so a large entry is never stuck.
-    if (max > 0 && this.uncommittedSize > 0 && this.uncommittedSize + data.length > max) {
-      return raftError(
-        'ERR_UNCOMMITTED_LIMIT',
-        `${this.id} [term ${this.term}] refused a proposal of ${data.length} bytes: ${this.uncommittedSize} uncommitted bytes, limit ${max}`,
-        this.id,
-      );
-    }
-    this.uncommittedSize += data.length;
-    const index = this.appendEntries([{ term: 0, index: 0, type: 'normal', data }]);
-    return { ok: true, index, term: this.term };
-  }
-
-  private appendEntries(ents: Entry[]): number {
-    let index = this.log.lastIndex();
-    const stamped = ents.map((e) => ({ term: this.term, index: ++index, type: e.type, data: e.data }));
-    return this.log.append(stamped);
-  }
-
-  private stepLeader(m: Message): void {
-    switch (m.type) {
-      case 'MsgProp':
-        for (const e of m.entries) {
-          const res = this.appendProposal(e.data);
-          if (!res.ok) this.logger.warn(`${this.id} dropped a proposal forwarded by ${m.from}: ${res.error.message}`);
-        }
-        return;
-      case 'MsgReadIndex':
-        this.leaderReadIndex(m);
-        return;
-      case 'MsgAppResp':
-        this.handleAppendResponse(m);
-        return;
-      case 'MsgHeartbeatResp':
-        this.handleHeartbeatResponse(m);
-        return;
-      default:
-        return;
-    }
-  }
-
-  private handleAppendResponse(m: Message): void {
-    const pr = this.progress.get(m.from);
-    if (pr === undefined) return;
-    pr.recentActive = true;
-    if (m.reject) {
-      let hint = m.rejectHint;
-      if (m.logTerm > 0) hint = this.log.findConflictByTerm(m.rejectHint, m.logTerm)[0];
-      if (pr.maybeDecrTo(m.index, hint)) {
-        this.logger.debug(`${this.id} [term ${this.term}] ${m.from} rejected MsgApp at index ${m.index} (hint ${m.rejectHint}/${m.logTerm}); probing from ${pr.next}`);
-        if (pr.state === 'replicate') pr.becomeProbe();
-        pr.mustSend = true;
-      }
-      return;
-    }
-    if (pr.maybeUpdate(m.index) || (pr.match === m.index && pr.state === 'probe')) {
-      if (pr.state === 'probe') pr.becomeReplicate();
-      else pr.inflights.freeLE(m.index);
-      this.maybeCommit();
-    }
-  }
-
-  private handleHeartbeatResponse(m: Message): void {
-    const pr = this.progress.get(m.from);
-    if (pr === undefined) return;
-    pr.recentActive = true;
-    pr.probeSent = false;
-    // A follower whose window is full may have lost our messages: free one slot to probe again.
-    if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
-    if (pr.match < this.log.lastIndex() || pr.sentCommit < this.log.committed) pr.mustSend = true;
-    if (m.context === '') return;
-    if (this.reads.ack(m.context, m.from) + 1 < this.quorum()) return;
-    for (const read of this.reads.release(m.context)) this.answerRead(read.from, read.index, read.context);
-  }
-
-  private maybeCommit(): void {
-    const matches: number[] = [];
-    for (const id of this.voters) matches.push(this.progress.get(id)?.match ?? 0);
-    matches.sort((a, b) => b - a);
-    const quorumIndex = matches[this.quorum() - 1]!;
-    if (!this.log.maybeCommit(quorumIndex, this.term)) return;
-    this.commitDirty = true;
-    this.uncommittedSize = Math.max(0, this.uncommittedSize - this.committedSizeUpTo(quorumIndex));
-    if (this.deferredReads.length > 0) {
-      const deferred = this.deferredReads;
-      this.deferredReads = [];
-      for (const r of deferred) this.leaderReadIndex(r);
-    }
-  }
-
-  /** Payload bytes of this term's entries newly committed up to `index`. */
-  private committedSizeUpTo(index: number): number {
-    let size = 0;
-    const from = Math.max(this.lastCommitAccounted + 1, this.log.firstIndex());
-    if (from <= index) {
-      for (const e of this.log.slice(from, index + 1, Infinity)) if (e.term === this.term) size += e.data.length;
-    }
-    this.lastCommitAccounted = index;
-    return size;
-  }
-
-  /** Sends each follower what it lacks: one batched MsgApp per turn, within its window. */
-  private flushAppends(): void {
-    if (this.role !== 'leader') return;
-    const commitDirty = this.commitDirty;
-    this.commitDirty = false;
-    for (const [id, pr] of this.progress) {
-      if (id === this.id) continue;
-      let force = pr.mustSend || (commitDirty && pr.sentCommit < this.log.committed);
-      pr.mustSend = false;
-      while (this.sendAppend(id, pr, force)) force = false;
-    }
-  }
-
-  /** Sends one MsgApp to `to` when it is not paused and there is something to send. */
-  private sendAppend(to: NodeId, pr: Progress, sendIfEmpty: boolean): boolean {
-    if (pr.isPaused()) return false;
-    const prevIndex = pr.next - 1;
-    const prevTerm = this.log.term(prevIndex);
-    invariant(prevTerm !== undefined, () => `${this.id}: no term for index ${prevIndex} to replicate to ${to} (log compaction comes with snapshots)`);
-    const last = this.log.lastIndex();
-    const ents = pr.next <= last ? this.log.entriesFrom(pr.next, this.cfg.maxSizePerMsg) : [];
-    if (ents.length === 0 && !sendIfEmpty) return false;
-    const m = emptyMessage('MsgApp', this.id, to);
-    m.term = this.term;
-    m.index = prevIndex;
-    m.logTerm = prevTerm;
-    m.entries = ents;
-    m.commit = this.log.committed;
-    this.msgs.push(m);
-    let bytes = 0;
-    for (const e of ents) bytes += e.data.length;
-    pr.sentEntries(ents.length, prevIndex + ents.length, bytes);
-    pr.sentCommit = Math.max(pr.sentCommit, Math.min(m.commit, prevIndex + ents.length));
-    return ents.length > 0 && pr.state === 'replicate';
-  }
-
-  private broadcastHeartbeat(context: string): void {
-    for (const [id, pr] of this.progress) {
-      if (id === this.id) continue;
-      const m = emptyMessage('MsgHeartbeat', this.id, id);
-      m.term = this.term;
-      // Never tell a follower to commit past what it is known to hold.
-      m.commit = Math.min(pr.match, this.log.committed);
-      m.context = context;
-      this.msgs.push(m);
-      pr.sentCommit = Math.max(pr.sentCommit, m.commit);
-    }
-  }
-
-  // ---- linearizable reads -----------------------------------------------------------------
-
-  private leaderReadIndex(m: Message): void {
-    if (this.voters.length === 1) {
-      this.answerRead(m.from, this.log.committed, m.context);
-      return;
-    }
-    if (this.log.term(this.log.committed) !== this.term) {
-      // Until an entry of our term commits, our commit index may lag the real one (§6.4).
-      this.deferredReads.push(m);
-      return;
-    }
-    if (this.reads.has(m.context)) return;
-    this.reads.add(m.context, this.log.committed, m.from);
-    this.broadcastHeartbeat(m.context);
-  }
-
-  private answerRead(from: NodeId, index: number, context: string): void {
-    if (from === this.id) {
-      this.readStates.push({ index, context });
-      return;
-    }
-    const r = emptyMessage('MsgReadIndexResp', this.id, from);
-    r.term = this.term;
-    r.index = index;
-    r.context = context;
-    this.msgs.push(r);
+    this.reply(r);
   }
 
   // ---- helpers ----------------------------------------------------------------------------
 
+  /** Queues a message for the next Ready (the LeaderContext's way out). */
+  send(m: Message): void {
+    this.msgs.push(m);
+  }
+
+  /** Queues a confirmed read for the next Ready. */
+  readState(rs: ReadState): void {
+    this.readStates.push(rs);
+  }
+
   /** Queues a reply stamped with our term. */
-  private send(m: Message): void {
+  private reply(m: Message): void {
     m.term = this.term;
     this.msgs.push(m);
   }
@@ -751,8 +540,6 @@ export class RaftCore {
     return { term: this.term, vote: this.vote, commit: this.log.committed };
   }
 }
-
-const EMPTY = new Uint8Array(0);
 
 function sameSoft(a: SoftState, b: SoftState): boolean {
   return a.leader === b.leader && a.role === b.role;

@@ -1,0 +1,270 @@
+import type { ResolvedConfig } from './config';
+import { invariant, raftError, type ProposeResult } from './errors';
+import type { RaftLog } from './log';
+import { Progress } from './progress';
+import { ReadIndexQueue } from './read-index';
+import { emptyMessage, type Entry, type Logger, type Message, type NodeId, type ReadState } from './types';
+
+/** What a Leadership needs from the core that holds it. */
+export interface LeaderContext {
+  readonly id: NodeId;
+  readonly log: RaftLog;
+  readonly cfg: ResolvedConfig;
+  readonly logger: Logger;
+  readonly voters: readonly NodeId[];
+  /** Queues a message for the next Ready. */
+  send(m: Message): void;
+  /** Queues a confirmed read of this node's own for the next Ready. */
+  readState(rs: ReadState): void;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Everything a leader tracks for one term: each member's progress, the uncommitted bytes, the
+ * ReadIndex queue. Made when a node becomes leader, dropped when it stops leading, so no
+ * leader-only state can leak into another role or term.
+ */
+export class Leadership {
+  private readonly progress = new Map<NodeId, Progress>();
+  /** Payload bytes appended in this term and not yet committed. */
+  private uncommittedSize = 0;
+  /** The commit index up to which uncommittedSize has been settled. */
+  private settledCommit: number;
+  /** The commit index advanced since followers were last told. */
+  private commitDirty = false;
+  private readonly reads = new ReadIndexQueue();
+  /** ReadIndex requests that arrived before an entry of this term committed. */
+  private deferredReads: Message[] = [];
+
+  constructor(
+    private readonly ctx: LeaderContext,
+    readonly term: number,
+  ) {
+    const log = ctx.log;
+    this.settledCommit = log.committed;
+    for (const id of ctx.voters) {
+      const pr = new Progress(log.lastIndex() + 1, ctx.cfg.maxInflightMsgs, ctx.cfg.maxInflightBytes);
+      if (id === ctx.id) {
+        pr.match = log.persistedLastIndex();
+        pr.becomeReplicate();
+      }
+      this.progress.set(id, pr);
+    }
+    // A no-op of our own term: committing it commits everything before it (Raft §5.4.2) and
+    // lets reads be served (§6.4).
+    this.append(EMPTY);
+  }
+
+  /** Appends a proposal, unless the uncommitted log would pass its bound. */
+  propose(data: Uint8Array): ProposeResult {
+    const max = this.ctx.cfg.maxUncommittedEntriesSize;
+    // An empty uncommitted log always takes one entry, so a large entry is never stuck.
+    if (max > 0 && data.length > 0 && this.uncommittedSize > 0 && this.uncommittedSize + data.length > max) {
+      return raftError(
+        'ERR_UNCOMMITTED_LIMIT',
+        `${this.ctx.id} [term ${this.term}] refused a proposal of ${data.length} bytes: ${this.uncommittedSize} uncommitted bytes, limit ${max}`,
+        this.ctx.id,
+      );
+    }
+    this.uncommittedSize += data.length;
+    return { ok: true, index: this.append(data), term: this.term };
+  }
+
+  private append(data: Uint8Array): number {
+    const e: Entry = { term: this.term, index: this.ctx.log.lastIndex() + 1, type: 'normal', data };
+    return this.ctx.log.append([e]);
+  }
+
+  /** Messages for the leader role; others are ignored. */
+  step(m: Message): void {
+    switch (m.type) {
+      case 'MsgProp':
+        for (const e of m.entries) {
+          const res = this.propose(e.data);
+          if (!res.ok) this.ctx.logger.warn(`${this.ctx.id} dropped a proposal forwarded by ${m.from}: ${res.error.message}`);
+        }
+        return;
+      case 'MsgReadIndex':
+        this.readIndex(m);
+        return;
+      case 'MsgAppResp':
+        this.handleAppendResponse(m);
+        return;
+      case 'MsgHeartbeatResp':
+        this.handleHeartbeatResponse(m);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The runtime persisted our log up to `index`: our own vote for those entries now counts. */
+  persistedTo(index: number): void {
+    const self = this.progress.get(this.ctx.id);
+    if (self !== undefined && self.maybeUpdate(index)) this.maybeCommit();
+  }
+
+  private handleAppendResponse(m: Message): void {
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    pr.recentActive = true;
+    if (m.reject) {
+      let hint = m.rejectHint;
+      if (m.logTerm > 0) hint = this.ctx.log.findConflictByTerm(m.rejectHint, m.logTerm)[0];
+      if (pr.maybeDecrTo(m.index, hint)) {
+        this.ctx.logger.debug(`${this.ctx.id} [term ${this.term}] ${m.from} rejected MsgApp at index ${m.index} (hint ${m.rejectHint}/${m.logTerm}); probing from ${pr.next}`);
+        if (pr.state === 'replicate') pr.becomeProbe();
+        pr.mustSend = true;
+      }
+      return;
+    }
+    if (pr.maybeUpdate(m.index) || (pr.match === m.index && pr.state === 'probe')) {
+      if (pr.state === 'probe') pr.becomeReplicate();
+      else pr.inflights.freeLE(m.index);
+      this.maybeCommit();
+    }
+  }
+
+  private handleHeartbeatResponse(m: Message): void {
+    const pr = this.progress.get(m.from);
+    if (pr === undefined) return;
+    pr.recentActive = true;
+    pr.probeSent = false;
+    // A follower whose window is full may have lost our messages: free one slot to probe again.
+    if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
+    if (pr.match < this.ctx.log.lastIndex() || pr.sentCommit < this.ctx.log.committed) pr.mustSend = true;
+    if (m.context === '') return;
+    if (this.reads.ack(m.context, m.from) + 1 < this.quorum()) return;
+    for (const read of this.reads.release(m.context)) this.answerRead(read.from, read.index, read.context);
+  }
+
+  private quorum(): number {
+    return (this.ctx.voters.length >> 1) + 1;
+  }
+
+  private maybeCommit(): void {
+    const matches: number[] = [];
+    for (const id of this.ctx.voters) matches.push(this.progress.get(id)?.match ?? 0);
+    matches.sort((a, b) => b - a);
+    const quorumIndex = matches[this.quorum() - 1]!;
+    // Only an entry of this term is committed by counting replicas (Raft §5.4.2).
+    if (!this.ctx.log.maybeCommit(quorumIndex, this.term)) return;
+    this.commitDirty = true;
+    this.settleUncommitted(quorumIndex);
+    if (this.deferredReads.length > 0) {
+      const deferred = this.deferredReads;
+      this.deferredReads = [];
+      for (const r of deferred) this.readIndex(r);
+    }
+  }
+
+  /** Takes this term's newly committed entries off the uncommitted bytes. */
+  private settleUncommitted(commit: number): void {
+    const from = Math.max(this.settledCommit + 1, this.ctx.log.firstIndex());
+    if (from <= commit) {
+      for (const e of this.ctx.log.slice(from, commit + 1, Infinity)) if (e.term === this.term) this.uncommittedSize -= e.data.length;
+    }
+    this.uncommittedSize = Math.max(0, this.uncommittedSize);
+    this.settledCommit = commit;
+  }
+
+  /** Sends each follower what it lacks: one batched MsgApp per turn, within its window. */
+  flush(): void {
+    const commitDirty = this.commitDirty;
+    this.commitDirty = false;
+    for (const [id, pr] of this.progress) {
+      if (id === this.ctx.id) continue;
+      let force = pr.mustSend || (commitDirty && pr.sentCommit < this.ctx.log.committed);
+      pr.mustSend = false;
+      while (this.sendAppend(id, pr, force)) force = false;
+    }
+  }
+
+  /** Sends one MsgApp when the follower is not paused and there is something to send. */
+  private sendAppend(to: NodeId, pr: Progress, sendIfEmpty: boolean): boolean {
+    if (pr.isPaused()) return false;
+    const log = this.ctx.log;
+    const prevIndex = pr.next - 1;
+    const prevTerm = log.term(prevIndex);
+    invariant(prevTerm !== undefined, () => `${this.ctx.id}: no term for index ${prevIndex} to replicate to ${to} (log compaction comes with snapshots)`);
+    const ents = pr.next <= log.lastIndex() ? log.entriesFrom(pr.next, this.ctx.cfg.maxSizePerMsg) : [];
+    if (ents.length === 0 && !sendIfEmpty) return false;
+    const m = emptyMessage('MsgApp', this.ctx.id, to);
+    m.term = this.term;
+    m.index = prevIndex;
+    m.logTerm = prevTerm;
+    m.entries = ents;
+    m.commit = log.committed;
+    this.ctx.send(m);
+    let bytes = 0;
+    for (const e of ents) bytes += e.data.length;
+    pr.sentEntries(ents.length, prevIndex + ents.length, bytes);
+    pr.sentCommit = Math.max(pr.sentCommit, Math.min(m.commit, prevIndex + ents.length));
+    return ents.length > 0 && pr.state === 'replicate';
+  }
+
+  /** Heartbeats to every follower, confirming the newest pending read if any. */
+  heartbeat(): void {
+    this.broadcastHeartbeat(this.reads.last());
+  }
+
+  private broadcastHeartbeat(context: string): void {
+    for (const [id, pr] of this.progress) {
+      if (id === this.ctx.id) continue;
+      const m = emptyMessage('MsgHeartbeat', this.ctx.id, id);
+      m.term = this.term;
+      // Never tell a follower to commit past what it is known to hold.
+      m.commit = Math.min(pr.match, this.ctx.log.committed);
+      m.context = context;
+      this.ctx.send(m);
+      pr.sentCommit = Math.max(pr.sentCommit, m.commit);
+    }
+  }
+
+  /**
+   * Check-quorum, once per election timeout: true when a quorum was heard from since the last
+   * check. Starts the next period.
+   */
+  checkQuorum(): boolean {
+    let active = 0;
+    for (const [id, pr] of this.progress) if (id === this.ctx.id || pr.recentActive) active++;
+    for (const [id, pr] of this.progress) if (id !== this.ctx.id) pr.recentActive = false;
+    return active >= this.quorum();
+  }
+
+  /** A ReadIndex request, the leader's own or forwarded by a follower (Raft §6.4). */
+  readIndex(m: Message): void {
+    const log = this.ctx.log;
+    if (this.ctx.voters.length === 1) {
+      this.answerRead(m.from, log.committed, m.context);
+      return;
+    }
+    if (log.term(log.committed) !== this.term) {
+      // Until an entry of our term commits, our commit index may lag the real one.
+      this.deferredReads.push(m);
+      return;
+    }
+    if (this.reads.has(m.context)) return;
+    this.reads.add(m.context, log.committed, m.from);
+    this.broadcastHeartbeat(m.context);
+  }
+
+  private answerRead(from: NodeId, index: number, context: string): void {
+    if (from === this.ctx.id) {
+      this.ctx.readState({ index, context });
+      return;
+    }
+    const r = emptyMessage('MsgReadIndexResp', this.ctx.id, from);
+    r.term = this.term;
+    r.index = index;
+    r.context = context;
+    this.ctx.send(r);
+  }
+
+  progressOf(): ReadonlyMap<NodeId, { match: number; next: number; state: string; recentActive: boolean }> {
+    const out = new Map<NodeId, { match: number; next: number; state: string; recentActive: boolean }>();
+    for (const [id, pr] of this.progress) out.set(id, { match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive });
+    return out;
+  }
+}

@@ -1,0 +1,321 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RaftConfig } from './config';
+import { RaftCore } from './raft';
+import { MemoryStorage } from './storage';
+import { emptyMessage, type Entry, type HardState, type Message, type MessageType, type NodeId, type Ready } from './types';
+
+type Options = Partial<Omit<RaftConfig, 'id' | 'voters'>>;
+
+/** What a member's disk holds before the test starts. */
+interface Disk {
+  readonly terms: number[];
+  readonly hardState: HardState;
+}
+
+/**
+ * Cores n1..nN on MemoryStorage, run by hand as a careful runtime would: persist each Ready,
+ * then send its messages, then apply, then advance. Nothing moves unless a test says so.
+ */
+class Cluster {
+  readonly ids: NodeId[];
+  readonly storages = new Map<NodeId, MemoryStorage>();
+  readonly applied = new Map<NodeId, Entry[]>();
+  readonly lastReady = new Map<NodeId, Ready>();
+  private readonly cores = new Map<NodeId, RaftCore>();
+  /** Messages for which this returns true are lost on the way. */
+  drop: (m: Message) => boolean = () => false;
+
+  constructor(size: number, opts: Options = {}, disks: Record<NodeId, Disk> = {}) {
+    this.ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
+    for (const id of this.ids) {
+      const storage = new MemoryStorage();
+      const disk = disks[id];
+      if (disk !== undefined) {
+        storage.append(disk.terms.map((term, i) => entry(i + 1, term)));
+        storage.setHardState(disk.hardState);
+      }
+      this.storages.set(id, storage);
+      this.applied.set(id, []);
+      this.cores.set(id, new RaftCore({ randomInt: () => 0, ...opts, id, voters: this.ids }, storage));
+    }
+  }
+
+  core(id: NodeId): RaftCore {
+    return this.cores.get(id)!;
+  }
+
+  /** Handles one Ready of `id`; returns the messages it sent. */
+  handle(id: NodeId): Message[] {
+    const core = this.core(id);
+    if (!core.hasReady()) return [];
+    const rd = core.ready();
+    this.lastReady.set(id, rd);
+    const storage = this.storages.get(id)!;
+    if (rd.hardState !== undefined) storage.setHardState(rd.hardState);
+    storage.append(rd.entries);
+    this.applied.get(id)!.push(...rd.committedEntries);
+    core.advance(rd);
+    return rd.messages;
+  }
+
+  deliver(msgs: readonly Message[]): void {
+    for (const m of msgs) if (!this.drop(m)) this.cores.get(m.to)?.step(m);
+  }
+
+  /** Handles Readies and delivers messages until nothing moves; returns every message sent. */
+  stabilize(): Message[] {
+    const sent: Message[] = [];
+    for (let round = 0; round < 1000; round++) {
+      const busy = this.ids.filter((id) => this.core(id).hasReady());
+      if (busy.length === 0) return sent;
+      const msgs = busy.flatMap((id) => this.handle(id));
+      sent.push(...msgs);
+      this.deliver(msgs);
+    }
+    throw new Error('the cluster did not stabilize in 1000 rounds');
+  }
+
+  tick(id: NodeId, n = 1): Message[] {
+    const sent: Message[] = [];
+    for (let i = 0; i < n; i++) {
+      this.core(id).tick();
+      sent.push(...this.stabilize());
+    }
+    return sent;
+  }
+
+  elect(id: NodeId): void {
+    this.core(id).campaign();
+    this.stabilize();
+    assert.equal(this.core(id).role, 'leader', `${id} should have won the election`);
+  }
+}
+
+function entry(index: number, term: number, data = ''): Entry {
+  return { term, index, type: 'normal', data: new TextEncoder().encode(data) };
+}
+
+const ofType = (msgs: readonly Message[], type: MessageType): Message[] => msgs.filter((m) => m.type === type);
+/** MsgApps that carry entries, to `to`. */
+const appsTo = (msgs: readonly Message[], to: NodeId): Message[] => msgs.filter((m) => m.type === 'MsgApp' && m.to === to && m.entries.length > 0);
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const text = (e: Entry): string => new TextDecoder().decode(e.data);
+
+describe('RaftCore: batching', () => {
+  it('several proposals in one turn make one append and ONE MsgApp per follower', () => {
+    const c = new Cluster(3);
+    c.elect('n1');
+    for (const p of ['a', 'b', 'c']) assert.ok(c.core('n1').propose(bytes(p)).ok);
+    const msgs = c.handle('n1');
+    assert.deepEqual(c.lastReady.get('n1')!.entries.map(text), ['a', 'b', 'c'], 'one write, one fsync');
+    const apps = ofType(msgs, 'MsgApp');
+    assert.deepEqual(apps.map((m) => m.to).sort(), ['n2', 'n3']);
+    for (const m of apps) {
+      assert.deepEqual([m.index, m.logTerm, m.entries.map(text)], [1, 1, ['a', 'b', 'c']]);
+    }
+    c.deliver(msgs);
+    c.stabilize();
+    for (const id of c.ids) assert.deepEqual(c.applied.get(id)!.map(text), ['', 'a', 'b', 'c'], id);
+  });
+
+  it('splits a turn into MsgApps of at most maxSizePerMsg bytes (at least one entry each)', () => {
+    const c = new Cluster(3, { maxSizePerMsg: 8 });
+    c.elect('n1');
+    for (const p of ['aaaa', 'bbbb', 'cccc', 'dddddddddd']) c.core('n1').propose(bytes(p));
+    const msgs = c.handle('n1');
+    assert.deepEqual(appsTo(msgs, 'n2').map((m) => m.entries.map(text)), [['aaaa', 'bbbb'], ['cccc'], ['dddddddddd']]);
+  });
+});
+
+describe('RaftCore: the inflight window', () => {
+  const cut = (id: NodeId) => (m: Message) => m.to === id || m.from === id;
+
+  it('limits MsgApps in flight to a slow follower to maxInflightMsgs, and it catches up later', () => {
+    const c = new Cluster(3, { maxInflightMsgs: 2 });
+    c.elect('n1');
+    c.drop = cut('n3');
+    const sent: Message[] = [];
+    for (const p of ['a', 'b', 'c', 'd']) {
+      c.core('n1').propose(bytes(p));
+      sent.push(...c.stabilize());
+    }
+    assert.equal(appsTo(sent, 'n2').length, 4, 'the fast follower acknowledges each one');
+    assert.deepEqual(appsTo(sent, 'n3').map((m) => m.entries.map(text)), [['a'], ['b']], 'then the window is full');
+    const n3 = c.core('n1').status().progress.get('n3')!;
+    assert.deepEqual([n3.state, n3.match, n3.next], ['replicate', 1, 4]);
+    assert.equal(c.core('n1').status().commit, 5, 'a quorum does not wait for the slow follower');
+
+    c.drop = () => false;
+    c.tick('n1');
+    assert.deepEqual(c.applied.get('n3')!.map(text), ['', 'a', 'b', 'c', 'd']);
+  });
+
+  it('a heartbeat answer from a follower whose window is full frees one slot', () => {
+    const c = new Cluster(3, { maxInflightMsgs: 1 });
+    c.elect('n1');
+    c.drop = (m) => m.to === 'n3' && m.type === 'MsgApp';
+    c.core('n1').propose(bytes('a'));
+    c.stabilize();
+    c.core('n1').propose(bytes('b'));
+    assert.deepEqual(appsTo(c.stabilize(), 'n3'), [], 'window full');
+    const sent = c.tick('n1');
+    assert.deepEqual(appsTo(sent, 'n3').map((m) => m.entries.map(text)), [['b']], 'one more after the heartbeat answer');
+  });
+
+  it('limits the payload bytes in flight to maxInflightBytes', () => {
+    const c = new Cluster(3, { maxInflightMsgs: 100, maxSizePerMsg: 4, maxInflightBytes: 8 });
+    c.elect('n1');
+    c.drop = cut('n3');
+    const sent: Message[] = [];
+    for (const p of ['aaaa', 'bbbb', 'cccc']) {
+      c.core('n1').propose(bytes(p));
+      sent.push(...c.stabilize());
+    }
+    assert.equal(appsTo(sent, 'n2').length, 3);
+    assert.deepEqual(appsTo(sent, 'n3').map((m) => m.entries.map(text)), [['aaaa'], ['bbbb']]);
+  });
+});
+
+describe('RaftCore: commitment', () => {
+  it('a leader does not commit an entry of a previous term by counting replicas (Raft §5.4.2)', () => {
+    // n1 and n2 hold 1/2 from term 1, uncommitted; n3 never got it.
+    const c = new Cluster(3, {}, {
+      n1: { terms: [1, 1], hardState: { term: 1, vote: 'n1', commit: 1 } },
+      n2: { terms: [1, 1], hardState: { term: 1, vote: 'n1', commit: 1 } },
+      n3: { terms: [1], hardState: { term: 1, vote: 'n1', commit: 1 } },
+    });
+    c.drop = (m) => m.type === 'MsgApp';
+    c.elect('n1');
+    assert.deepEqual([c.core('n1').term, c.core('n1').status().lastIndex], [2, 3], 'a no-op at 3 in term 2');
+
+    // n2 acknowledges 1/2: a majority (n1, n2) holds it, but it is of term 1.
+    c.core('n1').step({ ...emptyMessage('MsgAppResp', 'n2', 'n1'), term: 2, index: 2 });
+    c.stabilize();
+    assert.equal(c.core('n1').status().progress.get('n2')!.match, 2);
+    assert.equal(c.core('n1').status().commit, 1);
+
+    // Once the no-op of term 2 is on a majority, it commits, and 1/2 with it.
+    c.core('n1').step({ ...emptyMessage('MsgAppResp', 'n2', 'n1'), term: 2, index: 3 });
+    c.stabilize();
+    assert.equal(c.core('n1').status().commit, 3);
+    assert.deepEqual(c.applied.get('n1')!.map((e) => `${e.term}/${e.index}`), ['1/1', '1/2', '2/3']);
+  });
+
+  it('a follower applies committed entries only after they are on its disk, and acks them in the same Ready', () => {
+    const storage = new MemoryStorage();
+    const n2 = new RaftCore({ id: 'n2', voters: ['n1', 'n2', 'n3'], randomInt: () => 0 }, storage);
+    n2.step({ ...emptyMessage('MsgApp', 'n1', 'n2'), term: 1, index: 0, logTerm: 0, entries: [entry(1, 1), entry(2, 1, 'x')], commit: 2 });
+    let rd = n2.ready();
+    assert.deepEqual(rd.entries.map((e) => e.index), [1, 2]);
+    assert.deepEqual(rd.hardState, { term: 1, vote: '', commit: 2 });
+    assert.deepEqual(rd.committedEntries, [], 'committed, but not yet persisted');
+    assert.deepEqual(ofType(rd.messages, 'MsgAppResp').map((m) => [m.to, m.index, m.reject]), [['n1', 2, false]]);
+    storage.setHardState(rd.hardState!);
+    storage.append(rd.entries);
+    n2.advance(rd);
+    rd = n2.ready();
+    assert.deepEqual(rd.committedEntries.map((e) => e.index), [1, 2]);
+  });
+
+  it('a follower retracts a queued ack for entries a newer leader replaced in the same turn', () => {
+    const n3 = new RaftCore({ id: 'n3', voters: ['n1', 'n2', 'n3'], randomInt: () => 0 }, new MemoryStorage());
+    n3.step({ ...emptyMessage('MsgApp', 'n1', 'n3'), term: 1, index: 0, logTerm: 0, entries: [entry(1, 1), entry(2, 1), entry(3, 1)], commit: 1 });
+    n3.step({ ...emptyMessage('MsgApp', 'n2', 'n3'), term: 2, index: 1, logTerm: 1, entries: [entry(2, 2)], commit: 1 });
+    const rd = n3.ready();
+    assert.deepEqual(rd.entries.map((e) => `${e.term}/${e.index}`), ['1/1', '2/2']);
+    assert.deepEqual(ofType(rd.messages, 'MsgAppResp').map((m) => [m.to, m.index]), [['n2', 2]], 'no ack of 1/3 may go out');
+  });
+
+  it('a follower rejects an append that does not match and the leader backs up to repair its log', () => {
+    // n3 holds a stale uncommitted suffix from term 1; n1 leads at term 3 with a different one.
+    const c = new Cluster(3, {}, {
+      n1: { terms: [1, 2, 2], hardState: { term: 2, vote: 'n1', commit: 1 } },
+      n2: { terms: [1, 2, 2], hardState: { term: 2, vote: 'n1', commit: 1 } },
+      n3: { terms: [1, 1, 1, 1], hardState: { term: 1, vote: 'n1', commit: 1 } },
+    });
+    c.core('n1').campaign();
+    const sent = c.stabilize();
+    assert.equal(c.core('n1').term, 3);
+    // n3 lacks 2/3: it rejects, hinting that its log may agree up to index 3 at term 1 or earlier.
+    assert.deepEqual(
+      ofType(sent, 'MsgAppResp').filter((m) => m.reject).map((m) => [m.from, m.index, m.rejectHint, m.logTerm]),
+      [['n3', 3, 3, 1]],
+    );
+    // The leader skips every index of term 2 at once and resends from 1/1.
+    assert.deepEqual(appsTo(sent, 'n3').map((m) => [m.index, m.logTerm, m.entries.map((e) => `${e.term}/${e.index}`).join(' ')]), [
+      [3, 2, '3/4'],
+      [1, 1, '2/2 2/3 3/4'],
+    ]);
+    for (const id of c.ids) {
+      assert.deepEqual(c.storages.get(id)!.allEntries().map((e) => e.term), [1, 2, 2, 3], id);
+      assert.equal(c.core(id).status().commit, 4, id);
+    }
+  });
+});
+
+describe('RaftCore: rejections and pacing', () => {
+  it('a stale rejection (at or below match) does not knock a replicating follower back to probe', () => {
+    const c = new Cluster(3);
+    c.elect('n1');
+    c.core('n1').propose(bytes('a'));
+    c.stabilize();
+    const before = c.core('n1').status().progress.get('n2')!;
+    assert.deepEqual([before.state, before.match, before.next], ['replicate', 2, 3]);
+    c.core('n1').step({ ...emptyMessage('MsgAppResp', 'n2', 'n1'), term: 1, index: 1, reject: true, rejectHint: 0, logTerm: 0 });
+    const after = c.core('n1').status().progress.get('n2')!;
+    assert.deepEqual([after.state, after.match, after.next], ['replicate', 2, 3]);
+    assert.deepEqual(appsTo(c.stabilize(), 'n2'), [], 'nothing is resent');
+  });
+
+  it('hands out committed entries in Readies of at most maxCommittedSizePerReady bytes', () => {
+    const storage = new MemoryStorage();
+    const n2 = new RaftCore({ id: 'n2', voters: ['n1', 'n2', 'n3'], randomInt: () => 0, maxCommittedSizePerReady: 4 }, storage);
+    const ents = [entry(1, 1, 'aa'), entry(2, 1, 'bb'), entry(3, 1, 'cc'), entry(4, 1, 'dddddd')];
+    n2.step({ ...emptyMessage('MsgApp', 'n1', 'n2'), term: 1, entries: ents, commit: 4 });
+    const batches: string[][] = [];
+    while (n2.hasReady()) {
+      const rd = n2.ready();
+      if (rd.hardState !== undefined) storage.setHardState(rd.hardState);
+      storage.append(rd.entries);
+      if (rd.committedEntries.length > 0) batches.push(rd.committedEntries.map(text));
+      n2.advance(rd);
+    }
+    assert.deepEqual(batches, [['aa', 'bb'], ['cc'], ['dddddd']]);
+    assert.equal(n2.status().applied, 4);
+  });
+});
+
+describe('RaftCore: the uncommitted-log bound', () => {
+  it('refuses proposals past maxUncommittedEntriesSize with ERR_UNCOMMITTED_LIMIT, and takes them again after commits', () => {
+    const c = new Cluster(3, { maxUncommittedEntriesSize: 10 });
+    c.elect('n1');
+    const n1 = c.core('n1');
+    c.drop = () => true; // nothing commits
+    assert.ok(n1.propose(bytes('12345')).ok);
+    assert.ok(n1.propose(bytes('67890')).ok, 'exactly at the bound is accepted');
+    const refused = n1.propose(bytes('x'));
+    assert.ok(!refused.ok);
+    assert.deepEqual([refused.error.code, refused.error.leader], ['ERR_UNCOMMITTED_LIMIT', 'n1']);
+    assert.match(refused.error.message, /10 uncommitted bytes, limit 10/);
+    c.core('n2').propose(bytes('y'));
+    c.drop = (m) => m.type !== 'MsgProp';
+    c.stabilize();
+    assert.equal(n1.status().lastIndex, 3, 'a forwarded proposal past the bound is dropped too');
+
+    c.drop = () => false;
+    c.tick('n1');
+    assert.equal(n1.status().commit, 3);
+    assert.ok(n1.propose(bytes('x')).ok, 'committing frees the budget');
+    c.stabilize();
+    assert.ok(n1.propose(bytes('an entry larger than the whole bound')).ok, 'an empty uncommitted log always takes one entry');
+    assert.equal(n1.propose(bytes('z')).ok, false);
+  });
+
+  it('0 means no bound', () => {
+    const c = new Cluster(3, { maxUncommittedEntriesSize: 0 });
+    c.elect('n1');
+    c.drop = () => true;
+    for (let i = 0; i < 50; i++) assert.ok(c.core('n1').propose(new Uint8Array(1000)).ok);
+  });
+});

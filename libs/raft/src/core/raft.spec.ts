@@ -1,0 +1,289 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RaftConfig } from './config';
+import { RaftCore } from './raft';
+import { MemoryStorage } from './storage';
+import type { Entry, Message, MessageType, NodeId } from './types';
+
+type Options = Partial<Omit<RaftConfig, 'id' | 'voters'>>;
+
+/**
+ * Cores n1..nN on MemoryStorage, run by hand as a careful runtime would: persist each Ready,
+ * then send its messages, then apply, then advance. Nothing moves unless a test says so.
+ */
+class Cluster {
+  readonly ids: NodeId[];
+  readonly storages = new Map<NodeId, MemoryStorage>();
+  readonly applied = new Map<NodeId, Entry[]>();
+  private readonly cores = new Map<NodeId, RaftCore>();
+  /** Messages for which this returns true are lost on the way. */
+  drop: (m: Message) => boolean = () => false;
+
+  constructor(size: number, opts: Options | ((id: NodeId) => Options) = {}) {
+    this.ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
+    for (const id of this.ids) {
+      const storage = new MemoryStorage();
+      this.storages.set(id, storage);
+      this.applied.set(id, []);
+      const o = typeof opts === 'function' ? opts(id) : opts;
+      this.cores.set(id, new RaftCore({ randomInt: () => 0, ...o, id, voters: this.ids }, storage));
+    }
+  }
+
+  core(id: NodeId): RaftCore {
+    return this.cores.get(id)!;
+  }
+
+  /** Handles one Ready of `id`; returns the messages it sent. */
+  handle(id: NodeId): Message[] {
+    const core = this.core(id);
+    if (!core.hasReady()) return [];
+    const rd = core.ready();
+    const storage = this.storages.get(id)!;
+    if (rd.hardState !== undefined) storage.setHardState(rd.hardState);
+    storage.append(rd.entries);
+    this.applied.get(id)!.push(...rd.committedEntries);
+    core.advance(rd);
+    return rd.messages;
+  }
+
+  deliver(msgs: readonly Message[]): void {
+    for (const m of msgs) if (!this.drop(m)) this.cores.get(m.to)?.step(m);
+  }
+
+  /** Handles Readies and delivers messages until nothing moves; returns every message sent. */
+  stabilize(): Message[] {
+    const sent: Message[] = [];
+    for (let round = 0; round < 1000; round++) {
+      const busy = this.ids.filter((id) => this.core(id).hasReady());
+      if (busy.length === 0) return sent;
+      const msgs = busy.flatMap((id) => this.handle(id));
+      sent.push(...msgs);
+      this.deliver(msgs);
+    }
+    throw new Error('the cluster did not stabilize in 1000 rounds');
+  }
+
+  /** Ticks `id` n times, letting the cluster settle after each tick. */
+  tick(id: NodeId, n = 1): void {
+    for (let i = 0; i < n; i++) {
+      this.core(id).tick();
+      this.stabilize();
+    }
+  }
+
+  isolate(id: NodeId): void {
+    this.drop = (m) => m.from === id || m.to === id;
+  }
+
+  heal(): void {
+    this.drop = () => false;
+  }
+
+  elect(id: NodeId): void {
+    this.core(id).campaign();
+    this.stabilize();
+    assert.equal(this.core(id).role, 'leader', `${id} should have won the election`);
+  }
+}
+
+const ofType = (msgs: readonly Message[], type: MessageType): Message[] => msgs.filter((m) => m.type === type);
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const text = (e: Entry): string => new TextDecoder().decode(e.data);
+
+describe('RaftCore: a single-node cluster', () => {
+  it('elects itself after an election timeout and commits once its own disk has the entries', () => {
+    const storage = new MemoryStorage();
+    const core = new RaftCore({ id: 'n1', voters: ['n1'], electionTick: 5, randomInt: () => 0 }, storage);
+    for (let i = 0; i < 4; i++) core.tick();
+    assert.equal(core.role, 'follower');
+    core.tick();
+    assert.equal(core.role, 'leader');
+
+    let rd = core.ready();
+    assert.deepEqual(rd.softState, { leader: 'n1', role: 'leader' });
+    assert.deepEqual(rd.hardState, { term: 1, vote: 'n1', commit: 0 });
+    assert.deepEqual(rd.entries.map((e) => [e.term, e.index, e.data.length]), [[1, 1, 0]], 'a no-op of its term');
+    assert.deepEqual(rd.committedEntries, [], 'not committed before it is persisted');
+    assert.equal(rd.mustSync, true);
+    assert.deepEqual(rd.messages, []);
+    storage.setHardState(rd.hardState!);
+    storage.append(rd.entries);
+    core.advance(rd);
+
+    assert.deepEqual(core.propose(bytes('e4')), { ok: true, index: 2, term: 1 });
+    rd = core.ready();
+    assert.deepEqual(rd.hardState, { term: 1, vote: 'n1', commit: 1 });
+    assert.deepEqual(rd.entries.map(text), ['e4']);
+    assert.deepEqual(rd.committedEntries.map((e) => e.index), [1]);
+    storage.setHardState(rd.hardState!);
+    storage.append(rd.entries);
+    core.advance(rd);
+
+    rd = core.ready();
+    assert.deepEqual(rd.committedEntries.map(text), ['e4']);
+    assert.equal(rd.mustSync, false, 'only the commit index changed');
+    core.advance(rd);
+    assert.equal(core.hasReady(), false);
+    assert.deepEqual([core.status().commit, core.status().applied], [2, 2]);
+  });
+});
+
+describe('RaftCore: election timeouts come from the injected randomInt', () => {
+  for (const r of [0, 3, 9]) {
+    it(`randomInt returning ${r} makes a follower campaign after exactly 10 + ${r} ticks`, () => {
+      const asked: number[] = [];
+      const randomInt = (n: number): number => {
+        asked.push(n);
+        return r;
+      };
+      const core = new RaftCore({ id: 'n1', voters: ['n1', 'n2', 'n3'], electionTick: 10, preVote: false, randomInt }, new MemoryStorage());
+      assert.deepEqual(asked, [10], 'drawn once at start, in [0, electionTick)');
+      for (let i = 1; i < 10 + r; i++) core.tick();
+      assert.deepEqual([core.role, core.term], ['follower', 0]);
+      core.tick();
+      assert.deepEqual([core.role, core.term], ['candidate', 1]);
+      assert.deepEqual(asked, [10, 10], 'a new term draws a new timeout');
+      assert.deepEqual(
+        ofType(core.ready().messages, 'MsgVote').map((m) => [m.to, m.term, m.index, m.logTerm]),
+        [['n2', 1, 0, 0], ['n3', 1, 0, 0]],
+      );
+    });
+  }
+});
+
+describe('RaftCore: elections', () => {
+  it('a campaign in a three-node cluster elects one leader, and every member commits its no-op', () => {
+    const c = new Cluster(3);
+    c.elect('n1');
+    for (const id of c.ids) {
+      const st = c.core(id).status();
+      assert.deepEqual([st.term, st.leader, st.commit, st.applied], [1, 'n1', 1, 1], id);
+      assert.equal(st.role, id === 'n1' ? 'leader' : 'follower');
+      assert.deepEqual(c.storages.get(id)!.initialState(), { term: 1, vote: 'n1', commit: 1 }, `${id} persisted its vote`);
+    }
+  });
+
+  it('a vote is handed out to persist in the same Ready that sends it, and must be synced', () => {
+    const c = new Cluster(3, { preVote: false });
+    c.core('n1').campaign();
+    c.deliver(c.handle('n1'));
+    const rd = c.core('n2').ready();
+    assert.deepEqual(ofType(rd.messages, 'MsgVoteResp').map((m) => [m.to, m.term, m.reject]), [['n1', 1, false]]);
+    assert.deepEqual(rd.hardState, { term: 1, vote: 'n1', commit: 0 });
+    assert.equal(rd.mustSync, true);
+  });
+
+  for (const preVote of [true, false]) {
+    it(`an isolated node ${preVote ? 'keeps its term with' : 'bumps its term without'} pre-vote, ${preVote ? 'and the leader survives its return' : 'and deposes the leader on its return'}`, () => {
+      const c = new Cluster(3, { preVote, checkQuorum: true });
+      c.elect('n1');
+      c.isolate('n3');
+      c.tick('n3', 35);
+      assert.equal(c.core('n3').term, preVote ? 1 : 4, 'three campaigns in 35 ticks');
+      assert.equal(c.core('n3').role, preVote ? 'pre-candidate' : 'candidate');
+      c.heal();
+      c.tick('n1');
+      if (preVote) {
+        assert.deepEqual([c.core('n1').role, c.core('n1').term], ['leader', 1]);
+        assert.deepEqual([c.core('n3').role, c.core('n3').leader, c.core('n3').term], ['follower', 'n1', 1]);
+      } else {
+        assert.deepEqual([c.core('n1').role, c.core('n1').term], ['follower', 4], 'the higher term reached the leader');
+      }
+    });
+  }
+
+  it('a node whose log is behind loses the pre-vote and bumps no term; the up-to-date node wins', () => {
+    // n2 waits 15 ticks before campaigning, so its lease (10 ticks) runs out first.
+    const c = new Cluster(3, (id) => ({ randomInt: () => (id === 'n2' ? 5 : 0) }));
+    c.elect('n1');
+    c.drop = (m) => m.to === 'n3';
+    c.core('n1').propose(bytes('x'));
+    c.stabilize();
+    assert.equal(c.core('n2').status().commit, 2);
+    assert.equal(c.core('n3').status().lastIndex, 1);
+    c.isolate('n1'); // the leader is gone
+    c.tick('n2', 10);
+    assert.equal(c.core('n2').role, 'follower');
+    c.core('n3').campaign();
+    const sent = c.stabilize();
+    assert.deepEqual(ofType(sent, 'MsgPreVoteResp').map((m) => [m.from, m.reject]), [['n2', true]]);
+    assert.deepEqual(ofType(sent, 'MsgVote'), [], 'no real election started');
+    assert.deepEqual([c.core('n2').term, c.core('n3').term], [1, 1]);
+    c.tick('n2', 5);
+    assert.deepEqual([c.core('n2').role, c.core('n2').term, c.core('n3').leader], ['leader', 2, 'n2']);
+  });
+
+  it('members that heard from the leader within an election timeout ignore a vote at a higher term', () => {
+    const c = new Cluster(3, { preVote: false, checkQuorum: true });
+    c.elect('n1');
+    c.drop = (m) => m.from === 'n3' && m.type !== 'MsgVote';
+    c.core('n3').campaign();
+    const sent = c.stabilize();
+    assert.equal(ofType(sent, 'MsgVote').length, 2);
+    assert.deepEqual(ofType(sent, 'MsgVoteResp'), []);
+    assert.deepEqual([c.core('n1').role, c.core('n1').term, c.core('n2').term, c.core('n2').vote], ['leader', 1, 1, 'n1']);
+  });
+});
+
+describe('RaftCore: check-quorum', () => {
+  it('an isolated leader steps down once a full election timeout passes without a quorum', () => {
+    const c = new Cluster(3, { checkQuorum: true, electionTick: 10 });
+    c.elect('n1');
+    c.isolate('n1');
+    // The check at tick 10 still counts the acknowledgements of the election; the one at 20 does not.
+    c.tick('n1', 19);
+    assert.equal(c.core('n1').role, 'leader');
+    c.tick('n1');
+    assert.deepEqual([c.core('n1').role, c.core('n1').leader, c.core('n1').term], ['follower', '', 1]);
+    assert.equal(c.core('n1').propose(bytes('x')).ok, false);
+  });
+
+  it('a connected leader stays, and without check-quorum an isolated one stays too', () => {
+    const connected = new Cluster(3, { checkQuorum: true });
+    connected.elect('n1');
+    connected.tick('n1', 50);
+    assert.equal(connected.core('n1').role, 'leader');
+
+    const unchecked = new Cluster(3, { checkQuorum: false });
+    unchecked.elect('n1');
+    unchecked.isolate('n1');
+    unchecked.tick('n1', 50);
+    assert.equal(unchecked.core('n1').role, 'leader');
+  });
+});
+
+describe('RaftCore: proposals away from the leader', () => {
+  it('ERR_NO_LEADER when no leader is known, with no leader named', () => {
+    const c = new Cluster(3);
+    const res = c.core('n2').propose(bytes('x'));
+    assert.ok(!res.ok);
+    assert.equal(res.error.code, 'ERR_NO_LEADER');
+    assert.equal(res.error.leader, undefined);
+    assert.match(res.error.message, /n2 knows no leader/);
+
+    c.core('n2').campaign();
+    assert.equal(c.core('n2').role, 'pre-candidate');
+    const during = c.core('n2').propose(bytes('x'));
+    assert.ok(!during.ok && during.error.code === 'ERR_NO_LEADER', 'nor during an election');
+  });
+
+  it('ERR_NOT_LEADER naming the leader when forwarding is off, and nothing is sent', () => {
+    const c = new Cluster(3, { forwardProposals: false });
+    c.elect('n1');
+    const res = c.core('n3').propose(bytes('x'));
+    assert.ok(!res.ok);
+    assert.deepEqual([res.error.code, res.error.leader], ['ERR_NOT_LEADER', 'n1']);
+    assert.match(res.error.message, /the leader is n1/);
+    assert.equal(c.core('n3').hasReady(), false);
+  });
+
+  it('with forwarding on, a follower forwards the proposal and it commits everywhere', () => {
+    const c = new Cluster(3);
+    c.elect('n1');
+    assert.deepEqual(c.core('n3').propose(bytes('fwd')), { ok: true, forwardedTo: 'n1' });
+    const sent = c.stabilize();
+    assert.deepEqual(ofType(sent, 'MsgProp').map((m) => [m.from, m.to, m.term]), [['n3', 'n1', 0]]);
+    for (const id of c.ids) assert.deepEqual(c.applied.get(id)!.map(text), ['', 'fwd'], id);
+  });
+});

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RaftConfig } from './config';
+import { RaftCore } from './raft';
+import { ReadIndexQueue } from './read-index';
+import { MemoryStorage } from './storage';
+import type { Message, MessageType, NodeId, ReadState } from './types';
+
+describe('ReadIndexQueue', () => {
+  it('releases a request once acknowledged, together with every earlier one, oldest first', () => {
+    const q = new ReadIndexQueue();
+    q.add('a', 3, 'n1');
+    q.add('b', 4, 'n2');
+    q.add('c', 5, 'n1');
+    assert.deepEqual([q.size(), q.last(), q.has('b')], [3, 'c', true]);
+    assert.equal(q.ack('b', 'n2'), 1);
+    assert.equal(q.ack('b', 'n2'), 1, 'a duplicate ack counts once');
+    assert.equal(q.ack('b', 'n3'), 2);
+    assert.deepEqual(q.release('b').map((r) => [r.context, r.index, r.from]), [
+      ['a', 3, 'n1'],
+      ['b', 4, 'n2'],
+    ]);
+    assert.deepEqual([q.size(), q.last(), q.has('a'), q.has('b'), q.has('c')], [1, 'c', false, false, true]);
+  });
+
+  it('ignores acks and releases of unknown contexts', () => {
+    const q = new ReadIndexQueue();
+    q.add('a', 1, 'n1');
+    assert.equal(q.ack('zz', 'n2'), 0);
+    assert.deepEqual(q.release('zz'), []);
+    assert.equal(q.size(), 1);
+  });
+
+  it('is empty after clear, and last() is the empty context', () => {
+    const q = new ReadIndexQueue();
+    assert.equal(q.last(), '');
+    q.add('a', 1, 'n1');
+    q.clear();
+    assert.deepEqual([q.size(), q.last(), q.has('a'), q.ack('a', 'n2')], [0, '', false, 0]);
+  });
+});
+
+/** Cores n1..nN run by hand: persist each Ready, then send, then apply, then advance. */
+class Cluster {
+  readonly ids: NodeId[];
+  readonly reads = new Map<NodeId, ReadState[]>();
+  private readonly cores = new Map<NodeId, RaftCore>();
+  private readonly storages = new Map<NodeId, MemoryStorage>();
+  drop: (m: Message) => boolean = () => false;
+
+  constructor(size: number, opts: Partial<RaftConfig> = {}) {
+    this.ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
+    for (const id of this.ids) {
+      const storage = new MemoryStorage();
+      this.storages.set(id, storage);
+      this.reads.set(id, []);
+      this.cores.set(id, new RaftCore({ randomInt: () => 0, ...opts, id, voters: this.ids }, storage));
+    }
+  }
+
+  core(id: NodeId): RaftCore {
+    return this.cores.get(id)!;
+  }
+
+  handle(id: NodeId): Message[] {
+    const core = this.core(id);
+    if (!core.hasReady()) return [];
+    const rd = core.ready();
+    const storage = this.storages.get(id)!;
+    if (rd.hardState !== undefined) storage.setHardState(rd.hardState);
+    storage.append(rd.entries);
+    this.reads.get(id)!.push(...rd.readStates);
+    core.advance(rd);
+    return rd.messages;
+  }
+
+  deliver(msgs: readonly Message[]): void {
+    for (const m of msgs) if (!this.drop(m)) this.cores.get(m.to)?.step(m);
+  }
+
+  stabilize(): Message[] {
+    const sent: Message[] = [];
+    for (let round = 0; round < 1000; round++) {
+      const busy = this.ids.filter((id) => this.core(id).hasReady());
+      if (busy.length === 0) return sent;
+      const msgs = busy.flatMap((id) => this.handle(id));
+      sent.push(...msgs);
+      this.deliver(msgs);
+    }
+    throw new Error('the cluster did not stabilize in 1000 rounds');
+  }
+
+  elect(id: NodeId): void {
+    this.core(id).campaign();
+    this.stabilize();
+    assert.equal(this.core(id).role, 'leader');
+  }
+}
+
+const ofType = (msgs: readonly Message[], type: MessageType): Message[] => msgs.filter((m) => m.type === type);
+
+describe('RaftCore.readIndex', () => {
+  it('on a single voter: answered at once with the commit index', () => {
+    const storage = new MemoryStorage();
+    const core = new RaftCore({ id: 'n1', voters: ['n1'], randomInt: () => 0 }, storage);
+    core.campaign();
+    let rd = core.ready();
+    storage.append(rd.entries);
+    core.advance(rd);
+    assert.deepEqual(core.readIndex('r'), { ok: true });
+    rd = core.ready();
+    assert.deepEqual(rd.readStates, [{ index: 1, context: 'r' }]);
+  });
+
+  it('on the leader: a ReadState with the commit index only after a heartbeat quorum answers', () => {
+    const c = new Cluster(5);
+    c.elect('n1');
+    const commit = c.core('n1').status().commit;
+    assert.ok(commit > 0);
+    assert.deepEqual(c.core('n1').readIndex('r1'), { ok: true });
+    const beats = ofType(c.handle('n1'), 'MsgHeartbeat');
+    assert.deepEqual(beats.map((m) => [m.to, m.context]), [['n2', 'r1'], ['n3', 'r1'], ['n4', 'r1'], ['n5', 'r1']]);
+    assert.deepEqual(c.reads.get('n1'), []);
+
+    // n2 answers: the leader and n2 are two of five, not a quorum.
+    c.deliver(beats.filter((m) => m.to === 'n2'));
+    c.deliver(c.handle('n2'));
+    c.handle('n1');
+    assert.deepEqual(c.reads.get('n1'), []);
+
+    // n3 answers: three of five.
+    c.deliver(beats.filter((m) => m.to === 'n3'));
+    c.deliver(c.handle('n3'));
+    c.handle('n1');
+    assert.deepEqual(c.reads.get('n1'), [{ index: commit, context: 'r1' }]);
+  });
+
+  it('through a follower: the leader confirms with a heartbeat quorum and answers the follower', () => {
+    const c = new Cluster(3);
+    c.elect('n1');
+    const commit = c.core('n1').status().commit;
+    c.drop = (m) => m.type === 'MsgHeartbeatResp';
+    assert.deepEqual(c.core('n3').readIndex('f1'), { ok: true });
+    const sent = c.stabilize();
+    assert.deepEqual(ofType(sent, 'MsgReadIndex').map((m) => [m.from, m.to, m.context]), [['n3', 'n1', 'f1']]);
+    assert.equal(ofType(sent, 'MsgHeartbeat').length, 2);
+    assert.deepEqual(ofType(sent, 'MsgReadIndexResp'), [], 'no answer without a quorum');
+    assert.deepEqual(c.reads.get('n3'), []);
+
+    c.drop = () => false;
+    c.core('n1').tick(); // the next heartbeat round carries the pending read
+    c.stabilize();
+    assert.deepEqual(c.reads.get('n3'), [{ index: commit, context: 'f1' }]);
+    assert.deepEqual(c.reads.get('n1'), [], 'the answer goes to who asked');
+  });
+
+  it('a later round confirms earlier reads too, oldest first', () => {
+    const c = new Cluster(3);
+    c.elect('n1');
+    c.core('n1').readIndex('r1');
+    assert.equal(ofType(c.handle('n1'), 'MsgHeartbeat').length, 2, 'this round is lost');
+    c.core('n1').readIndex('r2');
+    c.deliver(c.handle('n1').filter((m) => m.to === 'n2'));
+    c.stabilize();
+    assert.deepEqual(c.reads.get('n1')!.map((r) => r.context), ['r1', 'r2']);
+  });
+
+  it('a new leader defers reads until an entry of its own term commits', () => {
+    const c = new Cluster(3);
+    c.drop = (m) => m.type === 'MsgAppResp';
+    c.elect('n1');
+    assert.equal(c.core('n1').status().commit, 0);
+    c.core('n1').readIndex('early');
+    assert.deepEqual(ofType(c.stabilize(), 'MsgHeartbeat'), [], 'no confirmation round yet');
+    assert.deepEqual(c.reads.get('n1'), []);
+
+    c.drop = () => false;
+    c.core('n1').tick();
+    c.stabilize();
+    assert.equal(c.core('n1').status().commit, 1);
+    assert.deepEqual(c.reads.get('n1'), [{ index: 1, context: 'early' }], 'read at the commit index of its no-op');
+  });
+
+  it('ERR_NO_LEADER when no leader is known', () => {
+    const c = new Cluster(3);
+    const res = c.core('n2').readIndex('r');
+    assert.ok(!res.ok);
+    assert.equal(res.error.code, 'ERR_NO_LEADER');
+    assert.equal(c.core('n2').hasReady(), false);
+  });
+
+  it('a leader that steps down drops its pending reads: late answers confirm nothing', () => {
+    const c = new Cluster(3, { checkQuorum: true, electionTick: 10 });
+    c.elect('n1');
+    const late: Message[] = [];
+    c.drop = (m) => m.to === 'n1' && m.type === 'MsgHeartbeatResp' && late.push(m) > 0;
+    c.core('n1').readIndex('r');
+    c.stabilize();
+    assert.equal(late.length, 2, 'both followers answered the round for r');
+    c.drop = () => true;
+    for (let i = 0; i < 20; i++) c.core('n1').tick();
+    assert.equal(c.core('n1').role, 'follower');
+    c.drop = () => false;
+    c.deliver(late.filter((m) => m.context === 'r'));
+    c.stabilize();
+    assert.deepEqual(c.reads.get('n1'), []);
+  });
+});
