@@ -1,100 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RaftConfig } from './config';
+import { entry, HandCluster } from '../testing/hand-cluster';
 import { RaftCore } from './raft';
 import { MemoryStorage } from './storage';
-import { emptyMessage, type Entry, type HardState, type Message, type MessageType, type NodeId, type Ready } from './types';
+import { emptyMessage, type Entry, type Message, type MessageType, type NodeId } from './types';
 
-type Options = Partial<Omit<RaftConfig, 'id' | 'voters'>>;
-
-/** What a member's disk holds before the test starts. */
-interface Disk {
-  readonly terms: number[];
-  readonly hardState: HardState;
-}
-
-/**
- * Cores n1..nN on MemoryStorage, run by hand as a careful runtime would: persist each Ready,
- * then send its messages, then apply, then advance. Nothing moves unless a test says so.
- */
-class Cluster {
-  readonly ids: NodeId[];
-  readonly storages = new Map<NodeId, MemoryStorage>();
-  readonly applied = new Map<NodeId, Entry[]>();
-  readonly lastReady = new Map<NodeId, Ready>();
-  private readonly cores = new Map<NodeId, RaftCore>();
-  /** Messages for which this returns true are lost on the way. */
-  drop: (m: Message) => boolean = () => false;
-
-  constructor(size: number, opts: Options = {}, disks: Record<NodeId, Disk> = {}) {
-    this.ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
-    for (const id of this.ids) {
-      const storage = new MemoryStorage();
-      const disk = disks[id];
-      if (disk !== undefined) {
-        storage.append(disk.terms.map((term, i) => entry(i + 1, term)));
-        storage.setHardState(disk.hardState);
-      }
-      this.storages.set(id, storage);
-      this.applied.set(id, []);
-      this.cores.set(id, new RaftCore({ randomInt: () => 0, ...opts, id, voters: this.ids }, storage));
-    }
-  }
-
-  core(id: NodeId): RaftCore {
-    return this.cores.get(id)!;
-  }
-
-  /** Handles one Ready of `id`; returns the messages it sent. */
-  handle(id: NodeId): Message[] {
-    const core = this.core(id);
-    if (!core.hasReady()) return [];
-    const rd = core.ready();
-    this.lastReady.set(id, rd);
-    const storage = this.storages.get(id)!;
-    if (rd.hardState !== undefined) storage.setHardState(rd.hardState);
-    storage.append(rd.entries);
-    this.applied.get(id)!.push(...rd.committedEntries);
-    core.advance(rd);
-    return rd.messages;
-  }
-
-  deliver(msgs: readonly Message[]): void {
-    for (const m of msgs) if (!this.drop(m)) this.cores.get(m.to)?.step(m);
-  }
-
-  /** Handles Readies and delivers messages until nothing moves; returns every message sent. */
-  stabilize(): Message[] {
-    const sent: Message[] = [];
-    for (let round = 0; round < 1000; round++) {
-      const busy = this.ids.filter((id) => this.core(id).hasReady());
-      if (busy.length === 0) return sent;
-      const msgs = busy.flatMap((id) => this.handle(id));
-      sent.push(...msgs);
-      this.deliver(msgs);
-    }
-    throw new Error('the cluster did not stabilize in 1000 rounds');
-  }
-
-  tick(id: NodeId, n = 1): Message[] {
-    const sent: Message[] = [];
-    for (let i = 0; i < n; i++) {
-      this.core(id).tick();
-      sent.push(...this.stabilize());
-    }
-    return sent;
-  }
-
-  elect(id: NodeId): void {
-    this.core(id).campaign();
-    this.stabilize();
-    assert.equal(this.core(id).role, 'leader', `${id} should have won the election`);
-  }
-}
-
-function entry(index: number, term: number, data = ''): Entry {
-  return { term, index, type: 'normal', data: new TextEncoder().encode(data) };
-}
 
 const ofType = (msgs: readonly Message[], type: MessageType): Message[] => msgs.filter((m) => m.type === type);
 /** MsgApps that carry entries, to `to`. */
@@ -104,7 +14,7 @@ const text = (e: Entry): string => new TextDecoder().decode(e.data);
 
 describe('RaftCore: batching', () => {
   it('several proposals in one turn make one append and ONE MsgApp per follower', () => {
-    const c = new Cluster(3);
+    const c = new HandCluster(3);
     c.elect('n1');
     for (const p of ['a', 'b', 'c']) assert.ok(c.core('n1').propose(bytes(p)).ok);
     const msgs = c.handle('n1');
@@ -120,7 +30,7 @@ describe('RaftCore: batching', () => {
   });
 
   it('splits a turn into MsgApps of at most maxSizePerMsg bytes (at least one entry each)', () => {
-    const c = new Cluster(3, { maxSizePerMsg: 8 });
+    const c = new HandCluster(3, { maxSizePerMsg: 8 });
     c.elect('n1');
     for (const p of ['aaaa', 'bbbb', 'cccc', 'dddddddddd']) c.core('n1').propose(bytes(p));
     const msgs = c.handle('n1');
@@ -132,7 +42,7 @@ describe('RaftCore: the inflight window', () => {
   const cut = (id: NodeId) => (m: Message) => m.to === id || m.from === id;
 
   it('limits MsgApps in flight to a slow follower to maxInflightMsgs, and it catches up later', () => {
-    const c = new Cluster(3, { maxInflightMsgs: 2 });
+    const c = new HandCluster(3, { maxInflightMsgs: 2 });
     c.elect('n1');
     c.drop = cut('n3');
     const sent: Message[] = [];
@@ -152,7 +62,7 @@ describe('RaftCore: the inflight window', () => {
   });
 
   it('a heartbeat answer from a follower whose window is full frees one slot', () => {
-    const c = new Cluster(3, { maxInflightMsgs: 1 });
+    const c = new HandCluster(3, { maxInflightMsgs: 1 });
     c.elect('n1');
     c.drop = (m) => m.to === 'n3' && m.type === 'MsgApp';
     c.core('n1').propose(bytes('a'));
@@ -164,7 +74,7 @@ describe('RaftCore: the inflight window', () => {
   });
 
   it('limits the payload bytes in flight to maxInflightBytes', () => {
-    const c = new Cluster(3, { maxInflightMsgs: 100, maxSizePerMsg: 4, maxInflightBytes: 8 });
+    const c = new HandCluster(3, { maxInflightMsgs: 100, maxSizePerMsg: 4, maxInflightBytes: 8 });
     c.elect('n1');
     c.drop = cut('n3');
     const sent: Message[] = [];
@@ -180,7 +90,7 @@ describe('RaftCore: the inflight window', () => {
 describe('RaftCore: commitment', () => {
   it('a leader does not commit an entry of a previous term by counting replicas (Raft §5.4.2)', () => {
     // n1 and n2 hold 1/2 from term 1, uncommitted; n3 never got it.
-    const c = new Cluster(3, {}, {
+    const c = new HandCluster(3, {}, {
       n1: { terms: [1, 1], hardState: { term: 1, vote: 'n1', commit: 1 } },
       n2: { terms: [1, 1], hardState: { term: 1, vote: 'n1', commit: 1 } },
       n3: { terms: [1], hardState: { term: 1, vote: 'n1', commit: 1 } },
@@ -229,7 +139,7 @@ describe('RaftCore: commitment', () => {
 
   it('a follower rejects an append that does not match and the leader backs up to repair its log', () => {
     // n3 holds a stale uncommitted suffix from term 1; n1 leads at term 3 with a different one.
-    const c = new Cluster(3, {}, {
+    const c = new HandCluster(3, {}, {
       n1: { terms: [1, 2, 2], hardState: { term: 2, vote: 'n1', commit: 1 } },
       n2: { terms: [1, 2, 2], hardState: { term: 2, vote: 'n1', commit: 1 } },
       n3: { terms: [1, 1, 1, 1], hardState: { term: 1, vote: 'n1', commit: 1 } },
@@ -256,7 +166,7 @@ describe('RaftCore: commitment', () => {
 
 describe('RaftCore: rejections and pacing', () => {
   it('a stale rejection (at or below match) does not knock a replicating follower back to probe', () => {
-    const c = new Cluster(3);
+    const c = new HandCluster(3);
     c.elect('n1');
     c.core('n1').propose(bytes('a'));
     c.stabilize();
@@ -288,7 +198,7 @@ describe('RaftCore: rejections and pacing', () => {
 
 describe('RaftCore: the uncommitted-log bound', () => {
   it('refuses proposals past maxUncommittedEntriesSize with ERR_UNCOMMITTED_LIMIT, and takes them again after commits', () => {
-    const c = new Cluster(3, { maxUncommittedEntriesSize: 10 });
+    const c = new HandCluster(3, { maxUncommittedEntriesSize: 10 });
     c.elect('n1');
     const n1 = c.core('n1');
     c.drop = () => true; // nothing commits
@@ -313,7 +223,7 @@ describe('RaftCore: the uncommitted-log bound', () => {
   });
 
   it('0 means no bound', () => {
-    const c = new Cluster(3, { maxUncommittedEntriesSize: 0 });
+    const c = new HandCluster(3, { maxUncommittedEntriesSize: 0 });
     c.elect('n1');
     c.drop = () => true;
     for (let i = 0; i < 50; i++) assert.ok(c.core('n1').propose(new Uint8Array(1000)).ok);

@@ -1,91 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RaftConfig } from './config';
+import { HandCluster } from '../testing/hand-cluster';
 import { RaftCore } from './raft';
 import { MemoryStorage } from './storage';
-import type { Entry, Message, MessageType, NodeId } from './types';
+import type { Entry, Message, MessageType } from './types';
 
-type Options = Partial<Omit<RaftConfig, 'id' | 'voters'>>;
-
-/**
- * Cores n1..nN on MemoryStorage, run by hand as a careful runtime would: persist each Ready,
- * then send its messages, then apply, then advance. Nothing moves unless a test says so.
- */
-class Cluster {
-  readonly ids: NodeId[];
-  readonly storages = new Map<NodeId, MemoryStorage>();
-  readonly applied = new Map<NodeId, Entry[]>();
-  private readonly cores = new Map<NodeId, RaftCore>();
-  /** Messages for which this returns true are lost on the way. */
-  drop: (m: Message) => boolean = () => false;
-
-  constructor(size: number, opts: Options | ((id: NodeId) => Options) = {}) {
-    this.ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
-    for (const id of this.ids) {
-      const storage = new MemoryStorage();
-      this.storages.set(id, storage);
-      this.applied.set(id, []);
-      const o = typeof opts === 'function' ? opts(id) : opts;
-      this.cores.set(id, new RaftCore({ randomInt: () => 0, ...o, id, voters: this.ids }, storage));
-    }
-  }
-
-  core(id: NodeId): RaftCore {
-    return this.cores.get(id)!;
-  }
-
-  /** Handles one Ready of `id`; returns the messages it sent. */
-  handle(id: NodeId): Message[] {
-    const core = this.core(id);
-    if (!core.hasReady()) return [];
-    const rd = core.ready();
-    const storage = this.storages.get(id)!;
-    if (rd.hardState !== undefined) storage.setHardState(rd.hardState);
-    storage.append(rd.entries);
-    this.applied.get(id)!.push(...rd.committedEntries);
-    core.advance(rd);
-    return rd.messages;
-  }
-
-  deliver(msgs: readonly Message[]): void {
-    for (const m of msgs) if (!this.drop(m)) this.cores.get(m.to)?.step(m);
-  }
-
-  /** Handles Readies and delivers messages until nothing moves; returns every message sent. */
-  stabilize(): Message[] {
-    const sent: Message[] = [];
-    for (let round = 0; round < 1000; round++) {
-      const busy = this.ids.filter((id) => this.core(id).hasReady());
-      if (busy.length === 0) return sent;
-      const msgs = busy.flatMap((id) => this.handle(id));
-      sent.push(...msgs);
-      this.deliver(msgs);
-    }
-    throw new Error('the cluster did not stabilize in 1000 rounds');
-  }
-
-  /** Ticks `id` n times, letting the cluster settle after each tick. */
-  tick(id: NodeId, n = 1): void {
-    for (let i = 0; i < n; i++) {
-      this.core(id).tick();
-      this.stabilize();
-    }
-  }
-
-  isolate(id: NodeId): void {
-    this.drop = (m) => m.from === id || m.to === id;
-  }
-
-  heal(): void {
-    this.drop = () => false;
-  }
-
-  elect(id: NodeId): void {
-    this.core(id).campaign();
-    this.stabilize();
-    assert.equal(this.core(id).role, 'leader', `${id} should have won the election`);
-  }
-}
 
 const ofType = (msgs: readonly Message[], type: MessageType): Message[] => msgs.filter((m) => m.type === type);
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -154,7 +73,7 @@ describe('RaftCore: election timeouts come from the injected randomInt', () => {
 
 describe('RaftCore: elections', () => {
   it('a campaign in a three-node cluster elects one leader, and every member commits its no-op', () => {
-    const c = new Cluster(3);
+    const c = new HandCluster(3);
     c.elect('n1');
     for (const id of c.ids) {
       const st = c.core(id).status();
@@ -165,7 +84,7 @@ describe('RaftCore: elections', () => {
   });
 
   it('a vote is handed out to persist in the same Ready that sends it, and must be synced', () => {
-    const c = new Cluster(3, { preVote: false });
+    const c = new HandCluster(3, { preVote: false });
     c.core('n1').campaign();
     c.deliver(c.handle('n1'));
     const rd = c.core('n2').ready();
@@ -176,7 +95,7 @@ describe('RaftCore: elections', () => {
 
   for (const preVote of [true, false]) {
     it(`an isolated node ${preVote ? 'keeps its term with' : 'bumps its term without'} pre-vote, ${preVote ? 'and the leader survives its return' : 'and deposes the leader on its return'}`, () => {
-      const c = new Cluster(3, { preVote, checkQuorum: true });
+      const c = new HandCluster(3, { preVote, checkQuorum: true });
       c.elect('n1');
       c.isolate('n3');
       c.tick('n3', 35);
@@ -195,7 +114,7 @@ describe('RaftCore: elections', () => {
 
   it('a node whose log is behind loses the pre-vote and bumps no term; the up-to-date node wins', () => {
     // n2 waits 15 ticks before campaigning, so its lease (10 ticks) runs out first.
-    const c = new Cluster(3, (id) => ({ randomInt: () => (id === 'n2' ? 5 : 0) }));
+    const c = new HandCluster(3, (id) => ({ randomInt: () => (id === 'n2' ? 5 : 0) }));
     c.elect('n1');
     c.drop = (m) => m.to === 'n3';
     c.core('n1').propose(bytes('x'));
@@ -215,7 +134,7 @@ describe('RaftCore: elections', () => {
   });
 
   it('members that heard from the leader within an election timeout ignore a vote at a higher term', () => {
-    const c = new Cluster(3, { preVote: false, checkQuorum: true });
+    const c = new HandCluster(3, { preVote: false, checkQuorum: true });
     c.elect('n1');
     c.drop = (m) => m.from === 'n3' && m.type !== 'MsgVote';
     c.core('n3').campaign();
@@ -228,7 +147,7 @@ describe('RaftCore: elections', () => {
 
 describe('RaftCore: check-quorum', () => {
   it('an isolated leader steps down once a full election timeout passes without a quorum', () => {
-    const c = new Cluster(3, { checkQuorum: true, electionTick: 10 });
+    const c = new HandCluster(3, { checkQuorum: true, electionTick: 10 });
     c.elect('n1');
     c.isolate('n1');
     // The check at tick 10 still counts the acknowledgements of the election; the one at 20 does not.
@@ -240,12 +159,12 @@ describe('RaftCore: check-quorum', () => {
   });
 
   it('a connected leader stays, and without check-quorum an isolated one stays too', () => {
-    const connected = new Cluster(3, { checkQuorum: true });
+    const connected = new HandCluster(3, { checkQuorum: true });
     connected.elect('n1');
     connected.tick('n1', 50);
     assert.equal(connected.core('n1').role, 'leader');
 
-    const unchecked = new Cluster(3, { checkQuorum: false });
+    const unchecked = new HandCluster(3, { checkQuorum: false });
     unchecked.elect('n1');
     unchecked.isolate('n1');
     unchecked.tick('n1', 50);
@@ -255,7 +174,7 @@ describe('RaftCore: check-quorum', () => {
 
 describe('RaftCore: proposals away from the leader', () => {
   it('ERR_NO_LEADER when no leader is known, with no leader named', () => {
-    const c = new Cluster(3);
+    const c = new HandCluster(3);
     const res = c.core('n2').propose(bytes('x'));
     assert.ok(!res.ok);
     assert.equal(res.error.code, 'ERR_NO_LEADER');
@@ -269,7 +188,7 @@ describe('RaftCore: proposals away from the leader', () => {
   });
 
   it('ERR_NOT_LEADER naming the leader when forwarding is off, and nothing is sent', () => {
-    const c = new Cluster(3, { forwardProposals: false });
+    const c = new HandCluster(3, { forwardProposals: false });
     c.elect('n1');
     const res = c.core('n3').propose(bytes('x'));
     assert.ok(!res.ok);
@@ -279,7 +198,7 @@ describe('RaftCore: proposals away from the leader', () => {
   });
 
   it('with forwarding on, a follower forwards the proposal and it commits everywhere', () => {
-    const c = new Cluster(3);
+    const c = new HandCluster(3);
     c.elect('n1');
     assert.deepEqual(c.core('n3').propose(bytes('fwd')), { ok: true, forwardedTo: 'n1' });
     const sent = c.stabilize();

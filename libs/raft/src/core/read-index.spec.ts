@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RaftConfig } from './config';
+import { HandCluster } from '../testing/hand-cluster';
 import { RaftCore } from './raft';
 import { ReadIndexQueue } from './read-index';
 import { MemoryStorage } from './storage';
-import type { Message, MessageType, NodeId, ReadState } from './types';
+import type { Message, MessageType } from './types';
 
 describe('ReadIndexQueue', () => {
   it('releases a request once acknowledged, together with every earlier one, oldest first', () => {
@@ -41,61 +41,6 @@ describe('ReadIndexQueue', () => {
 });
 
 /** Cores n1..nN run by hand: persist each Ready, then send, then apply, then advance. */
-class Cluster {
-  readonly ids: NodeId[];
-  readonly reads = new Map<NodeId, ReadState[]>();
-  private readonly cores = new Map<NodeId, RaftCore>();
-  private readonly storages = new Map<NodeId, MemoryStorage>();
-  drop: (m: Message) => boolean = () => false;
-
-  constructor(size: number, opts: Partial<RaftConfig> = {}) {
-    this.ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
-    for (const id of this.ids) {
-      const storage = new MemoryStorage();
-      this.storages.set(id, storage);
-      this.reads.set(id, []);
-      this.cores.set(id, new RaftCore({ randomInt: () => 0, ...opts, id, voters: this.ids }, storage));
-    }
-  }
-
-  core(id: NodeId): RaftCore {
-    return this.cores.get(id)!;
-  }
-
-  handle(id: NodeId): Message[] {
-    const core = this.core(id);
-    if (!core.hasReady()) return [];
-    const rd = core.ready();
-    const storage = this.storages.get(id)!;
-    if (rd.hardState !== undefined) storage.setHardState(rd.hardState);
-    storage.append(rd.entries);
-    this.reads.get(id)!.push(...rd.readStates);
-    core.advance(rd);
-    return rd.messages;
-  }
-
-  deliver(msgs: readonly Message[]): void {
-    for (const m of msgs) if (!this.drop(m)) this.cores.get(m.to)?.step(m);
-  }
-
-  stabilize(): Message[] {
-    const sent: Message[] = [];
-    for (let round = 0; round < 1000; round++) {
-      const busy = this.ids.filter((id) => this.core(id).hasReady());
-      if (busy.length === 0) return sent;
-      const msgs = busy.flatMap((id) => this.handle(id));
-      sent.push(...msgs);
-      this.deliver(msgs);
-    }
-    throw new Error('the cluster did not stabilize in 1000 rounds');
-  }
-
-  elect(id: NodeId): void {
-    this.core(id).campaign();
-    this.stabilize();
-    assert.equal(this.core(id).role, 'leader');
-  }
-}
 
 const ofType = (msgs: readonly Message[], type: MessageType): Message[] => msgs.filter((m) => m.type === type);
 
@@ -113,7 +58,7 @@ describe('RaftCore.readIndex', () => {
   });
 
   it('on the leader: a ReadState with the commit index only after a heartbeat quorum answers', () => {
-    const c = new Cluster(5);
+    const c = new HandCluster(5);
     c.elect('n1');
     const commit = c.core('n1').status().commit;
     assert.ok(commit > 0);
@@ -136,7 +81,7 @@ describe('RaftCore.readIndex', () => {
   });
 
   it('through a follower: the leader confirms with a heartbeat quorum and answers the follower', () => {
-    const c = new Cluster(3);
+    const c = new HandCluster(3);
     c.elect('n1');
     const commit = c.core('n1').status().commit;
     c.drop = (m) => m.type === 'MsgHeartbeatResp';
@@ -155,7 +100,7 @@ describe('RaftCore.readIndex', () => {
   });
 
   it('a later round confirms earlier reads too, oldest first', () => {
-    const c = new Cluster(3);
+    const c = new HandCluster(3);
     c.elect('n1');
     c.core('n1').readIndex('r1');
     assert.equal(ofType(c.handle('n1'), 'MsgHeartbeat').length, 2, 'this round is lost');
@@ -166,7 +111,7 @@ describe('RaftCore.readIndex', () => {
   });
 
   it('a new leader defers reads until an entry of its own term commits', () => {
-    const c = new Cluster(3);
+    const c = new HandCluster(3);
     c.drop = (m) => m.type === 'MsgAppResp';
     c.elect('n1');
     assert.equal(c.core('n1').status().commit, 0);
@@ -182,7 +127,7 @@ describe('RaftCore.readIndex', () => {
   });
 
   it('ERR_NO_LEADER when no leader is known', () => {
-    const c = new Cluster(3);
+    const c = new HandCluster(3);
     const res = c.core('n2').readIndex('r');
     assert.ok(!res.ok);
     assert.equal(res.error.code, 'ERR_NO_LEADER');
@@ -190,7 +135,7 @@ describe('RaftCore.readIndex', () => {
   });
 
   it('a leader that steps down drops its pending reads: late answers confirm nothing', () => {
-    const c = new Cluster(3, { checkQuorum: true, electionTick: 10 });
+    const c = new HandCluster(3, { checkQuorum: true, electionTick: 10 });
     c.elect('n1');
     const late: Message[] = [];
     c.drop = (m) => m.to === 'n1' && m.type === 'MsgHeartbeatResp' && late.push(m) > 0;
