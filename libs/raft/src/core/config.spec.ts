@@ -20,9 +20,12 @@ describe('resolveConfig', () => {
   });
 
   const invalid: { name: string; cfg: Partial<RaftConfig>; problem: RegExp }[] = [
-    { name: 'an empty id', cfg: { id: '' }, problem: /\(no id\).*id must not be empty/ },
-    { name: 'no voters', cfg: { voters: [] }, problem: /voters must not be empty/ },
-    { name: 'a voter listed twice', cfg: { voters: ['n1', 'n2', 'n1'] }, problem: /voters must be distinct/ },
+    { name: 'an empty id', cfg: { id: '' }, problem: /\(no id\).*id must be 1 to 64 characters/ },
+    { name: 'an id with a comma', cfg: { id: 'n,1' }, problem: /id must be 1 to 64 characters/ },
+    { name: 'a voter listed twice', cfg: { voters: ['n1', 'n2', 'n1'] }, problem: /voters and learners must be distinct/ },
+    { name: 'a learner that is also a voter', cfg: { voters: ['n1', 'n2'], learners: ['n2'] }, problem: /voters and learners must be distinct/ },
+    { name: 'a member id with a space', cfg: { voters: ['n1', 'n 2'] }, problem: /member id 'n 2' is not valid/ },
+    { name: 'a negative maxPromotionLag', cfg: { maxPromotionLag: -1 }, problem: /maxPromotionLag must be a non-negative integer/ },
     { name: 'heartbeatTick 0', cfg: { heartbeatTick: 0 }, problem: /heartbeatTick must be a positive integer/ },
     { name: 'a fractional heartbeatTick', cfg: { heartbeatTick: 1.5 }, problem: /heartbeatTick must be a positive integer/ },
     { name: 'electionTick equal to heartbeatTick', cfg: { electionTick: 3, heartbeatTick: 3 }, problem: /electionTick must be an integer greater than heartbeatTick/ },

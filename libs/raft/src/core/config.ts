@@ -1,11 +1,19 @@
+import { validNodeId } from './membership';
 import type { Logger, NodeId } from './types';
 
 /** Everything a core needs, including the collaborators it must not create itself. */
 export interface RaftConfig {
   /** This member's id. */
   readonly id: NodeId;
-  /** The voters (including this member) when the storage holds no configuration. */
+  /**
+   * The voters when the storage holds no membership yet (a new cluster). A server joining an
+   * existing cluster starts with none and learns the membership from the leader.
+   */
   readonly voters: readonly NodeId[];
+  /** The learners when the storage holds no membership yet. */
+  readonly learners?: readonly NodeId[];
+  /** A learner is promoted only when its log is at most this many entries behind the leader's. */
+  readonly maxPromotionLag?: number;
   /** Ticks without hearing from a leader before a follower campaigns; randomized in [n, 2n). */
   readonly electionTick?: number;
   /** Ticks between a leader's heartbeats. Must be less than electionTick. */
@@ -47,15 +55,19 @@ export const DEFAULTS = {
   maxCommittedSizePerReady: 16 * 1024 * 1024,
   forwardProposals: true,
   applied: 0,
+  learners: [] as readonly NodeId[],
+  maxPromotionLag: 100,
 } as const;
 
 /** Fills defaults and rejects a configuration the core cannot run with. */
 export function resolveConfig(cfg: RaftConfig, logger: Logger): ResolvedConfig {
   const c: ResolvedConfig = { ...DEFAULTS, logger, ...stripUndefined(cfg) } as ResolvedConfig;
   const problems: string[] = [];
-  if (c.id === '') problems.push('id must not be empty');
-  if (c.voters.length === 0) problems.push('voters must not be empty');
-  if (new Set(c.voters).size !== c.voters.length) problems.push('voters must be distinct');
+  if (!validNodeId(c.id)) problems.push('id must be 1 to 64 characters of letters, digits, ".", "_", ":" or "-"');
+  const members = [...c.voters, ...c.learners];
+  if (new Set(members).size !== members.length) problems.push('voters and learners must be distinct');
+  for (const m of members) if (!validNodeId(m)) problems.push(`member id '${m}' is not valid`);
+  if (!Number.isInteger(c.maxPromotionLag) || c.maxPromotionLag < 0) problems.push('maxPromotionLag must be a non-negative integer');
   if (!Number.isInteger(c.heartbeatTick) || c.heartbeatTick <= 0) problems.push('heartbeatTick must be a positive integer');
   if (!Number.isInteger(c.electionTick) || c.electionTick <= c.heartbeatTick) problems.push('electionTick must be an integer greater than heartbeatTick');
   if (!Number.isInteger(c.maxInflightMsgs) || c.maxInflightMsgs <= 0) problems.push('maxInflightMsgs must be a positive integer');

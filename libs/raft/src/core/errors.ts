@@ -10,7 +10,17 @@ export type RaftErrorCode =
   /** No leader is known right now (an election is in progress); retry later. */
   | 'ERR_NO_LEADER'
   /** The leader's uncommitted log would pass its configured bound. */
-  | 'ERR_UNCOMMITTED_LIMIT';
+  | 'ERR_UNCOMMITTED_LIMIT'
+  /** A membership change is still uncommitted, or this leader has not yet committed an entry of its term. */
+  | 'ERR_CONF_CHANGE_PENDING'
+  /** The membership change makes no sense for the current membership (names why). */
+  | 'ERR_INVALID_CONF_CHANGE'
+  /** A learner is too far behind the leader's log to be promoted yet. */
+  | 'ERR_LEARNER_BEHIND'
+  /** The leader is handing leadership over and takes no proposals meanwhile. */
+  | 'ERR_TRANSFER_IN_PROGRESS'
+  /** A leadership transfer could not start (no such voter, or no voter to hand over to). */
+  | 'ERR_INVALID_TRANSFER';
 
 export interface RaftError {
   readonly code: RaftErrorCode;

@@ -3,7 +3,8 @@ import { invariant, raftError, type ProposeResult } from './errors';
 import type { RaftLog } from './log';
 import { Progress } from './progress';
 import { ReadIndexQueue } from './read-index';
-import { emptyMessage, type Entry, type Logger, type Message, type NodeId, type ReadState } from './types';
+import { applyConfChange, encodeConfEntry } from './membership';
+import { emptyMessage, type ConfChange, type Entry, type EntryType, type Logger, type Membership, type Message, type NodeId, type ReadState } from './types';
 
 /** What a Leadership needs from the core that holds it. */
 export interface LeaderContext {
@@ -12,6 +13,11 @@ export interface LeaderContext {
   readonly cfg: ResolvedConfig;
   readonly logger: Logger;
   readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+  membership(): Membership;
+  /** We appended a conf entry: its membership applies now. */
+  confAppended(index: number, membership: Membership): void;
+  uncommittedConfChanges(): number;
   /** Queues a message for the next Ready. */
   send(m: Message): void;
   /** Queues a confirmed read of this node's own for the next Ready. */
@@ -43,17 +49,50 @@ export class Leadership {
   ) {
     const log = ctx.log;
     this.settledCommit = log.committed;
-    for (const id of ctx.voters) {
-      const pr = new Progress(log.lastIndex() + 1, ctx.cfg.maxInflightMsgs, ctx.cfg.maxInflightBytes);
-      if (id === ctx.id) {
+    this.syncProgress();
+    // A no-op of our own term: committing it commits everything before it (Raft §5.4.2) and
+    // lets reads be served (§6.4).
+    this.append('normal', EMPTY);
+  }
+
+  /** Tracks exactly the current members: a new one is probed from our last index. */
+  syncProgress(): void {
+    const { voters, learners, log, cfg } = this.ctx;
+    for (const id of [...voters, ...learners]) {
+      if (this.progress.has(id)) continue;
+      const pr = new Progress(log.lastIndex() + 1, cfg.maxInflightMsgs, cfg.maxInflightBytes);
+      if (id === this.ctx.id) {
         pr.match = log.persistedLastIndex();
         pr.becomeReplicate();
       }
       this.progress.set(id, pr);
     }
-    // A no-op of our own term: committing it commits everything before it (Raft §5.4.2) and
-    // lets reads be served (§6.4).
-    this.append(EMPTY);
+    for (const id of [...this.progress.keys()]) if (!voters.includes(id) && !learners.includes(id)) this.progress.delete(id);
+  }
+
+  /** A membership change; see RaftCore.proposeConfChange for the rules. */
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    const { log, id } = this.ctx;
+    if (log.term(log.committed) !== this.term) {
+      return raftError('ERR_CONF_CHANGE_PENDING', `${id} [term ${this.term}] has not yet committed an entry of its term; retry the change to ${cc.node} shortly`, id);
+    }
+    if (this.ctx.uncommittedConfChanges() > 0) {
+      return raftError('ERR_CONF_CHANGE_PENDING', `${id} [term ${this.term}] has a membership change not yet committed; one change at a time`, id);
+    }
+    const next = applyConfChange(this.ctx.membership(), cc);
+    if (!next.ok) return next;
+    if (cc.type === 'promote') {
+      const match = this.progress.get(cc.node)?.match ?? 0;
+      const lag = log.lastIndex() - match;
+      if (lag > this.ctx.cfg.maxPromotionLag) {
+        return raftError('ERR_LEARNER_BEHIND', `${id} [term ${this.term}] will not promote ${cc.node}: its log is ${lag} entries behind (at ${match} of ${log.lastIndex()}), more than ${this.ctx.cfg.maxPromotionLag}`, id);
+      }
+    }
+    const data = encodeConfEntry(cc, next.membership);
+    this.uncommittedSize += data.length;
+    const index = this.append('conf', data);
+    this.ctx.confAppended(index, next.membership);
+    return { ok: true, index, term: this.term };
   }
 
   /** Appends a proposal, unless the uncommitted log would pass its bound. */
@@ -68,11 +107,11 @@ export class Leadership {
       );
     }
     this.uncommittedSize += data.length;
-    return { ok: true, index: this.append(data), term: this.term };
+    return { ok: true, index: this.append('normal', data), term: this.term };
   }
 
-  private append(data: Uint8Array): number {
-    const e: Entry = { term: this.term, index: this.ctx.log.lastIndex() + 1, type: 'normal', data };
+  private append(type: EntryType, data: Uint8Array): number {
+    const e: Entry = { term: this.term, index: this.ctx.log.lastIndex() + 1, type, data };
     return this.ctx.log.append([e]);
   }
 
@@ -134,8 +173,13 @@ export class Leadership {
     // A follower whose window is full may have lost our messages: free one slot to probe again.
     if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
     if (pr.match < this.ctx.log.lastIndex() || pr.sentCommit < this.ctx.log.committed) pr.mustSend = true;
-    if (m.context === '') return;
-    if (this.reads.ack(m.context, m.from) + 1 < this.quorum()) return;
+    if (m.context === '' || !this.reads.has(m.context)) return;
+    this.reads.ack(m.context, m.from);
+    // Only voters confirm leadership; the leader itself counts only while it is one.
+    const acks = this.reads.acks(m.context);
+    let confirmed = this.ctx.voters.includes(this.ctx.id) ? 1 : 0;
+    for (const id of this.ctx.voters) if (id !== this.ctx.id && acks.has(id)) confirmed++;
+    if (confirmed < this.quorum()) return;
     for (const read of this.reads.release(m.context)) this.answerRead(read.from, read.index, read.context);
   }
 
@@ -228,7 +272,7 @@ export class Leadership {
    */
   checkQuorum(): boolean {
     let active = 0;
-    for (const [id, pr] of this.progress) if (id === this.ctx.id || pr.recentActive) active++;
+    for (const id of this.ctx.voters) if (id === this.ctx.id || this.progress.get(id)?.recentActive) active++;
     for (const [id, pr] of this.progress) if (id !== this.ctx.id) pr.recentActive = false;
     return active >= this.quorum();
   }
@@ -236,7 +280,8 @@ export class Leadership {
   /** A ReadIndex request, the leader's own or forwarded by a follower (Raft §6.4). */
   readIndex(m: Message): void {
     const log = this.ctx.log;
-    if (this.ctx.voters.length === 1) {
+    if (this.ctx.voters.length === 1 && this.ctx.voters[0] === this.ctx.id) {
+      // The only voter: nobody else can lead.
       this.answerRead(m.from, log.committed, m.context);
       return;
     }

@@ -1,13 +1,18 @@
 import { resolveConfig, type RaftConfig, type ResolvedConfig } from './config';
 import { invariant, raftError, type ProposeResult, type RequestResult } from './errors';
+import { ConfTracker } from './conf-tracker';
 import { Leadership, type LeaderContext } from './leader';
 import { RaftLog } from './log';
+import { decodeConfEntry, describeMembership, isVoterIn } from './membership';
 import type { LogStorage } from './storage';
 import {
   emptyMessage,
   NONE,
   SILENT_LOGGER,
+  type ConfChange,
+  type Entry,
   type HardState,
+  type Membership,
   type Logger,
   type Message,
   type MessageType,
@@ -47,7 +52,10 @@ export class RaftCore implements LeaderContext {
   leader: NodeId = NONE;
   role: Role = 'follower';
 
-  readonly voters: NodeId[];
+  /** The memberships in our log; the latest is in force, committed or not. */
+  private readonly confs: ConfTracker;
+  /** The index of the membership last seen committed. */
+  private committedConfIndex: number;
   private votes = new Map<NodeId, boolean>();
   /** The leader's state for its term; undefined in every other role. */
   private leadership: Leadership | undefined;
@@ -67,19 +75,46 @@ export class RaftCore implements LeaderContext {
     this.logger = config.logger ?? SILENT_LOGGER;
     this.cfg = resolveConfig(config, this.logger);
     this.id = this.cfg.id;
-    this.voters = [...this.cfg.voters];
     const hs = storage.initialState();
     if (this.cfg.applied > hs.commit) {
       throw new Error(`invalid raft config for ${this.id}: applied ${this.cfg.applied} is past the stored commit index ${hs.commit}`);
     }
     this.log = new RaftLog(storage, hs.commit, this.cfg.applied);
+    // The membership: the snapshot's (or, in a new cluster, the configuration's), then every
+    // conf entry after it.
+    const snap = storage.snapshot();
+    const base = snap !== undefined ? { index: snap.meta.index, membership: snap.meta.membership } : { index: 0, membership: { voters: [...this.cfg.voters], learners: [...this.cfg.learners] } };
+    this.confs = new ConfTracker(base);
+    const first = Math.max(base.index + 1, this.log.firstIndex());
+    if (first <= this.log.lastIndex()) {
+      for (const e of this.log.slice(first, this.log.lastIndex() + 1, Infinity)) if (e.type === 'conf') this.confs.add(e.index, decodeConfEntry(e.data).membership);
+    }
+    this.committedConfIndex = this.confs.committed(this.log.committed).index;
     this.term = hs.term;
     this.vote = hs.vote;
     this.prevHard = hs;
     this.handedOutHard = hs;
     this.becomeFollower(this.term, NONE);
     this.prevSoft = this.softState();
-    this.logger.info(`${this.id} started at term ${this.term}, commit ${this.log.committed}, last index ${this.log.lastIndex()}, voters [${this.voters.join(',')}]`);
+    this.logger.info(`${this.id} started at term ${this.term}, commit ${this.log.committed}, last index ${this.log.lastIndex()}, ${describeMembership(this.membership())}`);
+  }
+
+  /** The membership in force: the latest in the log, committed or not. */
+  membership(): Membership {
+    return this.confs.current().membership;
+  }
+
+  /** The latest membership this node knows to be committed, and its index. */
+  committedMembership(): { index: number; membership: Membership } {
+    return this.confs.committed(this.log.committed);
+  }
+
+  get voters(): readonly NodeId[] {
+    return this.confs.current().membership.voters;
+  }
+
+  get learners(): readonly NodeId[] {
+    return this.confs.current().membership.learners;
   }
 
   // ---- the runtime's interface ------------------------------------------------------------
@@ -107,6 +142,18 @@ export class RaftCore implements LeaderContext {
     m.entries = [{ term: 0, index: 0, type: 'normal', data }];
     this.msgs.push(m);
     return { ok: true, forwardedTo: this.leader };
+  }
+
+  /**
+   * Proposes one membership change (leader only). Refused while another change is uncommitted
+   * or before this leader has committed an entry of its own term (the single-server rule and its
+   * fix, Raft dissertation §4.1 and the 2015 erratum); a promotion is refused while the learner
+   * lags more than maxPromotionLag entries. The new membership applies as soon as it is appended.
+   */
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    if (this.leadership !== undefined) return this.leadership.proposeConfChange(cc);
+    if (this.leader === NONE) return raftError('ERR_NO_LEADER', `${this.id} knows no leader at term ${this.term}; membership change dropped`);
+    return raftError('ERR_NOT_LEADER', `${this.id} is not the leader at term ${this.term}; propose membership changes to ${this.leader}`, this.leader);
   }
 
   /**
@@ -184,6 +231,7 @@ export class RaftCore implements LeaderContext {
   /** Is there anything for the runtime to do? */
   hasReady(): boolean {
     this.leadership?.flush();
+    this.checkCommittedConf();
     if (this.msgs.length > 0 || this.readStates.length > 0 || this.log.hasUnstable()) return true;
     if (!sameHard(this.hardState(), this.handedOutHard)) return true;
     if (!sameSoft(this.softState(), this.prevSoft)) return true;
@@ -196,6 +244,7 @@ export class RaftCore implements LeaderContext {
    */
   ready(): Ready {
     this.leadership?.flush();
+    this.checkCommittedConf();
     const soft = this.softState();
     const hard = this.hardState();
     const entries = this.log.unstableEntries();
@@ -298,8 +347,15 @@ export class RaftCore implements LeaderContext {
     this.leadership = undefined;
   }
 
-  private isVoter(): boolean {
-    return this.voters.includes(this.id);
+  /**
+   * May this node campaign? A voter may; so may a voter whose removal or demotion is still
+   * uncommitted: it may hold the only up-to-date log, and the change needs a leader to commit
+   * (Raft dissertation §4.2.2). It then counts votes in the new membership, without its own.
+   */
+  private promotable(): boolean {
+    if (this.voters.includes(this.id)) return true;
+    const committed = this.confs.committed(this.log.committed);
+    return committed.index < this.confs.current().index && isVoterIn(committed.membership, this.id);
   }
 
   private quorum(): number {
@@ -310,7 +366,7 @@ export class RaftCore implements LeaderContext {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.isVoter() && this.electionElapsed >= this.randomizedElectionTimeout) {
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
       this.hup();
     }
@@ -335,8 +391,8 @@ export class RaftCore implements LeaderContext {
 
   private hup(): void {
     if (this.role === 'leader') return;
-    if (!this.isVoter()) {
-      this.logger.warn(`${this.id} is not a voter and cannot campaign`);
+    if (!this.promotable()) {
+      this.logger.warn(`${this.id} is not a voter at term ${this.term} and cannot campaign`);
       return;
     }
     if (this.cfg.preVote) this.startCampaign('pre');
@@ -477,8 +533,14 @@ export class RaftCore implements LeaderContext {
       this.reply(r);
       return;
     }
+    const prevLast = this.log.lastIndex();
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
-    if (this.log.truncatedFrom > 0) this.retractAcks();
+    const truncated = this.log.truncatedFrom;
+    if (truncated > 0) {
+      this.log.truncatedFrom = 0;
+      this.retractAcks(truncated);
+    }
+    if (lastNew !== undefined) this.trackConfs(m.entries, truncated > 0 ? truncated : prevLast + 1);
     if (lastNew !== undefined) {
       r.index = lastNew;
       this.reply(r);
@@ -497,13 +559,51 @@ export class RaftCore implements LeaderContext {
    * A new leader's entries replaced part of our log. Acknowledgements still queued for entries
    * from the replaced part would tell their old leader we hold entries we no longer do: drop them.
    */
-  private retractAcks(): void {
-    const from = this.log.truncatedFrom;
-    this.log.truncatedFrom = 0;
+  private retractAcks(from: number): void {
     const kept = this.msgs.filter((q) => q.type !== 'MsgAppResp' || q.reject || q.index < from);
     if (kept.length !== this.msgs.length) {
       this.logger.info(`${this.id} [term ${this.term}] retracted ${this.msgs.length - kept.length} queued acknowledgements past index ${from - 1}: those entries were replaced`);
       this.msgs = kept;
+    }
+  }
+
+  /** Follows the memberships in entries appended from index `from` on (replacing any after it). */
+  private trackConfs(ents: readonly Entry[], from: number): void {
+    let changed = this.confs.truncateFrom(from);
+    for (const e of ents) {
+      if (e.index >= from && e.type === 'conf') {
+        this.confs.add(e.index, decodeConfEntry(e.data).membership);
+        changed = true;
+      }
+    }
+    if (changed) this.membershipChanged();
+  }
+
+  /** LeaderContext: the leader appended a conf entry. */
+  confAppended(index: number, membership: Membership): void {
+    this.confs.add(index, membership);
+    this.membershipChanged();
+  }
+
+  /** LeaderContext: conf entries not yet committed. */
+  uncommittedConfChanges(): number {
+    return this.confs.uncommitted(this.log.committed);
+  }
+
+  private membershipChanged(): void {
+    this.logger.info(`${this.id} [term ${this.term}] membership is now ${describeMembership(this.membership())} (index ${this.confs.current().index})`);
+    this.leadership?.syncProgress();
+  }
+
+  /** Acts on a membership that just committed: a leader that removed itself steps down. */
+  private checkCommittedConf(): void {
+    const c = this.confs.committed(this.log.committed);
+    if (c.index === this.committedConfIndex) return;
+    this.committedConfIndex = c.index;
+    this.logger.info(`${this.id} [term ${this.term}] membership committed at index ${c.index}: ${describeMembership(c.membership)}`);
+    if (this.role === 'leader' && !isVoterIn(c.membership, this.id)) {
+      this.logger.info(`${this.id} [term ${this.term}] is no longer a voter: stepping down`);
+      this.becomeFollower(this.term, NONE);
     }
   }
 

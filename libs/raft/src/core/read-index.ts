@@ -36,6 +36,11 @@ export class ReadIndexQueue {
     return read.acks.size;
   }
 
+  /** Who has answered the heartbeat for `context`. */
+  acks(context: string): ReadonlySet<NodeId> {
+    return this.pending.get(context)?.acks ?? new Set();
+  }
+
   /** Removes and returns every request up to and including `context`, oldest first. */
   release(context: string): PendingRead[] {
     const at = this.queue.indexOf(context);

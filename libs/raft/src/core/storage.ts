@@ -1,5 +1,5 @@
 import { invariant } from './errors';
-import { EMPTY_HARD_STATE, type Entry, type HardState } from './types';
+import { EMPTY_HARD_STATE, type Entry, type HardState, type Membership, type Snapshot } from './types';
 
 /**
  * The stable log, as the core reads it. The runtime owns it: it writes what a Ready hands out
@@ -11,9 +11,12 @@ import { EMPTY_HARD_STATE, type Entry, type HardState } from './types';
  * - `entries(lo, hi, maxBytes)` is called only for firstIndex() <= lo < hi <= lastIndex()+1 and
  *   returns entries [lo, hi), stopping early once their payloads pass maxBytes, but never empty.
  *   The caller must not mutate the returned array.
+ * - `snapshot()` is the latest snapshot, or undefined before the first. Its index is
+ *   firstIndex()-1 once the log has been compacted up to it.
  */
 export interface LogStorage {
   initialState(): HardState;
+  snapshot(): Snapshot | undefined;
   firstIndex(): number;
   lastIndex(): number;
   term(index: number): number;
@@ -28,6 +31,7 @@ export class MemoryStorage implements LogStorage {
   private hardState: HardState = EMPTY_HARD_STATE;
   /** ents[0] is a dummy standing for the entry just before the log (index offset, its term). */
   private ents: Entry[] = [{ term: 0, index: 0, type: 'normal', data: new Uint8Array(0) }];
+  private snap: Snapshot | undefined;
 
   initialState(): HardState {
     return this.hardState;
@@ -35,6 +39,38 @@ export class MemoryStorage implements LogStorage {
 
   setHardState(hs: HardState): void {
     this.hardState = hs;
+  }
+
+  snapshot(): Snapshot | undefined {
+    return this.snap;
+  }
+
+  /**
+   * Records a snapshot of the state machine at `index` (which must be applied, so stored).
+   * The log is left whole; `compact` trims it.
+   */
+  createSnapshot(index: number, membership: Membership, data: Uint8Array): Snapshot {
+    const offset = this.ents[0]!.index;
+    invariant(index > offset && index <= this.lastIndex(), () => `snapshot at ${index} outside the stored log (${offset}, ${this.lastIndex()}]`);
+    if (this.snap !== undefined) invariant(index >= this.snap.meta.index, () => `snapshot at ${index} is older than the stored one at ${this.snap!.meta.index}`);
+    this.snap = { meta: { index, term: this.ents[index - offset]!.term, membership }, data };
+    return this.snap;
+  }
+
+  /** Discards entries up to and including `index` (which a snapshot must cover). */
+  compact(index: number): void {
+    const offset = this.ents[0]!.index;
+    if (index <= offset) return;
+    invariant(index <= this.lastIndex(), () => `compact(${index}) past the last index ${this.lastIndex()}`);
+    invariant(this.snap !== undefined && index <= this.snap.meta.index, () => `compact(${index}) past the snapshot at ${this.snap?.meta.index ?? 0}`);
+    const head = this.ents[index - offset]!;
+    this.ents = [{ term: head.term, index: head.index, type: 'normal', data: new Uint8Array(0) }, ...this.ents.slice(index - offset + 1)];
+  }
+
+  /** Replaces the whole log with a snapshot received from the leader. */
+  applySnapshot(snap: Snapshot): void {
+    this.snap = snap;
+    this.ents = [{ term: snap.meta.term, index: snap.meta.index, type: 'normal', data: new Uint8Array(0) }];
   }
 
   firstIndex(): number {

@@ -4,7 +4,8 @@ export type NodeId = string;
 /** The empty NodeId: "no leader known" or "voted for nobody". */
 export const NONE: NodeId = '';
 
-export type EntryType = 'normal';
+/** 'normal' entries carry the state machine's commands; 'conf' entries carry a membership. */
+export type EntryType = 'normal' | 'conf';
 
 /**
  * One entry of the replicated log. A leader's no-op at the start of its term is a
@@ -14,6 +15,36 @@ export interface Entry {
   readonly term: number;
   readonly index: number;
   readonly type: EntryType;
+  readonly data: Uint8Array;
+}
+
+/**
+ * Who is in the cluster. Voters elect leaders and count toward commit; learners only receive
+ * the log (a new server catching up, or one kept as a warm spare).
+ */
+export interface Membership {
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+}
+
+/** One single-server membership change (Raft dissertation §4.1). */
+export type ConfChangeType = 'add-voter' | 'add-learner' | 'promote' | 'demote' | 'remove';
+
+export interface ConfChange {
+  readonly type: ConfChangeType;
+  readonly node: NodeId;
+}
+
+/** Where a snapshot stands in the log, and the membership in force there. */
+export interface SnapshotMeta {
+  readonly index: number;
+  readonly term: number;
+  readonly membership: Membership;
+}
+
+/** The state machine's state as of `meta.index`, standing in for the log up to it. */
+export interface Snapshot {
+  readonly meta: SnapshotMeta;
   readonly data: Uint8Array;
 }
 

@@ -1,4 +1,5 @@
-import type { Entry, Message, NodeId, Ready } from '../core/types';
+import { describeMembership, disjointQuorumsPossible, sameMembership } from '../core/membership';
+import type { Entry, Membership, Message, NodeId, Ready } from '../core/types';
 import type { SimNode } from '../testing/sim-node';
 
 const decoder = new TextDecoder();
@@ -27,6 +28,8 @@ export class SafetyChecker {
   /** Per node: the last persisted term and commit, and the leader's log tail while it leads. */
   private readonly lastHard = new Map<NodeId, { term: number; commit: number }>();
   private readonly leading = new Map<NodeId, { term: number; lastIndex: number; lastTerm: number }>();
+  /** The latest membership committed anywhere. */
+  private committedConf: { index: number; membership: Membership } = { index: 0, membership: { voters: [], learners: [] } };
   /** Per core (one life of a node): committed entries already compared. */
   private readonly commitChecked = new WeakMap<object, number>();
 
@@ -94,6 +97,7 @@ export class SafetyChecker {
 
   /** After each simulation step. */
   check(nodes: readonly SimNode[]): void {
+    this.checkMemberships(nodes);
     for (const node of nodes) {
       const core = node.core;
       if (core === undefined) {
@@ -111,6 +115,7 @@ export class SafetyChecker {
       if (lead === undefined) {
         this.leaders.set(core.term, node.id);
         this.checkLeaderCompleteness(node);
+        this.checkConfChain(node);
       } else if (lead !== node.id) {
         this.fail(`election safety: ${node.id} and ${lead} both lead term ${core.term}`);
       }
@@ -142,6 +147,46 @@ export class SafetyChecker {
       }
     }
     if (checked === undefined || upTo > checked) this.commitChecked.set(core, upTo);
+  }
+
+  /**
+   * Membership safety, every step: one committed membership per index; a leader holds at most
+   * one uncommitted change; and the newest leader's membership and the committed one cannot
+   * form two disjoint quorums (what single-server changes exist to guarantee).
+   */
+  private checkMemberships(nodes: readonly SimNode[]): void {
+    let newest: SimNode | undefined;
+    for (const node of nodes) {
+      const core = node.core;
+      if (core === undefined) continue;
+      const c = core.committedMembership();
+      if (c.index > this.committedConf.index) this.committedConf = c;
+      else if (c.index === this.committedConf.index && c.index > 0 && !sameMembership(c.membership, this.committedConf.membership)) {
+        this.fail(`${node.id}: membership committed at index ${c.index} is ${describeMembership(c.membership)}; elsewhere ${describeMembership(this.committedConf.membership)}`);
+      }
+      if (core.role !== 'leader') continue;
+      const pending = core.uncommittedConfChanges();
+      if (pending > 1) this.fail(`${node.id}, leader at term ${core.term}: ${pending} uncommitted membership changes in its log`);
+      if (newest === undefined || core.term > newest.core!.term) newest = node;
+    }
+    if (newest === undefined || this.committedConf.index === 0) return;
+    const mine = newest.core!.membership();
+    if (disjointQuorumsPossible(mine.voters, this.committedConf.membership.voters)) {
+      this.fail(`${newest.id}, leader at term ${newest.core!.term}, uses ${describeMembership(mine)}: a quorum of it and one of the committed ${describeMembership(this.committedConf.membership)} could be disjoint`);
+    }
+  }
+
+  /** A new leader's membership is the committed one, or one change past it. */
+  private checkConfChain(node: SimNode): void {
+    if (this.committedConf.index === 0) return;
+    const mine = node.core!.membership();
+    const committed = this.committedConf.membership;
+    const status = (m: Membership, id: NodeId): string => (m.voters.includes(id) ? 'voter' : m.learners.includes(id) ? 'learner' : 'none');
+    const everyone = new Set([...mine.voters, ...mine.learners, ...committed.voters, ...committed.learners]);
+    const changed = [...everyone].filter((id) => status(mine, id) !== status(committed, id));
+    if (changed.length > 1) {
+      this.fail(`${node.id}, new leader at term ${node.core!.term}, uses ${describeMembership(mine)}: ${changed.length} changes past the committed ${describeMembership(committed)}`);
+    }
   }
 
   /** Raft §5.4: a new leader holds every committed entry and every acknowledged proposal. */

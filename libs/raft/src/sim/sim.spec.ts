@@ -58,9 +58,23 @@ describe('deterministic simulation', () => {
 });
 
 describe('regressions the simulator found, pinned to their seeds', () => {
-  it('seed 809, 5 nodes: a follower must not acknowledge entries a newer leader replaced before they were persisted', () => {
-    // Found 2026-11-25: n4 queued an ack for 2/248..255, then a term-3 MsgApp replaced 248
-    // onward in the same turn; the ack went out for entries it never persisted.
-    assert.deepEqual(simulate({ seed: 809, nodes: 5 }).violations, []);
+  it('seed 2436, 5 nodes: a follower must not acknowledge entries a newer leader replaced before they were persisted', () => {
+    // Found 2026-11-25 (first as seed 809, before the simulator grew reads and membership
+    // changes; the transcript retract-acks.txt keeps the scenario whatever the simulator draws):
+    // a follower queued an ack for entries of one term, then in the same turn a newer leader's
+    // entries replaced them; the ack went out for entries it never persisted.
+    assert.deepEqual(simulate({ seed: 2436, nodes: 5 }).violations, []);
+  });
+
+  it('seed 101, 3 nodes: a leader that demoted itself, then lost its followers, can still campaign to commit the change', () => {
+    // Found 2026-11-25: the only up-to-date log was on a node no longer a voter in its latest
+    // (uncommitted) membership; it never campaigned and the cluster stalled (dissertation §4.2.2).
+    assert.deepEqual(simulate({ seed: 101, nodes: 3 }).violations, []);
+  });
+
+  it('seed 672, 3 nodes: a leader that is not the sole voter must confirm reads with that voter', () => {
+    // Found 2026-11-25: a self-demoted leader whose membership had one voter (another node)
+    // answered ReadIndex at once, as if it were that voter; a newer leader had moved on.
+    assert.deepEqual(simulate({ seed: 672, nodes: 3 }).violations, []);
   });
 });

@@ -1,5 +1,5 @@
 import type { RaftConfig } from '../core/config';
-import type { Entry, Message, NodeId } from '../core/types';
+import type { ConfChange, Entry, Message, NodeId } from '../core/types';
 import { Prng } from '../testing/prng';
 import { SimNode, type ReadyObserver } from '../testing/sim-node';
 import { describe } from '../testing/describe';
@@ -17,6 +17,11 @@ export interface SimOptions {
   readonly trace?: (line: string) => void;
   /** Raft options to run with (pre-vote and check-quorum are on by default). */
   readonly raft?: Partial<RaftConfig>;
+  /**
+   * Membership changes (on by default): two spare servers join the pool, and the leader is
+   * asked at random to add, promote, demote and remove members.
+   */
+  readonly membership?: boolean;
 }
 
 export interface SimResult {
@@ -27,6 +32,7 @@ export interface SimResult {
     readonly proposals: number;
     readonly acked: number;
     readonly reads: number;
+    readonly confChanges: number;
     readonly messages: number;
     readonly dropped: number;
     readonly crashes: number;
@@ -50,7 +56,9 @@ export function simulate(opts: SimOptions): SimResult {
   const trace = opts.trace;
   const chaosTime = opts.chaosTime ?? 3000;
   const livenessTicks = opts.livenessTicks ?? 100;
-  const ids: NodeId[] = Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`);
+  const membershipFaults = opts.membership ?? true;
+  const ids: NodeId[] = Array.from({ length: opts.nodes + (membershipFaults ? 2 : 0) }, (_, i) => `n${i + 1}`);
+  const founders = ids.slice(0, opts.nodes);
   const net = new SimNetwork(rng.fork());
   const checker = new SafetyChecker();
   // This seed's flow control: tiny messages and windows make entries of old terms travel apart
@@ -58,11 +66,12 @@ export function simulate(opts: SimOptions): SimResult {
   const flow: Partial<RaftConfig> = rng.chance(0.5)
     ? { maxSizePerMsg: 1 + rng.int(16), maxInflightMsgs: 1 + rng.int(4), maxInflightBytes: 0 }
     : { maxInflightMsgs: 1 + rng.int(256) };
-  const nodes = ids.map((id) => new SimNode(id, ids, { ...flow, ...opts.raft }, rng.fork()));
+  // Spare servers start with no membership: they wait to be added and contacted by a leader.
+  const nodes = ids.map((id) => new SimNode(id, founders.includes(id) ? founders : [], { ...flow, ...opts.raft }, rng.fork()));
   const phase = new Map<NodeId, number>(ids.map((id) => [id, rng.int(TICK)]));
   /** proposal key -> the node it was proposed at. */
   const pending = new Map<string, NodeId>();
-  const stats = { proposals: 0, acked: 0, reads: 0, crashes: 0, partitions: 0, leaders: 0, committed: 0, healedAfterTicks: 0 };
+  const stats = { proposals: 0, acked: 0, reads: 0, confChanges: 0, crashes: 0, partitions: 0, leaders: 0, committed: 0, healedAfterTicks: 0 };
   let now = 0;
 
   // This seed's weather: how lossy and how violent the network and hosts are.
@@ -70,6 +79,7 @@ export function simulate(opts: SimOptions): SimResult {
   const pPropose = 0.02 + rng.float() * 0.1;
   const pPartition = rng.float() * 0.004;
   const pCrash = rng.float() * (rng.chance(0.3) ? 0.01 : 0.002);
+  const pConfChange = membershipFaults ? rng.float() * 0.004 : 0;
   trace?.(`seed ${opts.seed}: ${opts.nodes} nodes, drop ${net.faults.drop.toFixed(3)}, dup ${net.faults.duplicate.toFixed(3)}, slow ${net.faults.slow.toFixed(3)}`);
 
   const observer: ReadyObserver = {
@@ -161,6 +171,7 @@ export function simulate(opts: SimOptions): SimResult {
         n.core.campaign();
       }
     }
+    if (membershipFaults && rng.chance(pConfChange)) changeMembership();
     if (rng.chance(pPartition)) partition();
     if (net.partitioned() && rng.chance(0.003)) {
       trace?.(`${now} heal partition`);
@@ -181,6 +192,32 @@ export function simulate(opts: SimOptions): SimResult {
         trace?.(`${now} restart ${n.id} at term ${n.core!.term}, commit ${n.core!.log.committed}`);
       }
     }
+  }
+
+  function currentLeader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    for (const n of nodes) if (n.core?.role === 'leader' && (best === undefined || n.core.term > best.core!.term)) best = n;
+    return best;
+  }
+
+  function changeMembership(): void {
+    const leader = currentLeader();
+    if (leader === undefined) return;
+    const m = leader.core!.membership();
+    const options: ConfChange[] = [];
+    for (const id of ids) {
+      if (m.voters.includes(id)) {
+        if (m.voters.length > 1) options.push({ type: 'demote', node: id }, { type: 'remove', node: id });
+      } else if (m.learners.includes(id)) {
+        options.push({ type: 'promote', node: id }, { type: 'promote', node: id }, { type: 'remove', node: id });
+      } else {
+        options.push({ type: 'add-learner', node: id }, { type: rng.chance(0.3) ? 'add-voter' : 'add-learner', node: id });
+      }
+    }
+    const cc = rng.pick(options);
+    const res = leader.core!.proposeConfChange(cc);
+    stats.confChanges += res.ok ? 1 : 0;
+    trace?.(`${now} ${cc.type} ${cc.node} at ${leader.id}: ${res.ok ? ('index' in res ? `appended at ${res.term}/${res.index}` : 'forwarded') : res.error.code}`);
   }
 
   function partition(): void {
@@ -231,7 +268,7 @@ export function simulate(opts: SimOptions): SimResult {
   let probe: { key: string; leader: SimNode; term: number } | undefined;
   while (now < deadline && checker.violations.length === 0) {
     advanceTime(false);
-    const leader = nodes.find((n) => n.core?.role === 'leader');
+    const leader = currentLeader();
     if (leader === undefined) continue;
     const term = leader.core!.term;
     if (probe === undefined || probe.leader !== leader || probe.term !== term) {
@@ -241,7 +278,9 @@ export function simulate(opts: SimOptions): SimResult {
     }
     if (pending.has(probe.key)) continue;
     const commit = leader.core!.log.committed;
-    if (nodes.every((n) => n.appliedIndex >= commit && n.core!.leader === leader.id && n.core!.term === term)) {
+    const m = leader.core!.membership();
+    const members = nodes.filter((n) => m.voters.includes(n.id) || m.learners.includes(n.id));
+    if (members.every((n) => n.appliedIndex >= commit && n.core!.leader === leader.id && n.core!.term === term)) {
       stats.healedAfterTicks = Math.max(1, Math.ceil((now - healedAt) / TICK));
       break;
     }
