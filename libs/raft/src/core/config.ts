@@ -12,6 +12,11 @@ export interface RaftConfig {
   readonly voters: readonly NodeId[];
   /** The learners when the storage holds no membership yet. */
   readonly learners?: readonly NodeId[];
+  /**
+   * Entries kept behind a snapshot when the log is compacted, so that a follower a little
+   * behind still catches up from the log rather than needing the whole snapshot.
+   */
+  readonly snapshotTrailingEntries?: number;
   /** A learner is promoted only when its log is at most this many entries behind the leader's. */
   readonly maxPromotionLag?: number;
   /** Ticks without hearing from a leader before a follower campaigns; randomized in [n, 2n). */
@@ -24,7 +29,9 @@ export interface RaftConfig {
   readonly checkQuorum?: boolean;
   /** Payload bytes per MsgApp (at least one entry is always sent). */
   readonly maxSizePerMsg?: number;
-  /** MsgApps in flight per follower. */
+  /** Bytes of snapshot per MsgSnap chunk. */
+  readonly snapshotChunkSize?: number;
+  /** MsgApps (or snapshot chunks) in flight per follower. */
   readonly maxInflightMsgs?: number;
   /** Payload bytes in flight per follower; 0 for no byte bound. */
   readonly maxInflightBytes?: number;
@@ -57,6 +64,8 @@ export const DEFAULTS = {
   applied: 0,
   learners: [] as readonly NodeId[],
   maxPromotionLag: 100,
+  snapshotTrailingEntries: 5000,
+  snapshotChunkSize: 1024 * 1024,
 } as const;
 
 /** Fills defaults and rejects a configuration the core cannot run with. */
@@ -67,11 +76,13 @@ export function resolveConfig(cfg: RaftConfig, logger: Logger): ResolvedConfig {
   const members = [...c.voters, ...c.learners];
   if (new Set(members).size !== members.length) problems.push('voters and learners must be distinct');
   for (const m of members) if (!validNodeId(m)) problems.push(`member id '${m}' is not valid`);
+  if (!Number.isInteger(c.snapshotTrailingEntries) || c.snapshotTrailingEntries < 0) problems.push('snapshotTrailingEntries must be a non-negative integer');
   if (!Number.isInteger(c.maxPromotionLag) || c.maxPromotionLag < 0) problems.push('maxPromotionLag must be a non-negative integer');
   if (!Number.isInteger(c.heartbeatTick) || c.heartbeatTick <= 0) problems.push('heartbeatTick must be a positive integer');
   if (!Number.isInteger(c.electionTick) || c.electionTick <= c.heartbeatTick) problems.push('electionTick must be an integer greater than heartbeatTick');
   if (!Number.isInteger(c.maxInflightMsgs) || c.maxInflightMsgs <= 0) problems.push('maxInflightMsgs must be a positive integer');
   if (c.maxSizePerMsg <= 0) problems.push('maxSizePerMsg must be positive');
+  if (!Number.isInteger(c.snapshotChunkSize) || c.snapshotChunkSize <= 0) problems.push('snapshotChunkSize must be a positive integer');
   if (c.maxInflightBytes < 0) problems.push('maxInflightBytes must not be negative');
   if (c.maxInflightBytes > 0 && c.maxInflightBytes < c.maxSizePerMsg) problems.push('maxInflightBytes must be at least maxSizePerMsg');
   if (c.maxUncommittedEntriesSize < 0) problems.push('maxUncommittedEntriesSize must not be negative');

@@ -133,6 +133,9 @@ export class Leadership {
       case 'MsgHeartbeatResp':
         this.handleHeartbeatResponse(m);
         return;
+      case 'MsgSnapResp':
+        this.handleSnapshotResponse(m);
+        return;
       default:
         return;
     }
@@ -158,11 +161,22 @@ export class Leadership {
       }
       return;
     }
-    if (pr.maybeUpdate(m.index) || (pr.match === m.index && pr.state === 'probe')) {
+    const updated = pr.maybeUpdate(m.index);
+    if (pr.state === 'snapshot') {
+      // The follower holds the snapshot's entries (restored, or had them): back to the log, or,
+      // if the log was compacted past it meanwhile, on to a newer snapshot.
+      if (pr.match >= pr.snapshot!.meta.index) {
+        const caughtUp = pr.match + 1 >= this.ctx.log.firstIndex();
+        this.ctx.logger.info(`${this.ctx.id} [term ${this.term}] ${m.from} is past the snapshot at index ${pr.snapshot!.meta.index}; ${caughtUp ? `replicating from ${pr.match + 1}` : 'the log is compacted past it: a newer snapshot follows'}`);
+        pr.becomeProbe();
+        if (caughtUp) pr.becomeReplicate();
+        pr.mustSend = true;
+      }
+    } else if (updated || (pr.match === m.index && pr.state === 'probe')) {
       if (pr.state === 'probe') pr.becomeReplicate();
       else pr.inflights.freeLE(m.index);
-      this.maybeCommit();
     }
+    if (updated) this.maybeCommit();
   }
 
   private handleHeartbeatResponse(m: Message): void {
@@ -172,6 +186,12 @@ export class Leadership {
     pr.probeSent = false;
     // A follower whose window is full may have lost our messages: free one slot to probe again.
     if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
+    // A snapshot chunk (or the follower's answer) may have been lost: resend what is unacknowledged.
+    if (pr.state === 'snapshot') {
+      pr.snapshotSent = pr.snapshotAcked;
+      pr.snapshotDone = false;
+      pr.snapshotRewound = -1;
+    }
     if (pr.match < this.ctx.log.lastIndex() || pr.sentCommit < this.ctx.log.committed) pr.mustSend = true;
     if (m.context === '' || !this.reads.has(m.context)) return;
     this.reads.ack(m.context, m.from);
@@ -225,13 +245,24 @@ export class Leadership {
     }
   }
 
-  /** Sends one MsgApp when the follower is not paused and there is something to send. */
+  /**
+   * Sends one MsgApp (or one snapshot chunk) when the follower is not paused and there is
+   * something to send; true when the caller may send again at once.
+   */
   private sendAppend(to: NodeId, pr: Progress, sendIfEmpty: boolean): boolean {
     if (pr.isPaused()) return false;
+    if (pr.state === 'snapshot') return this.sendSnapshotChunk(to, pr);
     const log = this.ctx.log;
     const prevIndex = pr.next - 1;
     const prevTerm = log.term(prevIndex);
-    invariant(prevTerm !== undefined, () => `${this.ctx.id}: no term for index ${prevIndex} to replicate to ${to} (log compaction comes with snapshots)`);
+    if (prevTerm === undefined || pr.next < log.firstIndex()) {
+      // The entries this follower needs were compacted away: it gets the snapshot instead.
+      const snap = log.storage.snapshot();
+      invariant(snap !== undefined, () => `${this.ctx.id}: the log is compacted to ${log.firstIndex() - 1} but storage holds no snapshot`);
+      this.ctx.logger.info(`${this.ctx.id} [term ${this.term}] sending snapshot at ${snap.meta.term}/${snap.meta.index} (${snap.data.length} bytes) to ${to}, which needs index ${pr.next}`);
+      pr.becomeSnapshot(snap);
+      return this.sendSnapshotChunk(to, pr);
+    }
     const ents = pr.next <= log.lastIndex() ? log.entriesFrom(pr.next, this.ctx.cfg.maxSizePerMsg) : [];
     if (ents.length === 0 && !sendIfEmpty) return false;
     const m = emptyMessage('MsgApp', this.ctx.id, to);
@@ -246,6 +277,46 @@ export class Leadership {
     pr.sentEntries(ents.length, prevIndex + ents.length, bytes);
     pr.sentCommit = Math.max(pr.sentCommit, Math.min(m.commit, prevIndex + ents.length));
     return ents.length > 0 && pr.state === 'replicate';
+  }
+
+  /** Streams the next chunk of a snapshot, within a window of maxInflightMsgs chunks (and bytes). */
+  private sendSnapshotChunk(to: NodeId, pr: Progress): boolean {
+    const snap = pr.snapshot!;
+    const { snapshotChunkSize, maxInflightMsgs, maxInflightBytes } = this.ctx.cfg;
+    const unacked = pr.snapshotSent - pr.snapshotAcked;
+    if (unacked >= snapshotChunkSize * maxInflightMsgs || (maxInflightBytes > 0 && unacked >= maxInflightBytes)) return false;
+    const end = Math.min(snap.data.length, pr.snapshotSent + snapshotChunkSize);
+    const m = emptyMessage('MsgSnap', this.ctx.id, to);
+    m.term = this.term;
+    m.snapshot = { meta: snap.meta, offset: pr.snapshotSent, data: snap.data.subarray(pr.snapshotSent, end), last: end === snap.data.length };
+    this.ctx.send(m);
+    pr.snapshotSent = end;
+    if (end === snap.data.length) pr.snapshotDone = true;
+    return !pr.snapshotDone;
+  }
+
+  private handleSnapshotResponse(m: Message): void {
+    const pr = this.progress.get(m.from);
+    const chunk = m.snapshot;
+    if (pr === undefined || chunk === undefined) return;
+    pr.recentActive = true;
+    if (pr.state !== 'snapshot' || pr.snapshot!.meta.index !== chunk.meta.index) return;
+    if (!m.reject && chunk.offset > pr.snapshotAcked) pr.snapshotAcked = chunk.offset;
+    if (pr.snapshotSent < pr.snapshotAcked) {
+      // The follower is further along than we thought (our resend overlapped what it holds).
+      pr.snapshotSent = pr.snapshotAcked;
+      pr.snapshotDone = false;
+    }
+    // A chunk was lost, or the follower lost what it had (a restart): it expects `offset`.
+    // Send again from there, once per gap (later chunks of the same window report the same
+    // gap). A stale report costs a few resent chunks, which the follower answers with how far
+    // it really is.
+    if (m.reject && chunk.offset !== pr.snapshotRewound) {
+      pr.snapshotSent = chunk.offset;
+      pr.snapshotAcked = Math.min(pr.snapshotAcked, chunk.offset);
+      pr.snapshotDone = false;
+      pr.snapshotRewound = chunk.offset;
+    }
   }
 
   /** Heartbeats to every follower, confirming the newest pending read if any. */

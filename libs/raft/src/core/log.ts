@@ -1,12 +1,14 @@
 import { invariant } from './errors';
 import { limitSize, type LogStorage } from './storage';
-import type { Entry } from './types';
+import type { Entry, Snapshot } from './types';
 
 /**
  * The core's view of the log: the runtime's stable storage followed by entries not yet
  * persisted ("unstable"). Indexes and terms are Raft's; index 0 term 0 is the empty prefix.
  */
 export class RaftLog {
+  /** A snapshot from the leader that replaces the log, not yet persisted. */
+  private pendingSnapshot: Snapshot | undefined;
   /** Entries not yet persisted, starting at `unstableOffset`. */
   private unstable: Entry[] = [];
   private unstableOffset: number;
@@ -33,16 +35,38 @@ export class RaftLog {
   }
 
   firstIndex(): number {
-    return this.storage.firstIndex();
+    return this.pendingSnapshot !== undefined ? this.pendingSnapshot.meta.index + 1 : this.storage.firstIndex();
   }
 
   lastIndex(): number {
-    return this.unstable.length > 0 ? this.unstableOffset + this.unstable.length - 1 : this.storage.lastIndex();
+    if (this.unstable.length > 0) return this.unstableOffset + this.unstable.length - 1;
+    return this.pendingSnapshot !== undefined ? this.pendingSnapshot.meta.index : this.storage.lastIndex();
   }
 
-  /** The last index the runtime has persisted and that no unstable entry replaces. */
+  /** The last index the runtime has persisted and that nothing unstable replaces. */
   persistedLastIndex(): number {
+    if (this.pendingSnapshot !== undefined) return 0;
     return Math.min(this.storage.lastIndex(), this.unstableOffset - 1);
+  }
+
+  /** The leader's snapshot replaces our log (it holds entries we lack or contradict). */
+  restore(snap: Snapshot): void {
+    invariant(snap.meta.index > this.committed, () => `restore of a snapshot at ${snap.meta.index} behind commit ${this.committed}`);
+    this.pendingSnapshot = snap;
+    this.unstable = [];
+    this.unstableOffset = snap.meta.index + 1;
+    this.committed = snap.meta.index;
+  }
+
+  unstableSnapshot(): Snapshot | undefined {
+    return this.pendingSnapshot;
+  }
+
+  /** The runtime persisted the pending snapshot and restored the state machine from it. */
+  snapshotPersisted(snap: Snapshot): void {
+    if (this.pendingSnapshot !== snap) return;
+    this.pendingSnapshot = undefined;
+    this.appliedTo(snap.meta.index);
   }
 
   lastTerm(): number {
@@ -55,6 +79,7 @@ export class RaftLog {
       const e = this.unstable[index - this.unstableOffset];
       return e === undefined ? undefined : e.term;
     }
+    if (this.pendingSnapshot !== undefined) return index === this.pendingSnapshot.meta.index ? this.pendingSnapshot.meta.term : undefined;
     const first = this.storage.firstIndex();
     if (index < first - 1 || index > this.storage.lastIndex()) return undefined;
     return this.storage.term(index);
@@ -164,7 +189,7 @@ export class RaftLog {
   }
 
   hasUnstable(): boolean {
-    return this.unstable.length > 0;
+    return this.unstable.length > 0 || this.pendingSnapshot !== undefined;
   }
 
   /** The entries to persist next. The array is the caller's. */

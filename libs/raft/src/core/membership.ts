@@ -60,24 +60,28 @@ export function validNodeId(id: string): boolean {
 
 /**
  * A conf entry's payload: the change and the whole membership it produces, so that a log (or
- * a snapshot plus its suffix) can be read back without replaying changes. Node ids are ASCII
+ * a snapshot plus its suffix) can be read back without replaying changes. The founding
+ * members write the same bootstrap entry (`bootstrap -`) at index 1. Node ids are ASCII
  * (validNodeId), so the encoding is one byte per character:
  *   `<type> <node>|<voter>,<voter>|<learner>,...`
  */
-export function encodeConfEntry(cc: ConfChange, m: Membership): Uint8Array {
-  const text = `${cc.type} ${cc.node}|${m.voters.join(',')}|${m.learners.join(',')}`;
+export function encodeConfEntry(cc: ConfChange | 'bootstrap', m: Membership): Uint8Array {
+  const change = cc === 'bootstrap' ? 'bootstrap -' : `${cc.type} ${cc.node}`;
+  const text = `${change}|${m.voters.join(',')}|${m.learners.join(',')}`;
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
   return out;
 }
 
-export function decodeConfEntry(data: Uint8Array): { change: ConfChange; membership: Membership } {
+/** Reads a conf entry; `change` is undefined for the bootstrap entry. */
+export function decodeConfEntry(data: Uint8Array): { change: ConfChange | undefined; membership: Membership } {
   let text = '';
   for (let i = 0; i < data.length; i++) text += String.fromCharCode(data[i]!);
   const [change = '', voters = '', learners = ''] = text.split('|');
   const [type, node = ''] = change.split(' ');
   const list = (s: string): NodeId[] => (s === '' ? [] : s.split(','));
-  return { change: { type: type as ConfChange['type'], node }, membership: { voters: list(voters), learners: list(learners) } };
+  const parsed = type === 'bootstrap' ? undefined : { type: type as ConfChange['type'], node };
+  return { change: parsed, membership: { voters: list(voters), learners: list(learners) } };
 }
 
 /** Could two disjoint quorums be formed, one of `a`'s voters and one of `b`'s? */

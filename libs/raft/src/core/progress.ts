@@ -1,4 +1,5 @@
 import { invariant } from './errors';
+import type { Snapshot } from './types';
 
 /**
  * The leader's window of MsgApp messages sent to one follower and not yet acknowledged,
@@ -59,8 +60,9 @@ export class Inflights {
 /**
  * - probe: the leader does not know where the follower's log ends; one MsgApp at a time.
  * - replicate: the follower is in step; MsgApps are pipelined up to the inflight window.
+ * - snapshot: the follower needs entries compacted away; a snapshot is streamed in chunks.
  */
-export type ProgressState = 'probe' | 'replicate';
+export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
 /** What the leader knows of one member's log (etcd's tracker.Progress). */
 export class Progress {
@@ -75,6 +77,13 @@ export class Progress {
   mustSend = false;
   /** The highest commit index sent to this follower. */
   sentCommit = 0;
+  /** In snapshot state: the snapshot being sent, the next byte to send, the bytes acknowledged. */
+  snapshot: Snapshot | undefined;
+  snapshotSent = 0;
+  snapshotAcked = 0;
+  snapshotDone = false;
+  /** The offset last resent from after a reported gap (-1: none). */
+  snapshotRewound = -1;
   readonly inflights: Inflights;
 
   constructor(next: number, maxInflightMsgs: number, maxInflightBytes: number) {
@@ -83,10 +92,13 @@ export class Progress {
   }
 
   becomeProbe(): void {
+    // After a snapshot the follower holds everything up to it.
+    const after = this.state === 'snapshot' && this.snapshot !== undefined ? this.snapshot.meta.index : 0;
     this.state = 'probe';
     this.probeSent = false;
-    this.next = this.match + 1;
+    this.next = Math.max(this.match, after) + 1;
     this.inflights.reset();
+    this.snapshot = undefined;
   }
 
   becomeReplicate(): void {
@@ -94,6 +106,18 @@ export class Progress {
     this.probeSent = false;
     this.next = this.match + 1;
     this.inflights.reset();
+    this.snapshot = undefined;
+  }
+
+  becomeSnapshot(snap: Snapshot): void {
+    this.state = 'snapshot';
+    this.probeSent = false;
+    this.inflights.reset();
+    this.snapshot = snap;
+    this.snapshotSent = 0;
+    this.snapshotAcked = 0;
+    this.snapshotDone = false;
+    this.snapshotRewound = -1;
   }
 
   /** An acknowledgement up to `index`; false when it tells nothing new. */
@@ -113,6 +137,7 @@ export class Progress {
    * logs may agree. Returns false for a stale rejection (of a message already superseded).
    */
   maybeDecrTo(rejected: number, hint: number): boolean {
+    if (this.state === 'snapshot') return false;
     if (this.state === 'replicate') {
       if (rejected <= this.match) return false;
       this.next = this.match + 1;
@@ -137,6 +162,7 @@ export class Progress {
   }
 
   isPaused(): boolean {
+    if (this.state === 'snapshot') return this.snapshotDone;
     return this.state === 'probe' ? this.probeSent : this.inflights.full();
   }
 }

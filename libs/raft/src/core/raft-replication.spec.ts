@@ -11,6 +11,8 @@ const ofType = (msgs: readonly Message[], type: MessageType): Message[] => msgs.
 const appsTo = (msgs: readonly Message[], to: NodeId): Message[] => msgs.filter((m) => m.type === 'MsgApp' && m.to === to && m.entries.length > 0);
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (e: Entry): string => new TextDecoder().decode(e.data);
+/** The payload of the bootstrap entry (1/1) every founder of n1..n3 writes. */
+const BOOT3 = 'bootstrap -|n1,n2,n3|';
 
 describe('RaftCore: batching', () => {
   it('several proposals in one turn make one append and ONE MsgApp per follower', () => {
@@ -22,11 +24,11 @@ describe('RaftCore: batching', () => {
     const apps = ofType(msgs, 'MsgApp');
     assert.deepEqual(apps.map((m) => m.to).sort(), ['n2', 'n3']);
     for (const m of apps) {
-      assert.deepEqual([m.index, m.logTerm, m.entries.map(text)], [1, 1, ['a', 'b', 'c']]);
+      assert.deepEqual([m.index, m.logTerm, m.entries.map(text)], [2, 2, ['a', 'b', 'c']]);
     }
     c.deliver(msgs);
     c.stabilize();
-    for (const id of c.ids) assert.deepEqual(c.applied.get(id)!.map(text), ['', 'a', 'b', 'c'], id);
+    for (const id of c.ids) assert.deepEqual(c.applied.get(id)!.map(text), [BOOT3, '', 'a', 'b', 'c'], id);
   });
 
   it('splits a turn into MsgApps of at most maxSizePerMsg bytes (at least one entry each)', () => {
@@ -53,12 +55,12 @@ describe('RaftCore: the inflight window', () => {
     assert.equal(appsTo(sent, 'n2').length, 4, 'the fast follower acknowledges each one');
     assert.deepEqual(appsTo(sent, 'n3').map((m) => m.entries.map(text)), [['a'], ['b']], 'then the window is full');
     const n3 = c.core('n1').status().progress.get('n3')!;
-    assert.deepEqual([n3.state, n3.match, n3.next], ['replicate', 1, 4]);
-    assert.equal(c.core('n1').status().commit, 5, 'a quorum does not wait for the slow follower');
+    assert.deepEqual([n3.state, n3.match, n3.next], ['replicate', 2, 5]);
+    assert.equal(c.core('n1').status().commit, 6, 'a quorum does not wait for the slow follower');
 
     c.drop = () => false;
     c.tick('n1');
-    assert.deepEqual(c.applied.get('n3')!.map(text), ['', 'a', 'b', 'c', 'd']);
+    assert.deepEqual(c.applied.get('n3')!.map(text), [BOOT3, '', 'a', 'b', 'c', 'd']);
   });
 
   it('a heartbeat answer from a follower whose window is full frees one slot', () => {
@@ -88,6 +90,7 @@ describe('RaftCore: the inflight window', () => {
 });
 
 describe('RaftCore: commitment', () => {
+  // Preloaded disks hold no bootstrap entry: the members fall back to the configured voters.
   it('a leader does not commit an entry of a previous term by counting replicas (Raft §5.4.2)', () => {
     // n1 and n2 hold 1/2 from term 1, uncommitted; n3 never got it.
     const c = new HandCluster(3, {}, {
@@ -115,26 +118,27 @@ describe('RaftCore: commitment', () => {
   it('a follower applies committed entries only after they are on its disk, and acks them in the same Ready', () => {
     const storage = new MemoryStorage();
     const n2 = new RaftCore({ id: 'n2', voters: ['n1', 'n2', 'n3'], randomInt: () => 0 }, storage);
-    n2.step({ ...emptyMessage('MsgApp', 'n1', 'n2'), term: 1, index: 0, logTerm: 0, entries: [entry(1, 1), entry(2, 1, 'x')], commit: 2 });
+    // n1 leads term 2: its no-op 2/2 and x at 3, after the bootstrap entry 1/1 n2 holds too.
+    n2.step({ ...emptyMessage('MsgApp', 'n1', 'n2'), term: 2, index: 1, logTerm: 1, entries: [entry(2, 2), entry(3, 2, 'x')], commit: 3 });
     let rd = n2.ready();
-    assert.deepEqual(rd.entries.map((e) => e.index), [1, 2]);
-    assert.deepEqual(rd.hardState, { term: 1, vote: '', commit: 2 });
+    assert.deepEqual(rd.entries.map((e) => e.index), [1, 2, 3], 'its own bootstrap entry, then the leader\'s');
+    assert.deepEqual(rd.hardState, { term: 2, vote: '', commit: 3 });
     assert.deepEqual(rd.committedEntries, [], 'committed, but not yet persisted');
-    assert.deepEqual(ofType(rd.messages, 'MsgAppResp').map((m) => [m.to, m.index, m.reject]), [['n1', 2, false]]);
+    assert.deepEqual(ofType(rd.messages, 'MsgAppResp').map((m) => [m.to, m.index, m.reject]), [['n1', 3, false]]);
     storage.setHardState(rd.hardState!);
     storage.append(rd.entries);
     n2.advance(rd);
     rd = n2.ready();
-    assert.deepEqual(rd.committedEntries.map((e) => e.index), [1, 2]);
+    assert.deepEqual(rd.committedEntries.map((e) => e.index), [1, 2, 3]);
   });
 
   it('a follower retracts a queued ack for entries a newer leader replaced in the same turn', () => {
     const n3 = new RaftCore({ id: 'n3', voters: ['n1', 'n2', 'n3'], randomInt: () => 0 }, new MemoryStorage());
-    n3.step({ ...emptyMessage('MsgApp', 'n1', 'n3'), term: 1, index: 0, logTerm: 0, entries: [entry(1, 1), entry(2, 1), entry(3, 1)], commit: 1 });
-    n3.step({ ...emptyMessage('MsgApp', 'n2', 'n3'), term: 2, index: 1, logTerm: 1, entries: [entry(2, 2)], commit: 1 });
+    n3.step({ ...emptyMessage('MsgApp', 'n1', 'n3'), term: 2, index: 1, logTerm: 1, entries: [entry(2, 2), entry(3, 2), entry(4, 2)], commit: 2 });
+    n3.step({ ...emptyMessage('MsgApp', 'n2', 'n3'), term: 3, index: 2, logTerm: 2, entries: [entry(3, 3)], commit: 2 });
     const rd = n3.ready();
-    assert.deepEqual(rd.entries.map((e) => `${e.term}/${e.index}`), ['1/1', '2/2']);
-    assert.deepEqual(ofType(rd.messages, 'MsgAppResp').map((m) => [m.to, m.index]), [['n2', 2]], 'no ack of 1/3 may go out');
+    assert.deepEqual(rd.entries.map((e) => `${e.term}/${e.index}`), ['1/1', '2/2', '3/3']);
+    assert.deepEqual(ofType(rd.messages, 'MsgAppResp').map((m) => [m.to, m.index]), [['n2', 3]], 'no ack of 2/4 may go out');
   });
 
   it('a follower rejects an append that does not match and the leader backs up to repair its log', () => {
@@ -171,18 +175,18 @@ describe('RaftCore: rejections and pacing', () => {
     c.core('n1').propose(bytes('a'));
     c.stabilize();
     const before = c.core('n1').status().progress.get('n2')!;
-    assert.deepEqual([before.state, before.match, before.next], ['replicate', 2, 3]);
-    c.core('n1').step({ ...emptyMessage('MsgAppResp', 'n2', 'n1'), term: 1, index: 1, reject: true, rejectHint: 0, logTerm: 0 });
+    assert.deepEqual([before.state, before.match, before.next], ['replicate', 3, 4]);
+    c.core('n1').step({ ...emptyMessage('MsgAppResp', 'n2', 'n1'), term: 2, index: 2, reject: true, rejectHint: 0, logTerm: 0 });
     const after = c.core('n1').status().progress.get('n2')!;
-    assert.deepEqual([after.state, after.match, after.next], ['replicate', 2, 3]);
+    assert.deepEqual([after.state, after.match, after.next], ['replicate', 3, 4]);
     assert.deepEqual(appsTo(c.stabilize(), 'n2'), [], 'nothing is resent');
   });
 
   it('hands out committed entries in Readies of at most maxCommittedSizePerReady bytes', () => {
     const storage = new MemoryStorage();
     const n2 = new RaftCore({ id: 'n2', voters: ['n1', 'n2', 'n3'], randomInt: () => 0, maxCommittedSizePerReady: 4 }, storage);
-    const ents = [entry(1, 1, 'aa'), entry(2, 1, 'bb'), entry(3, 1, 'cc'), entry(4, 1, 'dddddd')];
-    n2.step({ ...emptyMessage('MsgApp', 'n1', 'n2'), term: 1, entries: ents, commit: 4 });
+    const ents = [entry(2, 2, 'aa'), entry(3, 2, 'bb'), entry(4, 2, 'cc'), entry(5, 2, 'dddddd')];
+    n2.step({ ...emptyMessage('MsgApp', 'n1', 'n2'), term: 2, index: 1, logTerm: 1, entries: ents, commit: 5 });
     const batches: string[][] = [];
     while (n2.hasReady()) {
       const rd = n2.ready();
@@ -191,8 +195,9 @@ describe('RaftCore: rejections and pacing', () => {
       if (rd.committedEntries.length > 0) batches.push(rd.committedEntries.map(text));
       n2.advance(rd);
     }
-    assert.deepEqual(batches, [['aa', 'bb'], ['cc'], ['dddddd']]);
-    assert.equal(n2.status().applied, 4);
+    // The bootstrap entry (21 bytes) is past the bound: it goes alone.
+    assert.deepEqual(batches, [[BOOT3], ['aa', 'bb'], ['cc'], ['dddddd']]);
+    assert.equal(n2.status().applied, 5);
   });
 });
 
@@ -211,11 +216,11 @@ describe('RaftCore: the uncommitted-log bound', () => {
     c.core('n2').propose(bytes('y'));
     c.drop = (m) => m.type !== 'MsgProp';
     c.stabilize();
-    assert.equal(n1.status().lastIndex, 3, 'a forwarded proposal past the bound is dropped too');
+    assert.equal(n1.status().lastIndex, 4, 'a forwarded proposal past the bound is dropped too');
 
     c.drop = () => false;
     c.tick('n1');
-    assert.equal(n1.status().commit, 3);
+    assert.equal(n1.status().commit, 4);
     assert.ok(n1.propose(bytes('x')).ok, 'committing frees the budget');
     c.stabilize();
     assert.ok(n1.propose(bytes('an entry larger than the whole bound')).ok, 'an empty uncommitted log always takes one entry');

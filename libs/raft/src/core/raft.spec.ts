@@ -9,6 +9,8 @@ import type { Entry, Message, MessageType } from './types';
 const ofType = (msgs: readonly Message[], type: MessageType): Message[] => msgs.filter((m) => m.type === type);
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (e: Entry): string => new TextDecoder().decode(e.data);
+/** The payload of the bootstrap entry (1/1) every founder of n1..n3 writes. */
+const BOOT3 = 'bootstrap -|n1,n2,n3|';
 
 describe('RaftCore: a single-node cluster', () => {
   it('elects itself after an election timeout and commits once its own disk has the entries', () => {
@@ -21,20 +23,27 @@ describe('RaftCore: a single-node cluster', () => {
 
     let rd = core.ready();
     assert.deepEqual(rd.softState, { leader: 'n1', role: 'leader' });
-    assert.deepEqual(rd.hardState, { term: 1, vote: 'n1', commit: 0 });
-    assert.deepEqual(rd.entries.map((e) => [e.term, e.index, e.data.length]), [[1, 1, 0]], 'a no-op of its term');
-    assert.deepEqual(rd.committedEntries, [], 'not committed before it is persisted');
+    assert.deepEqual(rd.hardState, { term: 2, vote: 'n1', commit: 1 }, 'commit 1: the bootstrap entry');
+    assert.deepEqual(
+      rd.entries.map((e) => [e.term, e.index, e.type, e.type === 'conf' ? text(e) : e.data.length]),
+      [
+        [1, 1, 'conf', 'bootstrap -|n1|'],
+        [2, 2, 'normal', 0],
+      ],
+      'the bootstrap entry, then a no-op of its term',
+    );
+    assert.deepEqual(rd.committedEntries, [], 'not applied, nor the no-op committed, before they are persisted');
     assert.equal(rd.mustSync, true);
     assert.deepEqual(rd.messages, []);
     storage.setHardState(rd.hardState!);
     storage.append(rd.entries);
     core.advance(rd);
 
-    assert.deepEqual(core.propose(bytes('e4')), { ok: true, index: 2, term: 1 });
+    assert.deepEqual(core.propose(bytes('e4')), { ok: true, index: 3, term: 2 });
     rd = core.ready();
-    assert.deepEqual(rd.hardState, { term: 1, vote: 'n1', commit: 1 });
+    assert.deepEqual(rd.hardState, { term: 2, vote: 'n1', commit: 2 });
     assert.deepEqual(rd.entries.map(text), ['e4']);
-    assert.deepEqual(rd.committedEntries.map((e) => e.index), [1]);
+    assert.deepEqual(rd.committedEntries.map((e) => e.index), [1, 2]);
     storage.setHardState(rd.hardState!);
     storage.append(rd.entries);
     core.advance(rd);
@@ -44,7 +53,7 @@ describe('RaftCore: a single-node cluster', () => {
     assert.equal(rd.mustSync, false, 'only the commit index changed');
     core.advance(rd);
     assert.equal(core.hasReady(), false);
-    assert.deepEqual([core.status().commit, core.status().applied], [2, 2]);
+    assert.deepEqual([core.status().commit, core.status().applied], [3, 3]);
   });
 });
 
@@ -59,13 +68,13 @@ describe('RaftCore: election timeouts come from the injected randomInt', () => {
       const core = new RaftCore({ id: 'n1', voters: ['n1', 'n2', 'n3'], electionTick: 10, preVote: false, randomInt }, new MemoryStorage());
       assert.deepEqual(asked, [10], 'drawn once at start, in [0, electionTick)');
       for (let i = 1; i < 10 + r; i++) core.tick();
-      assert.deepEqual([core.role, core.term], ['follower', 0]);
+      assert.deepEqual([core.role, core.term], ['follower', 1], 'term 1 is the bootstrap entry\'s');
       core.tick();
-      assert.deepEqual([core.role, core.term], ['candidate', 1]);
+      assert.deepEqual([core.role, core.term], ['candidate', 2]);
       assert.deepEqual(asked, [10, 10], 'a new term draws a new timeout');
       assert.deepEqual(
         ofType(core.ready().messages, 'MsgVote').map((m) => [m.to, m.term, m.index, m.logTerm]),
-        [['n2', 1, 0, 0], ['n3', 1, 0, 0]],
+        [['n2', 2, 1, 1], ['n3', 2, 1, 1]],
       );
     });
   }
@@ -77,19 +86,22 @@ describe('RaftCore: elections', () => {
     c.elect('n1');
     for (const id of c.ids) {
       const st = c.core(id).status();
-      assert.deepEqual([st.term, st.leader, st.commit, st.applied], [1, 'n1', 1, 1], id);
+      assert.deepEqual([st.term, st.leader, st.commit, st.applied], [2, 'n1', 2, 2], id);
       assert.equal(st.role, id === 'n1' ? 'leader' : 'follower');
-      assert.deepEqual(c.storages.get(id)!.initialState(), { term: 1, vote: 'n1', commit: 1 }, `${id} persisted its vote`);
+      assert.deepEqual(c.storages.get(id)!.initialState(), { term: 2, vote: 'n1', commit: 2 }, `${id} persisted its vote`);
+      assert.deepEqual(c.applied.get(id)!.map((e) => `${e.term}/${e.index}`), ['1/1', '2/2'], `${id} applied the bootstrap entry and the no-op`);
     }
   });
 
   it('a vote is handed out to persist in the same Ready that sends it, and must be synced', () => {
     const c = new HandCluster(3, { preVote: false });
+    c.stabilize(); // each member persists its bootstrap entry first
     c.core('n1').campaign();
     c.deliver(c.handle('n1'));
     const rd = c.core('n2').ready();
-    assert.deepEqual(ofType(rd.messages, 'MsgVoteResp').map((m) => [m.to, m.term, m.reject]), [['n1', 1, false]]);
-    assert.deepEqual(rd.hardState, { term: 1, vote: 'n1', commit: 0 });
+    assert.deepEqual(ofType(rd.messages, 'MsgVoteResp').map((m) => [m.to, m.term, m.reject]), [['n1', 2, false]]);
+    assert.deepEqual(rd.hardState, { term: 2, vote: 'n1', commit: 1 });
+    assert.deepEqual(rd.entries, [], 'only the vote to persist');
     assert.equal(rd.mustSync, true);
   });
 
@@ -99,15 +111,15 @@ describe('RaftCore: elections', () => {
       c.elect('n1');
       c.isolate('n3');
       c.tick('n3', 35);
-      assert.equal(c.core('n3').term, preVote ? 1 : 4, 'three campaigns in 35 ticks');
+      assert.equal(c.core('n3').term, preVote ? 2 : 5, 'three campaigns in 35 ticks');
       assert.equal(c.core('n3').role, preVote ? 'pre-candidate' : 'candidate');
       c.heal();
       c.tick('n1');
       if (preVote) {
-        assert.deepEqual([c.core('n1').role, c.core('n1').term], ['leader', 1]);
-        assert.deepEqual([c.core('n3').role, c.core('n3').leader, c.core('n3').term], ['follower', 'n1', 1]);
+        assert.deepEqual([c.core('n1').role, c.core('n1').term], ['leader', 2]);
+        assert.deepEqual([c.core('n3').role, c.core('n3').leader, c.core('n3').term], ['follower', 'n1', 2]);
       } else {
-        assert.deepEqual([c.core('n1').role, c.core('n1').term], ['follower', 4], 'the higher term reached the leader');
+        assert.deepEqual([c.core('n1').role, c.core('n1').term], ['follower', 5], 'the higher term reached the leader');
       }
     });
   }
@@ -119,8 +131,8 @@ describe('RaftCore: elections', () => {
     c.drop = (m) => m.to === 'n3';
     c.core('n1').propose(bytes('x'));
     c.stabilize();
-    assert.equal(c.core('n2').status().commit, 2);
-    assert.equal(c.core('n3').status().lastIndex, 1);
+    assert.equal(c.core('n2').status().commit, 3);
+    assert.equal(c.core('n3').status().lastIndex, 2);
     c.isolate('n1'); // the leader is gone
     c.tick('n2', 10);
     assert.equal(c.core('n2').role, 'follower');
@@ -128,9 +140,9 @@ describe('RaftCore: elections', () => {
     const sent = c.stabilize();
     assert.deepEqual(ofType(sent, 'MsgPreVoteResp').map((m) => [m.from, m.reject]), [['n2', true]]);
     assert.deepEqual(ofType(sent, 'MsgVote'), [], 'no real election started');
-    assert.deepEqual([c.core('n2').term, c.core('n3').term], [1, 1]);
+    assert.deepEqual([c.core('n2').term, c.core('n3').term], [2, 2]);
     c.tick('n2', 5);
-    assert.deepEqual([c.core('n2').role, c.core('n2').term, c.core('n3').leader], ['leader', 2, 'n2']);
+    assert.deepEqual([c.core('n2').role, c.core('n2').term, c.core('n3').leader], ['leader', 3, 'n2']);
   });
 
   it('members that heard from the leader within an election timeout ignore a vote at a higher term', () => {
@@ -141,7 +153,7 @@ describe('RaftCore: elections', () => {
     const sent = c.stabilize();
     assert.equal(ofType(sent, 'MsgVote').length, 2);
     assert.deepEqual(ofType(sent, 'MsgVoteResp'), []);
-    assert.deepEqual([c.core('n1').role, c.core('n1').term, c.core('n2').term, c.core('n2').vote], ['leader', 1, 1, 'n1']);
+    assert.deepEqual([c.core('n1').role, c.core('n1').term, c.core('n2').term, c.core('n2').vote], ['leader', 2, 2, 'n1']);
   });
 });
 
@@ -154,7 +166,7 @@ describe('RaftCore: check-quorum', () => {
     c.tick('n1', 19);
     assert.equal(c.core('n1').role, 'leader');
     c.tick('n1');
-    assert.deepEqual([c.core('n1').role, c.core('n1').leader, c.core('n1').term], ['follower', '', 1]);
+    assert.deepEqual([c.core('n1').role, c.core('n1').leader, c.core('n1').term], ['follower', '', 2]);
     assert.equal(c.core('n1').propose(bytes('x')).ok, false);
   });
 
@@ -203,6 +215,6 @@ describe('RaftCore: proposals away from the leader', () => {
     assert.deepEqual(c.core('n3').propose(bytes('fwd')), { ok: true, forwardedTo: 'n1' });
     const sent = c.stabilize();
     assert.deepEqual(ofType(sent, 'MsgProp').map((m) => [m.from, m.to, m.term]), [['n3', 'n1', 0]]);
-    for (const id of c.ids) assert.deepEqual(c.applied.get(id)!.map(text), ['', 'fwd'], id);
+    for (const id of c.ids) assert.deepEqual(c.applied.get(id)!.map(text), [BOOT3, '', 'fwd'], id);
   });
 });

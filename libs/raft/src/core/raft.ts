@@ -3,7 +3,7 @@ import { invariant, raftError, type ProposeResult, type RequestResult } from './
 import { ConfTracker } from './conf-tracker';
 import { Leadership, type LeaderContext } from './leader';
 import { RaftLog } from './log';
-import { decodeConfEntry, describeMembership, isVoterIn } from './membership';
+import { decodeConfEntry, describeMembership, encodeConfEntry, isVoterIn } from './membership';
 import type { LogStorage } from './storage';
 import {
   emptyMessage,
@@ -13,6 +13,8 @@ import {
   type Entry,
   type HardState,
   type Membership,
+  type Snapshot,
+  type SnapshotMeta,
   type Logger,
   type Message,
   type MessageType,
@@ -65,6 +67,10 @@ export class RaftCore implements LeaderContext {
   private randomizedElectionTimeout = 0;
 
   private readStates: ReadState[] = [];
+  /** A snapshot being received from the leader, chunk by chunk. */
+  private incoming: { term: number; meta: SnapshotMeta; parts: Uint8Array[]; received: number } | undefined;
+  /** Entries the runtime may discard at the next Ready (behind a snapshot it made). */
+  private pendingCompact = 0;
 
   private msgs: Message[] = [];
   private prevSoft: SoftState;
@@ -80,17 +86,20 @@ export class RaftCore implements LeaderContext {
       throw new Error(`invalid raft config for ${this.id}: applied ${this.cfg.applied} is past the stored commit index ${hs.commit}`);
     }
     this.log = new RaftLog(storage, hs.commit, this.cfg.applied);
-    // The membership: the snapshot's (or, in a new cluster, the configuration's), then every
-    // conf entry after it.
+    // The membership: the snapshot's (or the bootstrap entry's), then every conf entry after it.
     const snap = storage.snapshot();
-    const base = snap !== undefined ? { index: snap.meta.index, membership: snap.meta.membership } : { index: 0, membership: { voters: [...this.cfg.voters], learners: [...this.cfg.learners] } };
+    // A log without a snapshot or bootstrap entry (one written before membership changes, or
+    // by hand) falls back to the configured membership.
+    const configured: Membership = { voters: [...this.cfg.voters].sort(), learners: [...this.cfg.learners].sort() };
+    const base = snap !== undefined ? { index: snap.meta.index, membership: snap.meta.membership } : { index: 0, membership: configured };
     this.confs = new ConfTracker(base);
+    if (snap === undefined && storage.lastIndex() === 0 && hs.term === 0 && this.cfg.voters.length > 0) this.bootstrap();
     const first = Math.max(base.index + 1, this.log.firstIndex());
     if (first <= this.log.lastIndex()) {
       for (const e of this.log.slice(first, this.log.lastIndex() + 1, Infinity)) if (e.type === 'conf') this.confs.add(e.index, decodeConfEntry(e.data).membership);
     }
     this.committedConfIndex = this.confs.committed(this.log.committed).index;
-    this.term = hs.term;
+    this.term = Math.max(this.term, hs.term);
     this.vote = hs.vote;
     this.prevHard = hs;
     this.handedOutHard = hs;
@@ -99,9 +108,38 @@ export class RaftCore implements LeaderContext {
     this.logger.info(`${this.id} started at term ${this.term}, commit ${this.log.committed}, last index ${this.log.lastIndex()}, ${describeMembership(this.membership())}`);
   }
 
+  /**
+   * A founding member of a new cluster writes the founding membership as entry 1 of term 1,
+   * committed (as etcd's Bootstrap does). Every founder writes the same entry, so their logs
+   * agree, and a server that joins later learns the whole membership history from the log.
+   */
+  private bootstrap(): void {
+    const membership: Membership = { voters: [...this.cfg.voters].sort(), learners: [...this.cfg.learners].sort() };
+    this.log.append([{ term: 1, index: 1, type: 'conf', data: encodeConfEntry('bootstrap', membership) }]);
+    this.log.commitTo(1);
+    this.term = 1;
+  }
+
   /** The membership in force: the latest in the log, committed or not. */
   membership(): Membership {
     return this.confs.current().membership;
+  }
+
+  /**
+   * The runtime made a snapshot of its state machine at applied index `index`. Returns the
+   * metadata to store with it; the next Ready then lets the runtime discard the log up to
+   * `index - snapshotTrailingEntries`. Returns undefined when the log no longer holds `index`
+   * (a snapshot from the leader replaced it meanwhile): the runtime discards its snapshot.
+   */
+  snapshotCreated(index: number): SnapshotMeta | undefined {
+    invariant(index <= this.log.applied, () => `${this.id}: snapshot at ${index}, past the applied index ${this.log.applied}`);
+    const term = this.log.term(index);
+    if (term === undefined || this.log.unstableSnapshot() !== undefined) return undefined;
+    const meta: SnapshotMeta = { index, term, membership: this.confs.committed(index).membership };
+    this.confs.compactTo(index);
+    const compactTo = index - this.cfg.snapshotTrailingEntries;
+    if (compactTo >= this.log.firstIndex() && compactTo > this.pendingCompact) this.pendingCompact = compactTo;
+    return meta;
   }
 
   /** The latest membership this node knows to be committed, and its index. */
@@ -199,7 +237,7 @@ export class RaftCore implements LeaderContext {
         // The term in a granted pre-vote is the one we would campaign at; not ours yet.
       } else {
         this.logger.info(`${this.id} [term ${this.term}] received ${m.type} from ${m.from} at higher term ${m.term}`);
-        const leader = m.type === 'MsgApp' || m.type === 'MsgHeartbeat' ? m.from : NONE;
+        const leader = m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap' ? m.from : NONE;
         this.becomeFollower(m.term, leader);
       }
     } else if (m.term < this.term) {
@@ -232,7 +270,7 @@ export class RaftCore implements LeaderContext {
   hasReady(): boolean {
     this.leadership?.flush();
     this.checkCommittedConf();
-    if (this.msgs.length > 0 || this.readStates.length > 0 || this.log.hasUnstable()) return true;
+    if (this.msgs.length > 0 || this.readStates.length > 0 || this.log.hasUnstable() || this.pendingCompact > 0) return true;
     if (!sameHard(this.hardState(), this.handedOutHard)) return true;
     if (!sameSoft(this.softState(), this.prevSoft)) return true;
     return this.log.hasNextCommittedEntries();
@@ -248,14 +286,19 @@ export class RaftCore implements LeaderContext {
     const soft = this.softState();
     const hard = this.hardState();
     const entries = this.log.unstableEntries();
+    const snapshot = this.log.unstableSnapshot();
+    const compactIndex = this.pendingCompact;
+    this.pendingCompact = 0;
     const rd: Ready = {
+      snapshot,
+      compactIndex,
       softState: sameSoft(soft, this.prevSoft) ? undefined : soft,
       hardState: sameHard(hard, this.handedOutHard) ? undefined : hard,
       entries,
       committedEntries: this.log.nextCommittedEntries(this.cfg.maxCommittedSizePerReady),
       messages: this.msgs,
       readStates: this.readStates,
-      mustSync: entries.length > 0 || hard.term !== this.handedOutHard.term || hard.vote !== this.handedOutHard.vote,
+      mustSync: entries.length > 0 || snapshot !== undefined || hard.term !== this.handedOutHard.term || hard.vote !== this.handedOutHard.vote,
     };
     this.msgs = [];
     this.readStates = [];
@@ -267,6 +310,7 @@ export class RaftCore implements LeaderContext {
   /** The runtime persisted, sent and applied what `rd` held. */
   advance(rd: Ready): void {
     if (rd.hardState !== undefined) this.prevHard = rd.hardState;
+    if (rd.snapshot !== undefined) this.log.snapshotPersisted(rd.snapshot);
     if (rd.entries.length > 0) {
       const last = rd.entries[rd.entries.length - 1]!;
       this.log.stableTo(last.index, last.term);
@@ -345,6 +389,7 @@ export class RaftCore implements LeaderContext {
     this.randomizedElectionTimeout = this.cfg.electionTick + this.cfg.randomInt(this.cfg.electionTick);
     this.votes = new Map();
     this.leadership = undefined;
+    this.incoming = undefined;
   }
 
   /**
@@ -477,6 +522,10 @@ export class RaftCore implements LeaderContext {
         this.becomeFollower(m.term, m.from);
         this.handleHeartbeat(m);
         return;
+      case 'MsgSnap':
+        this.becomeFollower(m.term, m.from);
+        this.handleSnapshotChunk(m);
+        return;
       case 'MsgPreVoteResp':
       case 'MsgVoteResp': {
         if (m.type !== expected) return;
@@ -517,6 +566,11 @@ export class RaftCore implements LeaderContext {
         return;
       case 'MsgReadIndexResp':
         this.readStates.push({ index: m.index, context: m.context });
+        return;
+      case 'MsgSnap':
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleSnapshotChunk(m);
         return;
       default:
         return;
@@ -565,6 +619,78 @@ export class RaftCore implements LeaderContext {
       this.logger.info(`${this.id} [term ${this.term}] retracted ${this.msgs.length - kept.length} queued acknowledgements past index ${from - 1}: those entries were replaced`);
       this.msgs = kept;
     }
+  }
+
+  /**
+   * A chunk of the leader's snapshot. Chunks must arrive in order; on a gap the follower says
+   * which byte it expects. The last chunk restores the log from the snapshot, unless our log
+   * already holds the snapshot's last entry (then the snapshot only moves the commit index).
+   */
+  private handleSnapshotChunk(m: Message): void {
+    const chunk = m.snapshot!;
+    const meta = chunk.meta;
+    if (meta.index <= this.log.committed) {
+      // Everything it holds is committed here already.
+      const r = emptyMessage('MsgAppResp', this.id, m.from);
+      r.index = this.log.committed;
+      this.reply(r);
+      return;
+    }
+    let inc = this.incoming;
+    if (chunk.offset === 0 && (inc === undefined || inc.meta.index !== meta.index || inc.meta.term !== meta.term || inc.term !== m.term)) {
+      inc = this.incoming = { term: m.term, meta, parts: [], received: 0 };
+    }
+    const same = inc !== undefined && inc.meta.index === meta.index && inc.meta.term === meta.term;
+    if (same && chunk.offset < inc!.received) {
+      // A chunk we hold already (resent after a lost answer): say how far we are.
+      const r = emptyMessage('MsgSnapResp', this.id, m.from);
+      r.snapshot = { meta, offset: inc!.received, data: EMPTY, last: false };
+      this.reply(r);
+      return;
+    }
+    if (!same || chunk.offset !== inc!.received) {
+      const r = emptyMessage('MsgSnapResp', this.id, m.from);
+      r.reject = true;
+      r.snapshot = { meta, offset: same ? inc!.received : 0, data: EMPTY, last: false };
+      this.reply(r);
+      return;
+    }
+    if (inc === undefined) return;
+    inc.parts.push(chunk.data.slice());
+    inc.received += chunk.data.length;
+    if (!chunk.last) {
+      const r = emptyMessage('MsgSnapResp', this.id, m.from);
+      r.snapshot = { meta, offset: inc.received, data: EMPTY, last: false };
+      this.reply(r);
+      return;
+    }
+    this.incoming = undefined;
+    const data = new Uint8Array(inc.received);
+    let at = 0;
+    for (const p of inc.parts) {
+      data.set(p, at);
+      at += p.length;
+    }
+    this.restore({ meta, data });
+    const r = emptyMessage('MsgAppResp', this.id, m.from);
+    r.index = this.log.lastIndex();
+    this.reply(r);
+  }
+
+  private restore(snap: Snapshot): void {
+    const { index, term, membership } = snap.meta;
+    if (this.log.matchTerm(index, term)) {
+      // We hold the snapshot's last entry: the log is fine, only commit moves forward.
+      this.logger.info(`${this.id} [term ${this.term}] already holds ${term}/${index}; commit moves to it instead of restoring the snapshot`);
+      this.log.commitTo(index);
+      return;
+    }
+    this.logger.info(`${this.id} [term ${this.term}] restoring from snapshot at ${term}/${index} (${snap.data.length} bytes), ${describeMembership(membership)}`);
+    this.log.restore(snap);
+    // Acknowledgements queued for the log the snapshot replaced no longer hold.
+    this.msgs = this.msgs.filter((q) => q.type !== 'MsgAppResp' || q.reject);
+    this.confs.reset(index, membership);
+    this.membershipChanged();
   }
 
   /** Follows the memberships in entries appended from index `from` on (replacing any after it). */
@@ -640,6 +766,8 @@ export class RaftCore implements LeaderContext {
     return { term: this.term, vote: this.vote, commit: this.log.committed };
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 function sameSoft(a: SoftState, b: SoftState): boolean {
   return a.leader === b.leader && a.role === b.role;

@@ -1,5 +1,5 @@
 import { invariant } from './errors';
-import { EMPTY_HARD_STATE, type Entry, type HardState, type Membership, type Snapshot } from './types';
+import { EMPTY_HARD_STATE, type Entry, type HardState, type Snapshot } from './types';
 
 /**
  * The stable log, as the core reads it. The runtime owns it: it writes what a Ready hands out
@@ -45,16 +45,12 @@ export class MemoryStorage implements LogStorage {
     return this.snap;
   }
 
-  /**
-   * Records a snapshot of the state machine at `index` (which must be applied, so stored).
-   * The log is left whole; `compact` trims it.
-   */
-  createSnapshot(index: number, membership: Membership, data: Uint8Array): Snapshot {
-    const offset = this.ents[0]!.index;
-    invariant(index > offset && index <= this.lastIndex(), () => `snapshot at ${index} outside the stored log (${offset}, ${this.lastIndex()}]`);
+  /** Stores a snapshot the runtime made of its state machine (see RaftCore.snapshotCreated). */
+  saveSnapshot(snap: Snapshot): void {
+    const { index } = snap.meta;
+    invariant(index >= this.ents[0]!.index && index <= this.lastIndex(), () => `snapshot at ${index} outside the stored log [${this.ents[0]!.index}, ${this.lastIndex()}]`);
     if (this.snap !== undefined) invariant(index >= this.snap.meta.index, () => `snapshot at ${index} is older than the stored one at ${this.snap!.meta.index}`);
-    this.snap = { meta: { index, term: this.ents[index - offset]!.term, membership }, data };
-    return this.snap;
+    this.snap = snap;
   }
 
   /** Discards entries up to and including `index` (which a snapshot must cover). */

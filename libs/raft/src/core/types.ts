@@ -76,7 +76,21 @@ export type MessageType =
   | 'MsgHeartbeatResp'
   | 'MsgProp'
   | 'MsgReadIndex'
-  | 'MsgReadIndexResp';
+  | 'MsgReadIndexResp'
+  | 'MsgSnap'
+  | 'MsgSnapResp';
+
+/**
+ * A piece of a snapshot on its way to a follower (MsgSnap), or the follower's answer
+ * (MsgSnapResp: `offset` is the next byte it expects; `data` is empty).
+ */
+export interface SnapshotChunk {
+  readonly meta: SnapshotMeta;
+  readonly offset: number;
+  readonly data: Uint8Array;
+  /** The chunk ends the snapshot. */
+  readonly last: boolean;
+}
 
 /**
  * A message between cores. One flat shape for every type (as etcd's raftpb.Message), so the
@@ -100,6 +114,8 @@ export interface Message {
   reject: boolean;
   rejectHint: number;
   context: string;
+  /** MsgSnap and MsgSnapResp only. */
+  snapshot: SnapshotChunk | undefined;
 }
 
 /** A ReadIndex answer: once the state machine has applied `index`, the read `context` is linearizable. */
@@ -109,8 +125,9 @@ export interface ReadState {
 }
 
 /**
- * What the runtime must do, in this order: persist `hardState` and `entries` (one write, synced
- * when `mustSync`), then send `messages`, then apply `committedEntries`, then call `advance()`.
+ * What the runtime must do, in this order: persist `snapshot` (restoring the state machine from
+ * it), `hardState` and `entries` (one write, synced when `mustSync`), then send `messages`, then
+ * apply `committedEntries`, then discard entries up to `compactIndex`, then call `advance()`.
  */
 export interface Ready {
   readonly softState: SoftState | undefined;
@@ -120,6 +137,10 @@ export interface Ready {
   readonly messages: Message[];
   readonly readStates: ReadState[];
   readonly mustSync: boolean;
+  /** A snapshot from the leader that replaces the log: persist it and restore the state machine from it first. */
+  readonly snapshot: Snapshot | undefined;
+  /** After persisting, the runtime may discard stored entries up to this index (0: none). */
+  readonly compactIndex: number;
 }
 
 export interface Logger {
@@ -150,6 +171,7 @@ export function emptyMessage(type: MessageType, from: NodeId, to: NodeId): Messa
     reject: false,
     rejectHint: 0,
     context: '',
+    snapshot: undefined,
   };
 }
 

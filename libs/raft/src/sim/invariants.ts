@@ -28,6 +28,8 @@ export class SafetyChecker {
   /** Per node: the last persisted term and commit, and the leader's log tail while it leads. */
   private readonly lastHard = new Map<NodeId, { term: number; commit: number }>();
   private readonly leading = new Map<NodeId, { term: number; lastIndex: number; lastTerm: number }>();
+  /** index -> the state machine's digest after applying up to it, as first seen. */
+  private readonly digestAt = new Map<number, number>();
   /** The latest membership committed anywhere. */
   private committedConf: { index: number; membership: Membership } = { index: 0, membership: { voters: [], learners: [] } };
   /** Per core (one life of a node): committed entries already compared. */
@@ -80,6 +82,7 @@ export class SafetyChecker {
   }
 
   applied(node: SimNode, e: Entry): void {
+    this.stateAt(node, e.index, 'applied');
     const core = node.core!;
     if (e.index > core.log.committed) this.fail(`${node.id}: applied index ${e.index} past its commit ${core.log.committed}`);
     const key = payloadKey(e);
@@ -88,6 +91,18 @@ export class SafetyChecker {
     else if (first.term !== e.term || first.key !== key) {
       this.fail(`state machine safety: ${node.id} applied ${e.term}/'${key}' at index ${e.index}; another node applied ${first.term}/'${first.key}' there`);
     }
+  }
+
+  /**
+   * Snapshot + suffix equals the log it replaced: whether a state machine got to `index` by
+   * applying entries, by restoring a snapshot, or by restarting from one, its state there is the
+   * same everywhere.
+   */
+  stateAt(node: SimNode, index: number, how: string): void {
+    if (index === 0) return;
+    const known = this.digestAt.get(index);
+    if (known === undefined) this.digestAt.set(index, node.digest);
+    else if (known !== node.digest) this.fail(`snapshot + suffix: ${node.id}'s state at index ${index} (${how}) has digest ${node.digest}; elsewhere ${known}`);
   }
 
   /** The node that took a proposal saw it applied: from now on it must never be lost. */
@@ -122,7 +137,8 @@ export class SafetyChecker {
       const was = this.leading.get(node.id);
       const lastIndex = log.lastIndex();
       if (was !== undefined && was.term === core.term) {
-        if (lastIndex < was.lastIndex || log.term(was.lastIndex) !== was.lastTerm) {
+        const compacted = was.lastIndex < log.firstIndex() - 1;
+        if (lastIndex < was.lastIndex || (!compacted && log.term(was.lastIndex) !== was.lastTerm)) {
           this.fail(`leader append-only: ${node.id} at term ${core.term} lost or rewrote entry ${was.lastIndex}/${was.lastTerm}`);
         }
       }
@@ -192,7 +208,9 @@ export class SafetyChecker {
   /** Raft §5.4: a new leader holds every committed entry and every acknowledged proposal. */
   private checkLeaderCompleteness(node: SimNode): void {
     const log = node.core!.log;
-    for (let i = 1; i < this.committedTerms.length; i++) {
+    // Entries compacted into a snapshot are covered by the snapshot checks.
+    const first = log.firstIndex() - 1;
+    for (let i = Math.max(1, first); i < this.committedTerms.length; i++) {
       const t = log.term(i);
       if (t !== this.committedTerms[i]) {
         this.fail(`leader completeness: ${node.id}, leader at term ${node.core!.term}, has term ${t} at committed index ${i} (committed with term ${this.committedTerms[i]})`);
@@ -200,7 +218,7 @@ export class SafetyChecker {
       }
     }
     for (const [index, term] of this.acked) {
-      if (log.term(index) !== term) {
+      if (index >= first && log.term(index) !== term) {
         this.fail(`acknowledged proposal lost: ${node.id}, leader at term ${node.core!.term}, lacks entry ${index}/${term}`);
         return;
       }

@@ -22,6 +22,8 @@ export interface SimOptions {
    * asked at random to add, promote, demote and remove members.
    */
   readonly membership?: boolean;
+  /** Snapshots and log compaction at random points (on by default). */
+  readonly snapshots?: boolean;
 }
 
 export interface SimResult {
@@ -33,6 +35,8 @@ export interface SimResult {
     readonly acked: number;
     readonly reads: number;
     readonly confChanges: number;
+    readonly snapshots: number;
+    readonly snapshotsInstalled: number;
     readonly messages: number;
     readonly dropped: number;
     readonly crashes: number;
@@ -63,15 +67,23 @@ export function simulate(opts: SimOptions): SimResult {
   const checker = new SafetyChecker();
   // This seed's flow control: tiny messages and windows make entries of old terms travel apart
   // from the new leader's no-op, which is where commit-rule bugs (Figure 8) hide.
-  const flow: Partial<RaftConfig> = rng.chance(0.5)
+  const flow: { -readonly [K in keyof RaftConfig]?: RaftConfig[K] } = rng.chance(0.5)
     ? { maxSizePerMsg: 1 + rng.int(16), maxInflightMsgs: 1 + rng.int(4), maxInflightBytes: 0 }
     : { maxInflightMsgs: 1 + rng.int(256) };
+  // Snapshots (on by default): nodes snapshot at random points and compact behind a short
+  // trailing window, so lagging and new members often need InstallSnapshot.
+  const snapshotFaults = opts.snapshots ?? true;
+  const pSnapshot = snapshotFaults ? rng.float() * 0.01 : 0;
+  if (snapshotFaults) {
+    flow.snapshotTrailingEntries = rng.chance(0.5) ? rng.int(10) : rng.int(200);
+    flow.snapshotChunkSize = 8 + rng.int(120);
+  }
   // Spare servers start with no membership: they wait to be added and contacted by a leader.
   const nodes = ids.map((id) => new SimNode(id, founders.includes(id) ? founders : [], { ...flow, ...opts.raft }, rng.fork()));
   const phase = new Map<NodeId, number>(ids.map((id) => [id, rng.int(TICK)]));
   /** proposal key -> the node it was proposed at. */
   const pending = new Map<string, NodeId>();
-  const stats = { proposals: 0, acked: 0, reads: 0, confChanges: 0, crashes: 0, partitions: 0, leaders: 0, committed: 0, healedAfterTicks: 0 };
+  const stats = { proposals: 0, acked: 0, reads: 0, confChanges: 0, snapshots: 0, snapshotsInstalled: 0, crashes: 0, partitions: 0, leaders: 0, committed: 0, healedAfterTicks: 0 };
   let now = 0;
 
   // This seed's weather: how lossy and how violent the network and hosts are.
@@ -91,6 +103,11 @@ export function simulate(opts: SimOptions): SimResult {
     applied: (n, e) => {
       checker.applied(n, e);
       onApplied(n, e);
+    },
+    restored: (n, snap) => {
+      stats.snapshotsInstalled++;
+      checker.stateAt(n, snap.meta.index, `restored from ${snap.meta.term}/${snap.meta.index}`);
+      trace?.(`${now} ${n.id} restored snapshot ${snap.meta.term}/${snap.meta.index}`);
     },
     readState: (n, rs) => {
       const floor = reads.get(rs.context);
@@ -172,6 +189,15 @@ export function simulate(opts: SimOptions): SimResult {
       }
     }
     if (membershipFaults && rng.chance(pConfChange)) changeMembership();
+    if (snapshotFaults && rng.chance(pSnapshot * nodes.length)) {
+      const n = rng.pick(nodes);
+      const snap = n.takeSnapshot();
+      if (snap !== undefined) {
+        stats.snapshots++;
+        checker.stateAt(n, snap.meta.index, 'snapshot taken');
+        trace?.(`${now} ${n.id} snapshot at ${snap.meta.term}/${snap.meta.index}`);
+      }
+    }
     if (rng.chance(pPartition)) partition();
     if (net.partitioned() && rng.chance(0.003)) {
       trace?.(`${now} heal partition`);
@@ -189,6 +215,7 @@ export function simulate(opts: SimOptions): SimResult {
     for (const n of nodes) {
       if (n.core === undefined && rng.chance(0.01)) {
         n.restart();
+        checker.stateAt(n, n.appliedIndex, 'restarted from its snapshot');
         trace?.(`${now} restart ${n.id} at term ${n.core!.term}, commit ${n.core!.log.committed}`);
       }
     }
@@ -255,45 +282,54 @@ export function simulate(opts: SimOptions): SimResult {
     }
   }
 
-  while (now < chaosTime && checker.violations.length === 0) advanceTime(true);
-
-  // Heal: restart everyone, reconnect, stop losing messages. Then demand progress.
-  net.heal();
-  net.faults = NO_FAULTS;
-  for (const n of nodes) if (n.core === undefined) n.restart();
-  trace?.(`${now} healed: all nodes up, network whole`);
-  const healedAt = now;
-  const deadline = now + livenessTicks * TICK;
-  // A probe proposal at the leader; re-proposed if its leader loses office before it applies.
-  let probe: { key: string; leader: SimNode; term: number } | undefined;
-  while (now < deadline && checker.violations.length === 0) {
-    advanceTime(false);
-    const leader = currentLeader();
-    if (leader === undefined) continue;
-    const term = leader.core!.term;
-    if (probe === undefined || probe.leader !== leader || probe.term !== term) {
-      const key = `live${now}`;
-      probe = propose(leader, key) ? { key, leader, term } : undefined;
-      continue;
-    }
-    if (pending.has(probe.key)) continue;
-    const commit = leader.core!.log.committed;
-    const m = leader.core!.membership();
-    const members = nodes.filter((n) => m.voters.includes(n.id) || m.learners.includes(n.id));
-    if (members.every((n) => n.appliedIndex >= commit && n.core!.leader === leader.id && n.core!.term === term)) {
-      stats.healedAfterTicks = Math.max(1, Math.ceil((now - healedAt) / TICK));
-      break;
-    }
+  try {
+    run();
+  } catch (e) {
+    // A broken invariant inside the core is a violation too, named by its message.
+    checker.fail(`exception at time ${now}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (checker.violations.length === 0 && stats.healedAfterTicks === 0) {
-    const state = nodes.map((n) => `${n.id}:${n.core!.role}@${n.core!.term} commit ${n.core!.log.committed} applied ${n.appliedIndex}`).join(', ');
-    checker.fail(`liveness: ${livenessTicks} ticks after healing, no leader had committed a new proposal on every node (${state})`);
-  }
-
   stats.committed = Math.max(0, ...nodes.map((n) => n.core?.log.committed ?? 0));
   return {
     seed: opts.seed,
     violations: checker.violations,
     stats: { ...stats, time: now, messages: net.sent, dropped: net.dropped },
   };
+
+  function run(): void {
+    while (now < chaosTime && checker.violations.length === 0) advanceTime(true);
+
+    // Heal: restart everyone, reconnect, stop losing messages. Then demand progress.
+    net.heal();
+    net.faults = NO_FAULTS;
+    for (const n of nodes) if (n.core === undefined) n.restart();
+    trace?.(`${now} healed: all nodes up, network whole`);
+    const healedAt = now;
+    const deadline = now + livenessTicks * TICK;
+    // A probe proposal at the leader; re-proposed if its leader loses office before it applies.
+    let probe: { key: string; leader: SimNode; term: number } | undefined;
+    while (now < deadline && checker.violations.length === 0) {
+      advanceTime(false);
+      const leader = currentLeader();
+      if (leader === undefined) continue;
+      const term = leader.core!.term;
+      if (probe === undefined || probe.leader !== leader || probe.term !== term) {
+        const key = `live${now}`;
+        probe = propose(leader, key) ? { key, leader, term } : undefined;
+        continue;
+      }
+      if (pending.has(probe.key)) continue;
+      const commit = leader.core!.log.committed;
+      const m = leader.core!.membership();
+      const members = nodes.filter((n) => m.voters.includes(n.id) || m.learners.includes(n.id));
+      if (members.every((n) => n.appliedIndex >= commit && n.core!.leader === leader.id && n.core!.term === term)) {
+        stats.healedAfterTicks = Math.max(1, Math.ceil((now - healedAt) / TICK));
+        break;
+      }
+    }
+    if (checker.violations.length === 0 && stats.healedAfterTicks === 0) {
+      const state = nodes.map((n) => `${n.id}:${n.core!.role}@${n.core!.term} commit ${n.core!.log.committed} applied ${n.appliedIndex}`).join(', ');
+      checker.fail(`liveness: ${livenessTicks} ticks after healing, no leader had committed a new proposal on every node (${state})`);
+    }
+
+  }
 }

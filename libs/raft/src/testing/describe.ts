@@ -40,5 +40,13 @@ export function describe(m: Message): string {
       return `MsgReadIndex read ${m.context}`;
     case 'MsgReadIndexResp':
       return `MsgReadIndexResp term ${m.term} index ${m.index} read ${m.context}`;
+    case 'MsgSnap': {
+      const c = m.snapshot!;
+      return `MsgSnap term ${m.term} snapshot ${c.meta.term}/${c.meta.index} bytes ${c.offset}..${c.offset + c.data.length}${c.last ? ' last' : ''}`;
+    }
+    case 'MsgSnapResp': {
+      const c = m.snapshot!;
+      return `MsgSnapResp term ${m.term} snapshot ${c.meta.term}/${c.meta.index} ${m.reject ? 'expects' : 'received'} ${c.offset}`;
+    }
   }
 }
