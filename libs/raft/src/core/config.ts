@@ -17,6 +17,8 @@ export interface RaftConfig {
    * behind still catches up from the log rather than needing the whole snapshot.
    */
   readonly snapshotTrailingEntries?: number;
+  /** A follower silent for this many heartbeat intervals is reported unresponsive (an observation). */
+  readonly unresponsiveAfterHeartbeats?: number;
   /** A learner is promoted only when its log is at most this many entries behind the leader's. */
   readonly maxPromotionLag?: number;
   /** Ticks without hearing from a leader before a follower campaigns; randomized in [n, 2n). */
@@ -66,6 +68,7 @@ export const DEFAULTS = {
   maxPromotionLag: 100,
   snapshotTrailingEntries: 5000,
   snapshotChunkSize: 1024 * 1024,
+  unresponsiveAfterHeartbeats: 3,
 } as const;
 
 /** Fills defaults and rejects a configuration the core cannot run with. */
@@ -77,6 +80,7 @@ export function resolveConfig(cfg: RaftConfig, logger: Logger): ResolvedConfig {
   if (new Set(members).size !== members.length) problems.push('voters and learners must be distinct');
   for (const m of members) if (!validNodeId(m)) problems.push(`member id '${m}' is not valid`);
   if (!Number.isInteger(c.snapshotTrailingEntries) || c.snapshotTrailingEntries < 0) problems.push('snapshotTrailingEntries must be a non-negative integer');
+  if (!Number.isInteger(c.unresponsiveAfterHeartbeats) || c.unresponsiveAfterHeartbeats <= 0) problems.push('unresponsiveAfterHeartbeats must be a positive integer');
   if (!Number.isInteger(c.maxPromotionLag) || c.maxPromotionLag < 0) problems.push('maxPromotionLag must be a non-negative integer');
   if (!Number.isInteger(c.heartbeatTick) || c.heartbeatTick <= 0) problems.push('heartbeatTick must be a positive integer');
   if (!Number.isInteger(c.electionTick) || c.electionTick <= c.heartbeatTick) problems.push('electionTick must be an integer greater than heartbeatTick');

@@ -1,10 +1,10 @@
 import type { ResolvedConfig } from './config';
-import { invariant, raftError, type ProposeResult } from './errors';
+import { invariant, raftError, type ProposeResult, type RaftError } from './errors';
 import type { RaftLog } from './log';
 import { Progress } from './progress';
 import { ReadIndexQueue } from './read-index';
 import { applyConfChange, encodeConfEntry } from './membership';
-import { emptyMessage, type ConfChange, type Entry, type EntryType, type Logger, type Membership, type Message, type NodeId, type ReadState } from './types';
+import { emptyMessage, type ConfChange, type Entry, type EntryType, type Logger, type Membership, type Message, type NodeId, type Observation, type ReadState } from './types';
 
 /** What a Leadership needs from the core that holds it. */
 export interface LeaderContext {
@@ -22,6 +22,8 @@ export interface LeaderContext {
   send(m: Message): void;
   /** Queues a confirmed read of this node's own for the next Ready. */
   readState(rs: ReadState): void;
+  /** Reports an observation in the next Ready. */
+  observe(o: Observation): void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -42,6 +44,8 @@ export class Leadership {
   private readonly reads = new ReadIndexQueue();
   /** ReadIndex requests that arrived before an entry of this term committed. */
   private deferredReads: Message[] = [];
+  /** The voter leadership is being handed to; '' when none. */
+  transferee: NodeId = '';
 
   constructor(
     private readonly ctx: LeaderContext,
@@ -68,10 +72,12 @@ export class Leadership {
       this.progress.set(id, pr);
     }
     for (const id of [...this.progress.keys()]) if (!voters.includes(id) && !learners.includes(id)) this.progress.delete(id);
+    if (this.transferee !== '' && !voters.includes(this.transferee)) this.abortTransfer(`${this.transferee} is no longer a voter`);
   }
 
   /** A membership change; see RaftCore.proposeConfChange for the rules. */
   proposeConfChange(cc: ConfChange): ProposeResult {
+    if (this.transferee !== '') return this.transferring();
     const { log, id } = this.ctx;
     if (log.term(log.committed) !== this.term) {
       return raftError('ERR_CONF_CHANGE_PENDING', `${id} [term ${this.term}] has not yet committed an entry of its term; retry the change to ${cc.node} shortly`, id);
@@ -97,6 +103,7 @@ export class Leadership {
 
   /** Appends a proposal, unless the uncommitted log would pass its bound. */
   propose(data: Uint8Array): ProposeResult {
+    if (this.transferee !== '') return this.transferring();
     const max = this.ctx.cfg.maxUncommittedEntriesSize;
     // An empty uncommitted log always takes one entry, so a large entry is never stuck.
     if (max > 0 && data.length > 0 && this.uncommittedSize > 0 && this.uncommittedSize + data.length > max) {
@@ -108,6 +115,83 @@ export class Leadership {
     }
     this.uncommittedSize += data.length;
     return { ok: true, index: this.append('normal', data), term: this.term };
+  }
+
+  private transferring(): { ok: false; error: RaftError } {
+    return raftError('ERR_TRANSFER_IN_PROGRESS', `${this.ctx.id} [term ${this.term}] is handing leadership to ${this.transferee}; retry with the new leader`, this.ctx.id);
+  }
+
+  /**
+   * Hands leadership to `to` (Raft §3.10): stop taking proposals, bring `to` up to date, then
+   * tell it to campaign at once (MsgTimeoutNow). The core aborts after an election timeout.
+   */
+  transfer(to: NodeId): void {
+    if (this.transferee === to) return;
+    if (this.transferee !== '') this.abortTransfer(`superseded by a transfer to ${to}`);
+    this.transferee = to;
+    this.ctx.observe({ kind: 'transfer-started', term: this.term, to });
+    this.ctx.logger.info(`${this.ctx.id} [term ${this.term}] handing leadership to ${to}`);
+    this.maybeSendTimeoutNow();
+  }
+
+  abortTransfer(reason: string): void {
+    if (this.transferee === '') return;
+    this.ctx.logger.info(`${this.ctx.id} [term ${this.term}] gave up handing leadership to ${this.transferee}: ${reason}`);
+    this.ctx.observe({ kind: 'transfer-aborted', term: this.term, to: this.transferee, reason });
+    this.transferee = '';
+  }
+
+  /** Once the transferee's log matches ours, tell it to campaign now. */
+  private maybeSendTimeoutNow(): void {
+    const pr = this.progress.get(this.transferee);
+    if (pr === undefined) return;
+    if (pr.match === this.ctx.log.lastIndex()) {
+      const m = emptyMessage('MsgTimeoutNow', this.ctx.id, this.transferee);
+      m.term = this.term;
+      this.ctx.send(m);
+    } else {
+      pr.mustSend = true;
+    }
+  }
+
+  /** The most up-to-date voter other than us (for a transfer to "whoever is best"). */
+  bestTransferee(): NodeId {
+    let best = '';
+    let bestMatch = -1;
+    for (const id of this.ctx.voters) {
+      const pr = this.progress.get(id);
+      if (id === this.ctx.id || pr === undefined) continue;
+      if (pr.match > bestMatch) {
+        best = id;
+        bestMatch = pr.match;
+      }
+    }
+    return best;
+  }
+
+  /** Once per tick: notices followers that stopped answering. */
+  tick(): void {
+    const limit = this.ctx.cfg.heartbeatTick * this.ctx.cfg.unresponsiveAfterHeartbeats;
+    for (const [id, pr] of this.progress) {
+      if (id === this.ctx.id) continue;
+      pr.silentTicks++;
+      if (!pr.reportedUnresponsive && pr.silentTicks >= limit) {
+        pr.reportedUnresponsive = true;
+        const missed = Math.floor(pr.silentTicks / this.ctx.cfg.heartbeatTick);
+        this.ctx.logger.warn(`${this.ctx.id} [term ${this.term}] ${id} has missed ${missed} heartbeats`);
+        this.ctx.observe({ kind: 'follower-unresponsive', term: this.term, follower: id, missedHeartbeats: missed });
+      }
+    }
+  }
+
+  /** Any answer from a follower. */
+  private heard(pr: Progress, from: NodeId): void {
+    pr.recentActive = true;
+    pr.silentTicks = 0;
+    if (pr.reportedUnresponsive) {
+      pr.reportedUnresponsive = false;
+      this.ctx.observe({ kind: 'follower-responsive', term: this.term, follower: from });
+    }
   }
 
   private append(type: EntryType, data: Uint8Array): number {
@@ -150,7 +234,7 @@ export class Leadership {
   private handleAppendResponse(m: Message): void {
     const pr = this.progress.get(m.from);
     if (pr === undefined) return;
-    pr.recentActive = true;
+    this.heard(pr, m.from);
     if (m.reject) {
       let hint = m.rejectHint;
       if (m.logTerm > 0) hint = this.ctx.log.findConflictByTerm(m.rejectHint, m.logTerm)[0];
@@ -177,12 +261,13 @@ export class Leadership {
       else pr.inflights.freeLE(m.index);
     }
     if (updated) this.maybeCommit();
+    if (m.from === this.transferee) this.maybeSendTimeoutNow();
   }
 
   private handleHeartbeatResponse(m: Message): void {
     const pr = this.progress.get(m.from);
     if (pr === undefined) return;
-    pr.recentActive = true;
+    this.heard(pr, m.from);
     pr.probeSent = false;
     // A follower whose window is full may have lost our messages: free one slot to probe again.
     if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
@@ -299,7 +384,7 @@ export class Leadership {
     const pr = this.progress.get(m.from);
     const chunk = m.snapshot;
     if (pr === undefined || chunk === undefined) return;
-    pr.recentActive = true;
+    this.heard(pr, m.from);
     if (pr.state !== 'snapshot' || pr.snapshot!.meta.index !== chunk.meta.index) return;
     if (!m.reject && chunk.offset > pr.snapshotAcked) pr.snapshotAcked = chunk.offset;
     if (pr.snapshotSent < pr.snapshotAcked) {
@@ -378,9 +463,21 @@ export class Leadership {
     this.ctx.send(r);
   }
 
-  progressOf(): ReadonlyMap<NodeId, { match: number; next: number; state: string; recentActive: boolean }> {
-    const out = new Map<NodeId, { match: number; next: number; state: string; recentActive: boolean }>();
-    for (const [id, pr] of this.progress) out.set(id, { match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive });
+  progressOf(): ReadonlyMap<NodeId, MemberProgress> {
+    const out = new Map<NodeId, MemberProgress>();
+    for (const [id, pr] of this.progress) {
+      out.set(id, { match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive, ticksSinceContact: id === this.ctx.id ? 0 : pr.silentTicks });
+    }
     return out;
   }
+}
+
+/** What the leader knows of one member, for status pages. */
+export interface MemberProgress {
+  readonly match: number;
+  readonly next: number;
+  readonly state: string;
+  readonly recentActive: boolean;
+  /** Ticks since the member last answered the leader. */
+  readonly ticksSinceContact: number;
 }

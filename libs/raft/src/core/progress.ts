@@ -73,6 +73,9 @@ export class Progress {
   probeSent = false;
   /** Heard from within the current election timeout (check-quorum). */
   recentActive = false;
+  /** Ticks since the follower last answered; reported once past a bound. */
+  silentTicks = 0;
+  reportedUnresponsive = false;
   /** Send a MsgApp at the next flush even when it carries no entries (a probe or a commit). */
   mustSend = false;
   /** The highest commit index sent to this follower. */

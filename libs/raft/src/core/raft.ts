@@ -1,7 +1,7 @@
 import { resolveConfig, type RaftConfig, type ResolvedConfig } from './config';
 import { invariant, raftError, type ProposeResult, type RequestResult } from './errors';
 import { ConfTracker } from './conf-tracker';
-import { Leadership, type LeaderContext } from './leader';
+import { Leadership, type LeaderContext, type MemberProgress } from './leader';
 import { RaftLog } from './log';
 import { decodeConfEntry, describeMembership, encodeConfEntry, isVoterIn } from './membership';
 import type { LogStorage } from './storage';
@@ -19,6 +19,7 @@ import {
   type Message,
   type MessageType,
   type NodeId,
+  type Observation,
   type ReadState,
   type Ready,
   type Role,
@@ -35,7 +36,11 @@ export interface RaftStatus {
   readonly commit: number;
   readonly applied: number;
   readonly lastIndex: number;
-  readonly progress: ReadonlyMap<NodeId, { match: number; next: number; state: string; recentActive: boolean }>;
+  /** The leader's view of every member (empty on a follower). */
+  readonly progress: ReadonlyMap<NodeId, MemberProgress>;
+  readonly membership: Membership;
+  /** The voter leadership is being handed to, if any. */
+  readonly transferee: NodeId;
 }
 
 /**
@@ -67,6 +72,7 @@ export class RaftCore implements LeaderContext {
   private randomizedElectionTimeout = 0;
 
   private readStates: ReadState[] = [];
+  private observations: Observation[] = [];
   /** A snapshot being received from the leader, chunk by chunk. */
   private incoming: { term: number; meta: SnapshotMeta; parts: Uint8Array[]; received: number } | undefined;
   /** Entries the runtime may discard at the next Ready (behind a snapshot it made). */
@@ -195,6 +201,27 @@ export class RaftCore implements LeaderContext {
   }
 
   /**
+   * Hands leadership to voter `to`, or to the most up-to-date voter when `to` is omitted. The
+   * leader takes no proposals meanwhile (ERR_TRANSFER_IN_PROGRESS) and gives up after an
+   * election timeout; observations report the start and any abort.
+   */
+  transferLeadership(to?: NodeId): RequestResult {
+    const lead = this.leadership;
+    if (lead === undefined) {
+      if (this.leader === NONE) return raftError('ERR_NO_LEADER', `${this.id} knows no leader at term ${this.term}; no transfer`);
+      return raftError('ERR_NOT_LEADER', `${this.id} is not the leader at term ${this.term}; ask ${this.leader}`, this.leader);
+    }
+    const target = to ?? lead.bestTransferee();
+    if (target === NONE) return raftError('ERR_INVALID_TRANSFER', `${this.id} [term ${this.term}] has no other voter to hand leadership to`);
+    if (target === this.id) return raftError('ERR_INVALID_TRANSFER', `${this.id} [term ${this.term}] already leads`);
+    if (!this.voters.includes(target)) return raftError('ERR_INVALID_TRANSFER', `${target} is not a voter (${describeMembership(this.membership())})`);
+    // The transfer has one election timeout to complete.
+    this.electionElapsed = 0;
+    lead.transfer(target);
+    return { ok: true };
+  }
+
+  /**
    * Asks for a linearizable read point. When confirmed, a ReadState with `context` appears in a
    * Ready: the read is safe once the state machine has applied its index. `context` must be
    * unique among reads in flight.
@@ -225,7 +252,8 @@ export class RaftCore implements LeaderContext {
       if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
         // A member that heard from a live leader within the election timeout ignores votes:
         // a partitioned or removed node cannot depose a healthy leader (Raft §4.2.3).
-        const inLease = this.cfg.checkQuorum && this.leader !== NONE && this.electionElapsed < this.cfg.electionTick;
+        // A campaign the leader itself asked for (a transfer) is not a disruption.
+        const inLease = this.cfg.checkQuorum && this.leader !== NONE && this.electionElapsed < this.cfg.electionTick && m.context !== TRANSFER;
         if (inLease) {
           this.logger.debug(`${this.id} [term ${this.term}] ignored ${m.type} from ${m.from} at term ${m.term}: leader ${this.leader} is live`);
           return;
@@ -270,7 +298,7 @@ export class RaftCore implements LeaderContext {
   hasReady(): boolean {
     this.leadership?.flush();
     this.checkCommittedConf();
-    if (this.msgs.length > 0 || this.readStates.length > 0 || this.log.hasUnstable() || this.pendingCompact > 0) return true;
+    if (this.msgs.length > 0 || this.readStates.length > 0 || this.observations.length > 0 || this.log.hasUnstable() || this.pendingCompact > 0) return true;
     if (!sameHard(this.hardState(), this.handedOutHard)) return true;
     if (!sameSoft(this.softState(), this.prevSoft)) return true;
     return this.log.hasNextCommittedEntries();
@@ -289,7 +317,12 @@ export class RaftCore implements LeaderContext {
     const snapshot = this.log.unstableSnapshot();
     const compactIndex = this.pendingCompact;
     this.pendingCompact = 0;
+    if (soft.role !== this.prevSoft.role) this.observations.push({ kind: 'role-changed', term: this.term, from: this.prevSoft.role, to: soft.role });
+    if (soft.leader !== this.prevSoft.leader) this.observations.push({ kind: 'leader-changed', term: this.term, leader: soft.leader });
+    const observations = this.observations;
+    this.observations = [];
     const rd: Ready = {
+      observations,
       snapshot,
       compactIndex,
       softState: sameSoft(soft, this.prevSoft) ? undefined : soft,
@@ -324,8 +357,10 @@ export class RaftCore implements LeaderContext {
   }
 
   status(): RaftStatus {
-    const progress = this.leadership?.progressOf() ?? new Map();
+    const progress = this.leadership?.progressOf() ?? new Map<NodeId, MemberProgress>();
     return {
+      membership: this.membership(),
+      transferee: this.leadership?.transferee ?? NONE,
       id: this.id,
       role: this.role,
       term: this.term,
@@ -420,8 +455,10 @@ export class RaftCore implements LeaderContext {
   private tickLeader(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;
+    this.leadership!.tick();
     if (this.electionElapsed >= this.cfg.electionTick) {
       this.electionElapsed = 0;
+      this.leadership!.abortTransfer('it did not complete within an election timeout');
       if (this.cfg.checkQuorum && !this.leadership!.checkQuorum()) {
         this.logger.warn(`${this.id} [term ${this.term}] stepped down: no quorum heard from within an election timeout`);
         this.becomeFollower(this.term, NONE);
@@ -444,7 +481,7 @@ export class RaftCore implements LeaderContext {
     else this.startCampaign('election');
   }
 
-  private startCampaign(kind: 'pre' | 'election'): void {
+  private startCampaign(kind: 'pre' | 'election' | 'transfer'): void {
     let term: number;
     let type: MessageType;
     if (kind === 'pre') {
@@ -470,6 +507,7 @@ export class RaftCore implements LeaderContext {
       m.term = term;
       m.index = lastIndex;
       m.logTerm = lastTerm;
+      if (kind === 'transfer') m.context = TRANSFER;
       this.msgs.push(m);
     }
     this.logger.info(`${this.id} [last ${lastTerm}/${lastIndex}] sent ${type} at term ${term}`);
@@ -571,6 +609,15 @@ export class RaftCore implements LeaderContext {
         this.electionElapsed = 0;
         this.leader = m.from;
         this.handleSnapshotChunk(m);
+        return;
+      case 'MsgTimeoutNow':
+        // Our leader hands over: campaign at once, without pre-vote (it would only delay).
+        if (!this.promotable()) {
+          this.logger.warn(`${this.id} [term ${this.term}] ignored MsgTimeoutNow from ${m.from}: not a voter`);
+          return;
+        }
+        this.logger.info(`${this.id} [term ${this.term}] received MsgTimeoutNow from ${m.from}; campaigning now`);
+        this.startCampaign('transfer');
         return;
       default:
         return;
@@ -727,6 +774,7 @@ export class RaftCore implements LeaderContext {
     if (c.index === this.committedConfIndex) return;
     this.committedConfIndex = c.index;
     this.logger.info(`${this.id} [term ${this.term}] membership committed at index ${c.index}: ${describeMembership(c.membership)}`);
+    this.observations.push({ kind: 'membership-committed', index: c.index, membership: c.membership });
     if (this.role === 'leader' && !isVoterIn(c.membership, this.id)) {
       this.logger.info(`${this.id} [term ${this.term}] is no longer a voter: stepping down`);
       this.becomeFollower(this.term, NONE);
@@ -752,6 +800,11 @@ export class RaftCore implements LeaderContext {
     this.readStates.push(rs);
   }
 
+  /** Queues an observation for the next Ready. */
+  observe(o: Observation): void {
+    this.observations.push(o);
+  }
+
   /** Queues a reply stamped with our term. */
   private reply(m: Message): void {
     m.term = this.term;
@@ -768,6 +821,8 @@ export class RaftCore implements LeaderContext {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The context of a MsgVote sent because the leader handed over: voters answer it even in lease. */
+const TRANSFER = 'transfer';
 
 function sameSoft(a: SoftState, b: SoftState): boolean {
   return a.leader === b.leader && a.role === b.role;

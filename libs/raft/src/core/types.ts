@@ -78,7 +78,8 @@ export type MessageType =
   | 'MsgReadIndex'
   | 'MsgReadIndexResp'
   | 'MsgSnap'
-  | 'MsgSnapResp';
+  | 'MsgSnapResp'
+  | 'MsgTimeoutNow';
 
 /**
  * A piece of a snapshot on its way to a follower (MsgSnap), or the follower's answer
@@ -141,7 +142,23 @@ export interface Ready {
   readonly snapshot: Snapshot | undefined;
   /** After persisting, the runtime may discard stored entries up to this index (0: none). */
   readonly compactIndex: number;
+  /** What happened since the last Ready that a runtime may want to act on or report. */
+  readonly observations: Observation[];
 }
+
+/**
+ * Events the core reports for the runtime to subscribe to (rolling restarts, self-healing,
+ * metrics). They describe; they never need an answer.
+ */
+export type Observation =
+  | { readonly kind: 'role-changed'; readonly term: number; readonly from: Role; readonly to: Role }
+  | { readonly kind: 'leader-changed'; readonly term: number; readonly leader: NodeId }
+  | { readonly kind: 'membership-committed'; readonly index: number; readonly membership: Membership }
+  /** A follower has not answered for `missedHeartbeats` heartbeat intervals (leader only). */
+  | { readonly kind: 'follower-unresponsive'; readonly term: number; readonly follower: NodeId; readonly missedHeartbeats: number }
+  | { readonly kind: 'follower-responsive'; readonly term: number; readonly follower: NodeId }
+  | { readonly kind: 'transfer-started'; readonly term: number; readonly to: NodeId }
+  | { readonly kind: 'transfer-aborted'; readonly term: number; readonly to: NodeId; readonly reason: string };
 
 export interface Logger {
   debug(message: string): void;

@@ -24,6 +24,8 @@ export interface SimOptions {
   readonly membership?: boolean;
   /** Snapshots and log compaction at random points (on by default). */
   readonly snapshots?: boolean;
+  /** Leadership transfers at random points (on by default). */
+  readonly transfers?: boolean;
 }
 
 export interface SimResult {
@@ -37,6 +39,7 @@ export interface SimResult {
     readonly confChanges: number;
     readonly snapshots: number;
     readonly snapshotsInstalled: number;
+    readonly transfers: number;
     readonly messages: number;
     readonly dropped: number;
     readonly crashes: number;
@@ -83,7 +86,7 @@ export function simulate(opts: SimOptions): SimResult {
   const phase = new Map<NodeId, number>(ids.map((id) => [id, rng.int(TICK)]));
   /** proposal key -> the node it was proposed at. */
   const pending = new Map<string, NodeId>();
-  const stats = { proposals: 0, acked: 0, reads: 0, confChanges: 0, snapshots: 0, snapshotsInstalled: 0, crashes: 0, partitions: 0, leaders: 0, committed: 0, healedAfterTicks: 0 };
+  const stats = { proposals: 0, acked: 0, reads: 0, confChanges: 0, snapshots: 0, snapshotsInstalled: 0, transfers: 0, crashes: 0, partitions: 0, leaders: 0, committed: 0, healedAfterTicks: 0 };
   let now = 0;
 
   // This seed's weather: how lossy and how violent the network and hosts are.
@@ -92,6 +95,8 @@ export function simulate(opts: SimOptions): SimResult {
   const pPartition = rng.float() * 0.004;
   const pCrash = rng.float() * (rng.chance(0.3) ? 0.01 : 0.002);
   const pConfChange = membershipFaults ? rng.float() * 0.004 : 0;
+  const transferFaults = opts.transfers ?? true;
+  const pTransfer = transferFaults ? rng.float() * 0.003 : 0;
   trace?.(`seed ${opts.seed}: ${opts.nodes} nodes, drop ${net.faults.drop.toFixed(3)}, dup ${net.faults.duplicate.toFixed(3)}, slow ${net.faults.slow.toFixed(3)}`);
 
   const observer: ReadyObserver = {
@@ -189,6 +194,16 @@ export function simulate(opts: SimOptions): SimResult {
       }
     }
     if (membershipFaults && rng.chance(pConfChange)) changeMembership();
+    if (transferFaults && rng.chance(pTransfer)) {
+      const leader = currentLeader();
+      if (leader !== undefined) {
+        const voters = leader.core!.voters.filter((v) => v !== leader.id);
+        const to = rng.chance(0.5) || voters.length === 0 ? undefined : rng.pick(voters);
+        const res = leader.core!.transferLeadership(to);
+        stats.transfers += res.ok ? 1 : 0;
+        trace?.(`${now} transfer leadership from ${leader.id} to ${to ?? 'the most up-to-date voter'}: ${res.ok ? 'started' : res.error.code}`);
+      }
+    }
     if (snapshotFaults && rng.chance(pSnapshot * nodes.length)) {
       const n = rng.pick(nodes);
       const snap = n.takeSnapshot();

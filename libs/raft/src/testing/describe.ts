@@ -26,7 +26,7 @@ export function describe(m: Message): string {
       return `MsgAppResp term ${m.term} index ${m.index}${m.reject ? ` rejected (hint ${m.logTerm}/${m.rejectHint})` : ''}`;
     case 'MsgVote':
     case 'MsgPreVote':
-      return `${m.type} term ${m.term} last ${m.logTerm}/${m.index}`;
+      return `${m.type} term ${m.term} last ${m.logTerm}/${m.index}${m.context ? ` (${m.context})` : ''}`;
     case 'MsgVoteResp':
     case 'MsgPreVoteResp':
       return `${m.type} term ${m.term}${m.reject ? ' rejected' : ' granted'}`;
@@ -44,6 +44,8 @@ export function describe(m: Message): string {
       const c = m.snapshot!;
       return `MsgSnap term ${m.term} snapshot ${c.meta.term}/${c.meta.index} bytes ${c.offset}..${c.offset + c.data.length}${c.last ? ' last' : ''}`;
     }
+    case 'MsgTimeoutNow':
+      return `MsgTimeoutNow term ${m.term}`;
     case 'MsgSnapResp': {
       const c = m.snapshot!;
       return `MsgSnapResp term ${m.term} snapshot ${c.meta.term}/${c.meta.index} ${m.reject ? 'expects' : 'received'} ${c.offset}`;
