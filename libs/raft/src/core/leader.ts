@@ -69,6 +69,8 @@ export class Leadership {
         pr.match = log.persistedLastIndex();
         pr.becomeReplicate();
       }
+      // Probe a new member at once rather than at the next heartbeat.
+      pr.mustSend = true;
       this.progress.set(id, pr);
     }
     for (const id of [...this.progress.keys()]) if (!voters.includes(id) && !learners.includes(id)) this.progress.delete(id);

@@ -143,6 +143,8 @@ export class RaftCore implements LeaderContext {
     if (term === undefined || this.log.unstableSnapshot() !== undefined) return undefined;
     const meta: SnapshotMeta = { index, term, membership: this.confs.committed(index).membership };
     this.confs.compactTo(index);
+    // Compaction folds conf entries into the base; the committed membership is unchanged.
+    this.committedConfIndex = this.confs.committed(this.log.committed).index;
     const compactTo = index - this.cfg.snapshotTrailingEntries;
     if (compactTo >= this.log.firstIndex() && compactTo > this.pendingCompact) this.pendingCompact = compactTo;
     return meta;

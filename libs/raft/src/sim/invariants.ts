@@ -32,6 +32,8 @@ export class SafetyChecker {
   private readonly digestAt = new Map<number, number>();
   /** The latest membership committed anywhere. */
   private committedConf: { index: number; membership: Membership } = { index: 0, membership: { voters: [], learners: [] } };
+  /** The term of the entry that holds the latest committed membership. */
+  private committedConfTerm = 0;
   /** Per core (one life of a node): committed entries already compared. */
   private readonly commitChecked = new WeakMap<object, number>();
 
@@ -176,7 +178,10 @@ export class SafetyChecker {
       const core = node.core;
       if (core === undefined) continue;
       const c = core.committedMembership();
-      if (c.index > this.committedConf.index) this.committedConf = c;
+      if (c.index > this.committedConf.index) {
+        this.committedConf = c;
+        this.committedConfTerm = core.log.term(c.index) ?? this.committedTerms[c.index] ?? 0;
+      }
       else if (c.index === this.committedConf.index && c.index > 0 && !sameMembership(c.membership, this.committedConf.membership)) {
         this.fail(`${node.id}: membership committed at index ${c.index} is ${describeMembership(c.membership)}; elsewhere ${describeMembership(this.committedConf.membership)}`);
       }
@@ -185,7 +190,9 @@ export class SafetyChecker {
       if (pending > 1) this.fail(`${node.id}, leader at term ${core.term}: ${pending} uncommitted membership changes in its log`);
       if (newest === undefined || core.term > newest.core!.term) newest = node;
     }
-    if (newest === undefined || this.committedConf.index === 0) return;
+    // A leader of a term older than the committed membership's is stale: a quorum of that
+    // membership has moved past its term and will take nothing from it.
+    if (newest === undefined || this.committedConf.index === 0 || newest.core!.term < this.committedConfTerm) return;
     const mine = newest.core!.membership();
     if (disjointQuorumsPossible(mine.voters, this.committedConf.membership.voters)) {
       this.fail(`${newest.id}, leader at term ${newest.core!.term}, uses ${describeMembership(mine)}: a quorum of it and one of the committed ${describeMembership(this.committedConf.membership)} could be disjoint`);
@@ -194,7 +201,7 @@ export class SafetyChecker {
 
   /** A new leader's membership is the committed one, or one change past it. */
   private checkConfChain(node: SimNode): void {
-    if (this.committedConf.index === 0) return;
+    if (this.committedConf.index === 0 || node.core!.term < this.committedConfTerm) return;
     const mine = node.core!.membership();
     const committed = this.committedConf.membership;
     const status = (m: Membership, id: NodeId): string => (m.voters.includes(id) ? 'voter' : m.learners.includes(id) ? 'learner' : 'none');

@@ -10,7 +10,7 @@ export function describeEntries(ents: readonly Entry[], withData = false): strin
     while (!withData && j + 1 < ents.length && ents[j + 1]!.term === ents[i]!.term && ents[j + 1]!.index === ents[j]!.index + 1) j++;
     const a = ents[i]!;
     const b = ents[j]!;
-    if (withData) parts.push(`${a.term}/${a.index}${a.data.length > 0 ? `:${decoder.decode(a.data)}` : ''}`);
+    if (withData) parts.push(`${a.term}/${a.index}${a.type === 'conf' ? `:conf(${decoder.decode(a.data).split('|')[0]!.replace(' -', '')})` : a.data.length > 0 ? `:${decoder.decode(a.data)}` : ''}`);
     else parts.push(i === j ? `${a.term}/${a.index}` : `${a.term}/${a.index}..${b.term}/${b.index}`);
     i = j + 1;
   }

@@ -1,5 +1,6 @@
 import type { RaftConfig } from '../core/config';
-import type { Message, NodeId } from '../core/types';
+import { describeMembership } from '../core/membership';
+import type { ConfChangeType, Message, NodeId, Observation } from '../core/types';
 import { describe, describeEntries } from './describe';
 import { Prng } from './prng';
 import { SimNode } from './sim-node';
@@ -19,6 +20,9 @@ import { SimNode } from './sim-node';
  *                [maxsize=B] [inflight=K] [uncommitted=B]
  *   campaign nX | tick nX [count=K] | tick-election nX... | tick-heartbeat nX...
  *   propose nX DATA | read-index nX CONTEXT
+ *   conf nX add-voter|add-learner|promote|demote|remove nY    a membership change at nX
+ *   transfer nX [nY]                hand leadership from nX to nY (or the most up-to-date voter)
+ *   snapshot nX                     nX snapshots its state machine; its log compacts behind it
  *   process-ready [nX...]           handle each node's Ready: persist, queue messages, apply
  *   deliver-msgs [from=nX] [to=nX] [drop]   deliver (or drop) queued messages
  *   stabilize [nX...]               process-ready and deliver until nothing moves
@@ -62,6 +66,21 @@ export class TranscriptEnv {
         this.print(res.ok ? ('index' in res ? `appended at ${res.term}/${res.index}` : `forwarded to ${res.forwardedTo}`) : `${res.error.code}: ${res.error.message}`);
         break;
       }
+      case 'conf': {
+        const res = this.node(args[0]).core!.proposeConfChange({ type: args[1] as ConfChangeType, node: args[2] ?? '' });
+        this.print(res.ok ? ('index' in res ? `appended at ${res.term}/${res.index}` : 'forwarded') : `${res.error.code}: ${res.error.message}`);
+        break;
+      }
+      case 'transfer': {
+        const res = this.node(args[0]).core!.transferLeadership(args[1]);
+        this.print(res.ok ? 'ok' : `${res.error.code}: ${res.error.message}`);
+        break;
+      }
+      case 'snapshot': {
+        const snap = this.node(args[0]).takeSnapshot();
+        this.print(snap === undefined ? 'no snapshot' : `snapshot at ${snap.meta.term}/${snap.meta.index}, ${describeMembership(snap.meta.membership)}, ${snap.data.length} bytes`);
+        break;
+      }
       case 'read-index': {
         const res = this.node(args[0]).core!.readIndex(args[1] ?? '');
         this.print(res.ok ? 'ok' : `${res.error.code}: ${res.error.message}`);
@@ -100,8 +119,15 @@ export class TranscriptEnv {
         for (const id of this.pick(args)) {
           const n = this.nodes.get(id)!;
           const log = n.core?.log;
-          const ents = log && log.lastIndex() > 0 ? log.slice(1, log.lastIndex() + 1, Infinity) : [];
-          this.print(`${id}: ${describeEntries(ents, true)}`);
+          if (log === undefined) {
+            this.print(`${id}: down`);
+            continue;
+          }
+          const first = log.firstIndex();
+          const ents = log.lastIndex() >= first ? log.slice(first, log.lastIndex() + 1, Infinity) : [];
+          const snap = n.storage.snapshot();
+          const head = first > 1 ? `(compacted to ${log.term(first - 1)}/${first - 1}${snap ? `; snapshot ${snap.meta.term}/${snap.meta.index}` : ''}) ` : '';
+          this.print(`${id}: ${head}${describeEntries(ents, true)}`);
         }
         break;
       default:
@@ -123,9 +149,15 @@ export class TranscriptEnv {
       ...(kv.has('maxsize') ? { maxSizePerMsg: Number(kv.get('maxsize')) } : {}),
       ...(kv.has('inflight') ? { maxInflightMsgs: Number(kv.get('inflight')), maxInflightBytes: 0 } : {}),
       ...(kv.has('uncommitted') ? { maxUncommittedEntriesSize: Number(kv.get('uncommitted')) } : {}),
+      ...(kv.has('trailing') ? { snapshotTrailingEntries: Number(kv.get('trailing')) } : {}),
+      ...(kv.has('chunk') ? { snapshotChunkSize: Number(kv.get('chunk')) } : {}),
+      ...(kv.has('lag') ? { maxPromotionLag: Number(kv.get('lag')) } : {}),
     };
+    // Spares start with no membership: they join when a leader adds them.
+    const spares = Number(kv.get('spares') ?? 0);
     const ids = Array.from({ length: count }, (_, i) => `n${i + 1}`);
-    this.nodes = new Map(ids.map((id) => [id, new SimNode(id, ids, opts, new MaxPrng())]));
+    const all = Array.from({ length: count + spares }, (_, i) => `n${i + 1}`);
+    this.nodes = new Map(all.map((id) => [id, new SimNode(id, ids.includes(id) ? ids : [], opts, new MaxPrng())]));
   }
 
   private processReady(id: NodeId, verbose: boolean): boolean {
@@ -138,9 +170,12 @@ export class TranscriptEnv {
         const parts: string[] = [];
         if (rd.softState) parts.push(`${rd.softState.role}${rd.softState.leader ? ` (leader ${rd.softState.leader})` : ''}`);
         if (rd.hardState) parts.push(`hard state term ${rd.hardState.term} vote ${rd.hardState.vote || '-'} commit ${rd.hardState.commit}`);
+        if (rd.snapshot !== undefined) parts.push(`restore snapshot ${rd.snapshot.meta.term}/${rd.snapshot.meta.index}`);
         if (rd.entries.length > 0) parts.push(`persist ${describeEntries(rd.entries)}`);
         if (rd.committedEntries.length > 0) parts.push(`apply ${describeEntries(rd.committedEntries)}`);
         for (const rs of rd.readStates) parts.push(`read ${rs.context} at index ${rs.index}`);
+        if (rd.compactIndex > 0) parts.push(`compact to ${rd.compactIndex}`);
+        for (const o of rd.observations) if (o.kind !== 'role-changed' && o.kind !== 'leader-changed') parts.push(describeObservation(o));
         if (parts.length > 0) this.print(`${id}: ${parts.join('; ')}`);
       },
     });
@@ -196,6 +231,23 @@ export class TranscriptEnv {
 
   private print(line: string): void {
     this.out.push(line);
+  }
+}
+
+function describeObservation(o: Observation): string {
+  switch (o.kind) {
+    case 'membership-committed':
+      return `membership committed at ${o.index}: ${describeMembership(o.membership)}`;
+    case 'follower-unresponsive':
+      return `${o.follower} missed ${o.missedHeartbeats} heartbeats`;
+    case 'follower-responsive':
+      return `${o.follower} answers again`;
+    case 'transfer-started':
+      return `handing leadership to ${o.to}`;
+    case 'transfer-aborted':
+      return `transfer to ${o.to} aborted: ${o.reason}`;
+    default:
+      return o.kind;
   }
 }
 
