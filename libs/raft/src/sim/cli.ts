@@ -18,7 +18,7 @@ function main(argv: string[]): number {
   let failedSeeds = 0;
   const began = Date.now();
   let lastReport = began;
-  const totals = { proposals: 0, acked: 0, reads: 0, confChanges: 0, snapshots: 0, snapshotsInstalled: 0, transfers: 0, messages: 0, crashes: 0, partitions: 0, leaders: 0, healed: [] as number[] };
+  const totals = { proposals: 0, acked: 0, reads: 0, confChanges: 0, snapshots: 0, snapshotsInstalled: 0, transfers: 0, resized: 0, messages: 0, crashes: 0, partitions: 0, leaders: 0, healed: [] as number[] };
   for (let seed = start; seed < start + seeds; seed++) {
     const res: SimResult = simulate({ seed, nodes, ...(trace ? { trace } : {}), ...(chaosTime ? { chaosTime } : {}), ...(livenessTicks ? { livenessTicks } : {}) });
     totals.proposals += res.stats.proposals;
@@ -28,6 +28,7 @@ function main(argv: string[]): number {
     totals.snapshots += res.stats.snapshots;
     totals.snapshotsInstalled += res.stats.snapshotsInstalled;
     totals.transfers += res.stats.transfers;
+    totals.resized += res.stats.resized;
     totals.messages += res.stats.messages;
     totals.crashes += res.stats.crashes;
     totals.partitions += res.stats.partitions;
@@ -50,7 +51,7 @@ function main(argv: string[]): number {
   const healed = totals.healed.filter((h) => h > 0).sort((a, b) => a - b);
   const pct = (p: number): number => healed[Math.min(healed.length - 1, Math.floor((healed.length * p) / 100))] ?? 0;
   process.stdout.write(
-    `sim: ${nodes} nodes, ${((Date.now() - began) / 1000).toFixed(1)} s; ${totals.proposals} proposals, ${totals.acked} acknowledged, ${totals.reads} linearizable reads, ${totals.confChanges} membership changes, ${totals.snapshots} snapshots (${totals.snapshotsInstalled} installed), ${totals.transfers} leadership transfers, ` +
+    `sim: ${nodes} nodes, ${((Date.now() - began) / 1000).toFixed(1)} s; ${totals.proposals} proposals, ${totals.acked} acknowledged, ${totals.reads} linearizable reads, ${totals.confChanges} membership changes, ${totals.snapshots} snapshots (${totals.snapshotsInstalled} installed), ${totals.transfers} leadership transfers, ${totals.resized} runs resized ${nodes}->${nodes + 2}->${nodes}, ` +
       `${totals.messages} messages, ${totals.crashes} crashes, ${totals.partitions} partitions, ${totals.leaders} leaders elected; ` +
       `ticks to recover after healing p50 ${pct(50)} p99 ${pct(99)} max ${healed[healed.length - 1] ?? 0}; ${failedSeeds} failing seeds\n`,
   );

@@ -45,6 +45,19 @@ describe('deterministic simulation', () => {
     assert.ok(partitions > 10, `partitions ${partitions}`);
   });
 
+  it('exercises membership changes, 3->5->3 resizing, transfers, snapshots and their installation', () => {
+    const t = { confChanges: 0, resized: 0, transfers: 0, snapshots: 0, snapshotsInstalled: 0, reads: 0 };
+    for (let seed = 1; seed <= 60; seed++) {
+      const r = simulate({ seed, nodes: 3 });
+      for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += r.stats[k];
+    }
+    assert.ok(t.confChanges > 100, `membership changes ${t.confChanges}`);
+    assert.ok(t.resized >= 3, `runs resized 3->5->3: ${t.resized}`);
+    assert.ok(t.transfers > 50, `transfers ${t.transfers}`);
+    assert.ok(t.snapshots > 500 && t.snapshotsInstalled > 20, `snapshots ${t.snapshots}, installed ${t.snapshotsInstalled}`);
+    assert.ok(t.reads > 200, `reads ${t.reads}`);
+  });
+
   it('fails loudly and names the seed when a property breaks', () => {
     // A liveness bound no cluster can meet: the run must report a violation, not pass quietly.
     const r = simulate({ seed: 7, nodes: 3, chaosTime: 100, livenessTicks: 1 });

@@ -1,5 +1,5 @@
 import type { RaftConfig } from '../core/config';
-import type { ConfChange, Entry, Message, NodeId } from '../core/types';
+import type { ConfChange, Entry, Membership, Message, NodeId } from '../core/types';
 import { Prng } from '../testing/prng';
 import { SimNode, type ReadyObserver } from '../testing/sim-node';
 import { describe } from '../testing/describe';
@@ -40,6 +40,8 @@ export interface SimResult {
     readonly snapshots: number;
     readonly snapshotsInstalled: number;
     readonly transfers: number;
+    /** 1 when the committed voters went from K to K+2 and back to K. */
+    readonly resized: number;
     readonly messages: number;
     readonly dropped: number;
     readonly crashes: number;
@@ -86,7 +88,7 @@ export function simulate(opts: SimOptions): SimResult {
   const phase = new Map<NodeId, number>(ids.map((id) => [id, rng.int(TICK)]));
   /** proposal key -> the node it was proposed at. */
   const pending = new Map<string, NodeId>();
-  const stats = { proposals: 0, acked: 0, reads: 0, confChanges: 0, snapshots: 0, snapshotsInstalled: 0, transfers: 0, crashes: 0, partitions: 0, leaders: 0, committed: 0, healedAfterTicks: 0 };
+  const stats = { proposals: 0, acked: 0, reads: 0, confChanges: 0, snapshots: 0, snapshotsInstalled: 0, transfers: 0, resized: 0, crashes: 0, partitions: 0, leaders: 0, committed: 0, healedAfterTicks: 0 };
   let now = 0;
 
   // This seed's weather: how lossy and how violent the network and hosts are.
@@ -94,7 +96,7 @@ export function simulate(opts: SimOptions): SimResult {
   const pPropose = 0.02 + rng.float() * 0.1;
   const pPartition = rng.float() * 0.004;
   const pCrash = rng.float() * (rng.chance(0.3) ? 0.01 : 0.002);
-  const pConfChange = membershipFaults ? rng.float() * 0.004 : 0;
+  const pConfChange = membershipFaults ? rng.float() * 0.006 : 0;
   const transferFaults = opts.transfers ?? true;
   const pTransfer = transferFaults ? rng.float() * 0.003 : 0;
   trace?.(`seed ${opts.seed}: ${opts.nodes} nodes, drop ${net.faults.drop.toFixed(3)}, dup ${net.faults.duplicate.toFixed(3)}, slow ${net.faults.slow.toFixed(3)}`);
@@ -169,6 +171,7 @@ export function simulate(opts: SimOptions): SimResult {
     if (chaos) injectFaults();
     for (const n of nodes) processReady(n);
     checker.check(nodes);
+    trackResize();
     for (const n of nodes) {
       if (n.core?.role === 'leader' && n.core.term > lastLeaderTerm) {
         lastLeaderTerm = n.core.term;
@@ -236,16 +239,51 @@ export function simulate(opts: SimOptions): SimResult {
     }
   }
 
+  // Whether this run grew the committed voters from K to K+2 and shrank them back to K.
+  let grew = false;
+  function trackResize(): void {
+    let committed: { index: number; voters: number } = { index: -1, voters: 0 };
+    for (const n of nodes) {
+      const c = n.core?.committedMembership();
+      if (c !== undefined && c.index > committed.index) committed = { index: c.index, voters: c.membership.voters.length };
+    }
+    if (committed.voters >= opts.nodes + 2) grew = true;
+    else if (grew && committed.voters <= opts.nodes) stats.resized = 1;
+  }
+
   function currentLeader(): SimNode | undefined {
     let best: SimNode | undefined;
     for (const n of nodes) if (n.core?.role === 'leader' && (best === undefined || n.core.term > best.core!.term)) best = n;
     return best;
   }
 
+  // Some runs follow a plan instead of a random walk: grow the voters to the whole pool, then
+  // shrink back to the founders, one change at a time, faults going on all along.
+  const resizePlan = membershipFaults && rng.chance(0.4);
+  let planTarget: readonly NodeId[] = ids;
+
+  function plannedChange(m: Membership): ConfChange | undefined {
+    if (planTarget === ids && ids.every((id) => m.voters.includes(id))) planTarget = founders;
+    for (const id of ids) {
+      const wanted = planTarget.includes(id);
+      if (wanted && !m.voters.includes(id)) return m.learners.includes(id) ? { type: 'promote', node: id } : { type: 'add-learner', node: id };
+      if (!wanted && m.voters.includes(id)) return { type: rng.chance(0.5) ? 'demote' : 'remove', node: id };
+      if (!wanted && m.learners.includes(id)) return { type: 'remove', node: id };
+    }
+    return undefined;
+  }
+
   function changeMembership(): void {
     const leader = currentLeader();
     if (leader === undefined) return;
     const m = leader.core!.membership();
+    const planned = resizePlan ? plannedChange(m) : undefined;
+    if (planned !== undefined) {
+      const res = leader.core!.proposeConfChange(planned);
+      stats.confChanges += res.ok ? 1 : 0;
+      trace?.(`${now} planned ${planned.type} ${planned.node} at ${leader.id}: ${res.ok ? 'appended' : res.error.code}`);
+      return;
+    }
     const options: ConfChange[] = [];
     for (const id of ids) {
       if (m.voters.includes(id)) {
