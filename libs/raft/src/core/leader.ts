@@ -274,11 +274,7 @@ export class Leadership {
     // A follower whose window is full may have lost our messages: free one slot to probe again.
     if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
     // A snapshot chunk (or the follower's answer) may have been lost: resend what is unacknowledged.
-    if (pr.state === 'snapshot') {
-      pr.snapshotSent = pr.snapshotAcked;
-      pr.snapshotDone = false;
-      pr.snapshotRewound = -1;
-    }
+    if (pr.state === 'snapshot') pr.resendUnacknowledged();
     if (pr.match < this.ctx.log.lastIndex() || pr.sentCommit < this.ctx.log.committed) pr.mustSend = true;
     if (m.context === '' || !this.reads.has(m.context)) return;
     this.reads.ack(m.context, m.from);
@@ -366,19 +362,15 @@ export class Leadership {
     return ents.length > 0 && pr.state === 'replicate';
   }
 
-  /** Streams the next chunk of a snapshot, within a window of maxInflightMsgs chunks (and bytes). */
+  /** Streams the next chunk of a snapshot, within the follower's window. */
   private sendSnapshotChunk(to: NodeId, pr: Progress): boolean {
-    const snap = pr.snapshot!;
     const { snapshotChunkSize, maxInflightMsgs, maxInflightBytes } = this.ctx.cfg;
-    const unacked = pr.snapshotSent - pr.snapshotAcked;
-    if (unacked >= snapshotChunkSize * maxInflightMsgs || (maxInflightBytes > 0 && unacked >= maxInflightBytes)) return false;
-    const end = Math.min(snap.data.length, pr.snapshotSent + snapshotChunkSize);
+    const chunk = pr.nextSnapshotChunk(snapshotChunkSize, maxInflightMsgs, maxInflightBytes);
+    if (chunk === undefined) return false;
     const m = emptyMessage('MsgSnap', this.ctx.id, to);
     m.term = this.term;
-    m.snapshot = { meta: snap.meta, offset: pr.snapshotSent, data: snap.data.subarray(pr.snapshotSent, end), last: end === snap.data.length };
+    m.snapshot = chunk;
     this.ctx.send(m);
-    pr.snapshotSent = end;
-    if (end === snap.data.length) pr.snapshotDone = true;
     return !pr.snapshotDone;
   }
 
@@ -387,23 +379,7 @@ export class Leadership {
     const chunk = m.snapshot;
     if (pr === undefined || chunk === undefined) return;
     this.heard(pr, m.from);
-    if (pr.state !== 'snapshot' || pr.snapshot!.meta.index !== chunk.meta.index) return;
-    if (!m.reject && chunk.offset > pr.snapshotAcked) pr.snapshotAcked = chunk.offset;
-    if (pr.snapshotSent < pr.snapshotAcked) {
-      // The follower is further along than we thought (our resend overlapped what it holds).
-      pr.snapshotSent = pr.snapshotAcked;
-      pr.snapshotDone = false;
-    }
-    // A chunk was lost, or the follower lost what it had (a restart): it expects `offset`.
-    // Send again from there, once per gap (later chunks of the same window report the same
-    // gap). A stale report costs a few resent chunks, which the follower answers with how far
-    // it really is.
-    if (m.reject && chunk.offset !== pr.snapshotRewound) {
-      pr.snapshotSent = chunk.offset;
-      pr.snapshotAcked = Math.min(pr.snapshotAcked, chunk.offset);
-      pr.snapshotDone = false;
-      pr.snapshotRewound = chunk.offset;
-    }
+    if (pr.state === 'snapshot' && pr.snapshot!.meta.index === chunk.meta.index) pr.snapshotAnswered(chunk.offset, m.reject);
   }
 
   /** Heartbeats to every follower, confirming the newest pending read if any. */

@@ -1,5 +1,5 @@
 import { invariant } from './errors';
-import type { Snapshot } from './types';
+import type { Snapshot, SnapshotChunk } from './types';
 
 /**
  * The leader's window of MsgApp messages sent to one follower and not yet acknowledged,
@@ -119,6 +119,48 @@ export class Progress {
     this.snapshot = snap;
     this.snapshotSent = 0;
     this.snapshotAcked = 0;
+    this.snapshotDone = false;
+    this.snapshotRewound = -1;
+  }
+
+  /**
+   * The next chunk of the snapshot being sent, unless the window is full (maxChunks chunks or
+   * maxBytes bytes unacknowledged) or everything has been sent.
+   */
+  nextSnapshotChunk(chunkSize: number, maxChunks: number, maxBytes: number): SnapshotChunk | undefined {
+    const snap = this.snapshot;
+    if (snap === undefined || this.snapshotDone) return undefined;
+    const unacked = this.snapshotSent - this.snapshotAcked;
+    if (unacked >= chunkSize * maxChunks || (maxBytes > 0 && unacked >= maxBytes)) return undefined;
+    const start = this.snapshotSent;
+    const end = Math.min(snap.data.length, start + chunkSize);
+    this.snapshotSent = end;
+    if (end === snap.data.length) this.snapshotDone = true;
+    return { meta: snap.meta, offset: start, data: snap.data.subarray(start, end), last: end === snap.data.length };
+  }
+
+  /** The follower expects byte `offset` next; `gap` when it got a chunk out of order. */
+  snapshotAnswered(offset: number, gap: boolean): void {
+    if (!gap && offset > this.snapshotAcked) this.snapshotAcked = offset;
+    if (this.snapshotSent < this.snapshotAcked) {
+      // The follower is further along than we thought (our resend overlapped what it holds).
+      this.snapshotSent = this.snapshotAcked;
+      this.snapshotDone = false;
+    }
+    // A chunk was lost, or the follower lost what it had (a restart). Send again from where it
+    // is, once per gap (later chunks of the same window report the same gap). A stale report
+    // costs a few resent chunks, which the follower answers with how far it really is.
+    if (gap && offset !== this.snapshotRewound) {
+      this.snapshotSent = offset;
+      this.snapshotAcked = Math.min(this.snapshotAcked, offset);
+      this.snapshotDone = false;
+      this.snapshotRewound = offset;
+    }
+  }
+
+  /** Resends whatever is unacknowledged (after a heartbeat round: chunks or answers may be lost). */
+  resendUnacknowledged(): void {
+    this.snapshotSent = this.snapshotAcked;
     this.snapshotDone = false;
     this.snapshotRewound = -1;
   }

@@ -3,6 +3,7 @@ import { invariant, raftError, type ProposeResult, type RequestResult } from './
 import { ConfTracker } from './conf-tracker';
 import { Leadership, type LeaderContext, type MemberProgress } from './leader';
 import { RaftLog } from './log';
+import { SnapshotReceiver } from './snapshot-receiver';
 import { decodeConfEntry, describeMembership, encodeConfEntry, isVoterIn } from './membership';
 import type { LogStorage } from './storage';
 import {
@@ -74,7 +75,7 @@ export class RaftCore implements LeaderContext {
   private readStates: ReadState[] = [];
   private observations: Observation[] = [];
   /** A snapshot being received from the leader, chunk by chunk. */
-  private incoming: { term: number; meta: SnapshotMeta; parts: Uint8Array[]; received: number } | undefined;
+  private readonly snapshotReceiver = new SnapshotReceiver();
   /** Entries the runtime may discard at the next Ready (behind a snapshot it made). */
   private pendingCompact = 0;
 
@@ -426,7 +427,7 @@ export class RaftCore implements LeaderContext {
     this.randomizedElectionTimeout = this.cfg.electionTick + this.cfg.randomInt(this.cfg.electionTick);
     this.votes = new Map();
     this.leadership = undefined;
-    this.incoming = undefined;
+    this.snapshotReceiver.reset();
   }
 
   /**
@@ -677,52 +678,24 @@ export class RaftCore implements LeaderContext {
    */
   private handleSnapshotChunk(m: Message): void {
     const chunk = m.snapshot!;
-    const meta = chunk.meta;
-    if (meta.index <= this.log.committed) {
+    if (chunk.meta.index <= this.log.committed) {
       // Everything it holds is committed here already.
       const r = emptyMessage('MsgAppResp', this.id, m.from);
       r.index = this.log.committed;
       this.reply(r);
       return;
     }
-    let inc = this.incoming;
-    if (chunk.offset === 0 && (inc === undefined || inc.meta.index !== meta.index || inc.meta.term !== meta.term || inc.term !== m.term)) {
-      inc = this.incoming = { term: m.term, meta, parts: [], received: 0 };
-    }
-    const same = inc !== undefined && inc.meta.index === meta.index && inc.meta.term === meta.term;
-    if (same && chunk.offset < inc!.received) {
-      // A chunk we hold already (resent after a lost answer): say how far we are.
-      const r = emptyMessage('MsgSnapResp', this.id, m.from);
-      r.snapshot = { meta, offset: inc!.received, data: EMPTY, last: false };
+    const outcome = this.snapshotReceiver.receive(m.term, chunk);
+    if (outcome.kind === 'complete') {
+      this.restore(outcome.snapshot);
+      const r = emptyMessage('MsgAppResp', this.id, m.from);
+      r.index = this.log.lastIndex();
       this.reply(r);
       return;
     }
-    if (!same || chunk.offset !== inc!.received) {
-      const r = emptyMessage('MsgSnapResp', this.id, m.from);
-      r.reject = true;
-      r.snapshot = { meta, offset: same ? inc!.received : 0, data: EMPTY, last: false };
-      this.reply(r);
-      return;
-    }
-    if (inc === undefined) return;
-    inc.parts.push(chunk.data.slice());
-    inc.received += chunk.data.length;
-    if (!chunk.last) {
-      const r = emptyMessage('MsgSnapResp', this.id, m.from);
-      r.snapshot = { meta, offset: inc.received, data: EMPTY, last: false };
-      this.reply(r);
-      return;
-    }
-    this.incoming = undefined;
-    const data = new Uint8Array(inc.received);
-    let at = 0;
-    for (const p of inc.parts) {
-      data.set(p, at);
-      at += p.length;
-    }
-    this.restore({ meta, data });
-    const r = emptyMessage('MsgAppResp', this.id, m.from);
-    r.index = this.log.lastIndex();
+    const r = emptyMessage('MsgSnapResp', this.id, m.from);
+    r.reject = outcome.kind === 'gap';
+    r.snapshot = { meta: chunk.meta, offset: outcome.offset, data: EMPTY, last: false };
     this.reply(r);
   }
 
