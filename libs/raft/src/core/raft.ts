@@ -4,7 +4,7 @@ import { ConfTracker } from './conf-tracker';
 import { Leadership, type LeaderContext, type MemberProgress } from './leader';
 import { RaftLog } from './log';
 import { SnapshotReceiver } from './snapshot-receiver';
-import { decodeConfEntry, describeMembership, encodeConfEntry, isVoterIn } from './membership';
+import { decodeConfEntry, describeMembership, encodeConfEntry, isVoterIn, sameMembership } from './membership';
 import type { LogStorage } from './storage';
 import {
   emptyMessage,
@@ -62,8 +62,9 @@ export class RaftCore implements LeaderContext {
 
   /** The memberships in our log; the latest is in force, committed or not. */
   private readonly confs: ConfTracker;
-  /** The index of the membership last seen committed. */
+  /** The index of the membership last seen committed, and that membership. */
   private committedConfIndex: number;
+  private committedConfMembership: Membership;
   private votes = new Map<NodeId, boolean>();
   /** The leader's state for its term; undefined in every other role. */
   private leadership: Leadership | undefined;
@@ -106,6 +107,7 @@ export class RaftCore implements LeaderContext {
       for (const e of this.log.slice(first, this.log.lastIndex() + 1, Infinity)) if (e.type === 'conf') this.confs.add(e.index, decodeConfEntry(e.data).membership);
     }
     this.committedConfIndex = this.confs.committed(this.log.committed).index;
+    this.committedConfMembership = this.confs.committed(this.log.committed).membership;
     this.term = Math.max(this.term, hs.term);
     this.vote = hs.vote;
     this.prevHard = hs;
@@ -218,6 +220,8 @@ export class RaftCore implements LeaderContext {
     if (target === NONE) return raftError('ERR_INVALID_TRANSFER', `${this.id} [term ${this.term}] has no other voter to hand leadership to`);
     if (target === this.id) return raftError('ERR_INVALID_TRANSFER', `${this.id} [term ${this.term}] already leads`);
     if (!this.voters.includes(target)) return raftError('ERR_INVALID_TRANSFER', `${target} is not a voter (${describeMembership(this.membership())})`);
+    // A repeated request for the transfer under way changes nothing (not even its deadline).
+    if (lead.transferee === target) return { ok: true };
     // The transfer has one election timeout to complete.
     this.electionElapsed = 0;
     lead.transfer(target);
@@ -748,8 +752,12 @@ export class RaftCore implements LeaderContext {
     const c = this.confs.committed(this.log.committed);
     if (c.index === this.committedConfIndex) return;
     this.committedConfIndex = c.index;
-    this.logger.info(`${this.id} [term ${this.term}] membership committed at index ${c.index}: ${describeMembership(c.membership)}`);
-    this.observations.push({ kind: 'membership-committed', index: c.index, membership: c.membership });
+    // A snapshot that moves the committed point without changing the membership is no news.
+    if (!sameMembership(c.membership, this.committedConfMembership)) {
+      this.logger.info(`${this.id} [term ${this.term}] membership committed at index ${c.index}: ${describeMembership(c.membership)}`);
+      this.observations.push({ kind: 'membership-committed', index: c.index, membership: c.membership });
+    }
+    this.committedConfMembership = c.membership;
     if (this.role === 'leader' && !isVoterIn(c.membership, this.id)) {
       this.logger.info(`${this.id} [term ${this.term}] is no longer a voter: stepping down`);
       this.becomeFollower(this.term, NONE);
