@@ -90,10 +90,12 @@ export class RaftCore implements LeaderContext {
     this.cfg = resolveConfig(config, this.logger);
     this.id = this.cfg.id;
     const hs = storage.initialState();
-    if (this.cfg.applied > hs.commit) {
-      throw new Error(`invalid raft config for ${this.id}: applied ${this.cfg.applied} is past the stored commit index ${hs.commit}`);
+    // What a snapshot holds is committed, whatever commit index was last persisted with it.
+    const commit = Math.max(hs.commit, storage.snapshot()?.meta.index ?? 0);
+    if (this.cfg.applied > commit) {
+      throw new Error(`invalid raft config for ${this.id}: applied ${this.cfg.applied} is past the stored commit index ${commit}`);
     }
-    this.log = new RaftLog(storage, hs.commit, this.cfg.applied);
+    this.log = new RaftLog(storage, commit, this.cfg.applied);
     // The membership: the snapshot's (or the bootstrap entry's), then every conf entry after it.
     const snap = storage.snapshot();
     // A log without a snapshot or bootstrap entry (one written before membership changes, or

@@ -1,0 +1,346 @@
+import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { invariant } from '../core/errors';
+import type { LogStorage } from '../core/storage';
+import { limitSize } from '../core/storage';
+import { EMPTY_HARD_STATE, type Entry, type HardState, type Snapshot } from '../core/types';
+import { StorageCorruptionError } from './errors';
+import { decodeRecord, encodeEntry, encodeHardState, encodeSnapshotMark, HEADER, RecordType, type WalRecord } from './records';
+import { fsyncDir, pruneSnapshots, readNewestSnapshot, writeSnapshotFile } from './snapshot-file';
+
+export interface DiskStorageOptions {
+  /** A segment is closed and a new one started once it passes this size. */
+  readonly segmentBytes?: number;
+  /** Payloads of this many most recent entries stay in memory; older ones are read from disk. */
+  readonly cacheEntries?: number;
+}
+
+/** What one Ready asks to persist. */
+export interface PersistBatch {
+  readonly hardState?: HardState | undefined;
+  readonly entries: readonly Entry[];
+  readonly snapshot?: Snapshot | undefined;
+}
+
+interface Segment {
+  readonly seq: number;
+  readonly path: string;
+  fd: number;
+  size: number;
+  /** The highest entry index written to it. */
+  lastIndex: number;
+}
+
+interface Stored {
+  readonly term: number;
+  readonly index: number;
+  readonly type: Entry['type'];
+  readonly seg: number;
+  readonly pos: number;
+  data: Uint8Array | undefined;
+}
+
+const SEGMENT = /^wal-(\d{16})\.log$/;
+
+/**
+ * A LogStorage on disk: a write-ahead log of segment files plus snapshot files.
+ * - One `persist` = one write and one fdatasync (group commit): nothing a Ready hands out is
+ *   acknowledged before it is durable.
+ * - A conflicting append is just appended; replay applies the replacement again.
+ * - Recovery truncates a torn tail of the last segment and refuses (StorageCorruptionError)
+ *   any other damage, naming the file and offset.
+ * - Entry payloads beyond the newest `cacheEntries` are dropped from memory and read back from
+ *   their segment when a follower needs them.
+ */
+export class DiskStorage implements LogStorage {
+  private readonly walDir: string;
+  private readonly snapDir: string;
+  private readonly segmentBytes: number;
+  private readonly cacheEntries: number;
+  private segments: Segment[] = [];
+  private hardState: HardState = EMPTY_HARD_STATE;
+  private snap: Snapshot | undefined;
+  /** The log: ents[i] has index offset + 1 + i; offsetTerm is the term at offset. */
+  private ents: Stored[] = [];
+  private offset = 0;
+  private offsetTerm = 0;
+  private cachedFrom = 0;
+  /** What recovery did, for logs and tests. */
+  readonly recovery: { truncatedFile?: string; truncatedAt?: number } = {};
+
+  private constructor(
+    readonly dir: string,
+    opts: DiskStorageOptions,
+  ) {
+    this.walDir = join(dir, 'wal');
+    this.snapDir = join(dir, 'snap');
+    this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
+    this.cacheEntries = opts.cacheEntries ?? 10_000;
+  }
+
+  /** Opens (creating if needed) the storage in `dir`, recovering what a crash left. */
+  static open(dir: string, opts: DiskStorageOptions = {}): DiskStorage {
+    const s = new DiskStorage(dir, opts);
+    mkdirSync(s.walDir, { recursive: true });
+    mkdirSync(s.snapDir, { recursive: true });
+    s.recover();
+    return s;
+  }
+
+  // ---- LogStorage --------------------------------------------------------------------------
+
+  initialState(): HardState {
+    return this.hardState;
+  }
+
+  snapshot(): Snapshot | undefined {
+    return this.snap;
+  }
+
+  firstIndex(): number {
+    return this.offset + 1;
+  }
+
+  lastIndex(): number {
+    return this.offset + this.ents.length;
+  }
+
+  term(index: number): number {
+    if (index === this.offset) return this.offsetTerm;
+    const e = this.ents[index - this.offset - 1];
+    invariant(e !== undefined, () => `disk storage term(${index}) outside [${this.offset}, ${this.lastIndex()}]`);
+    return e.term;
+  }
+
+  entries(lo: number, hi: number, maxBytes: number): Entry[] {
+    invariant(lo > this.offset && hi <= this.lastIndex() + 1 && lo < hi, () => `disk storage entries(${lo}, ${hi}) outside (${this.offset}, ${this.lastIndex() + 1}]`);
+    const out: Entry[] = [];
+    let size = 0;
+    for (let i = lo; i < hi; i++) {
+      const s = this.ents[i - this.offset - 1]!;
+      const data = s.data ?? this.readData(s);
+      size += data.length;
+      if (out.length > 0 && size > maxBytes) break;
+      out.push({ term: s.term, index: s.index, type: s.type, data });
+    }
+    return limitSize(out, maxBytes);
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  /**
+   * Persists one Ready: a snapshot from the leader first (its own file, then a mark in the
+   * WAL), then the entries and the hard state, in one write and one fdatasync.
+   */
+  persist(batch: PersistBatch): void {
+    if (batch.snapshot !== undefined) {
+      // The mark goes first (synced), then the snapshot file: a crash between the two leaves a
+      // mark without a file, which recovery reads as an install that never happened.
+      const { index, term } = batch.snapshot.meta;
+      this.write([encodeSnapshotMark(index, term)]);
+      writeSnapshotFile(this.snapDir, batch.snapshot);
+      pruneSnapshots(this.snapDir, 2);
+      this.snap = batch.snapshot;
+      this.resetTo(index, term);
+    }
+    if (batch.entries.length === 0 && batch.hardState === undefined) return;
+    const parts: Buffer[] = [];
+    let seg = this.current();
+    if (seg.size >= this.segmentBytes) seg = this.startSegment();
+    let pos = seg.size;
+    for (const e of batch.entries) {
+      const rec = encodeEntry(e);
+      this.appendStored(e, seg.seq, pos);
+      parts.push(rec);
+      pos += rec.length;
+    }
+    if (batch.hardState !== undefined) {
+      parts.push(encodeHardState(batch.hardState));
+      this.hardState = batch.hardState;
+    }
+    this.write(parts);
+    for (const e of batch.entries) if (e.index > seg.lastIndex) seg.lastIndex = e.index;
+    this.evict();
+  }
+
+  /** Appends records to the current segment in one write and one fdatasync. */
+  private write(parts: Buffer[]): void {
+    const seg = this.current();
+    const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    writeSync(seg.fd, buf, 0, buf.length, seg.size);
+    fdatasyncSync(seg.fd);
+    seg.size += buf.length;
+  }
+
+  /** Stores a snapshot the runtime made of its state machine (the log is left as it is). */
+  saveSnapshot(snap: Snapshot): void {
+    invariant(snap.meta.index >= this.offset && snap.meta.index <= this.lastIndex(), () => `snapshot at ${snap.meta.index} outside the stored log [${this.offset}, ${this.lastIndex()}]`);
+    writeSnapshotFile(this.snapDir, snap);
+    pruneSnapshots(this.snapDir, 2);
+    this.snap = snap;
+  }
+
+  /** Discards entries up to `index` (covered by the stored snapshot), deleting whole segments behind it. */
+  compact(index: number): void {
+    if (index <= this.offset) return;
+    invariant(this.snap !== undefined && index <= this.snap.meta.index, () => `compact(${index}) past the snapshot at ${this.snap?.meta.index ?? 0}`);
+    this.offsetTerm = this.term(index);
+    this.ents = this.ents.slice(index - this.offset);
+    this.offset = index;
+    this.cachedFrom = Math.max(this.cachedFrom, index + 1);
+    const keep: Segment[] = [];
+    for (let i = 0; i < this.segments.length; i++) {
+      const seg = this.segments[i]!;
+      const last = i === this.segments.length - 1;
+      if (!last && seg.lastIndex <= index && !this.ents.some((e) => e.seg === seg.seq)) {
+        closeSync(seg.fd);
+        unlinkSync(seg.path);
+      } else keep.push(seg);
+    }
+    if (keep.length !== this.segments.length) fsyncDir(this.walDir);
+    this.segments = keep;
+  }
+
+  close(): void {
+    for (const s of this.segments) closeSync(s.fd);
+    this.segments = [];
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private current(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  /** A new segment opens with the hard state, so deleting older segments never loses it. */
+  private startSegment(): Segment {
+    const prev = this.segments[this.segments.length - 1];
+    const seq = prev === undefined ? 1 : prev.seq + 1;
+    const path = join(this.walDir, `wal-${String(seq).padStart(16, '0')}.log`);
+    const fd = openSync(path, 'w+');
+    const head = encodeHardState(this.hardState);
+    writeSync(fd, head, 0, head.length, 0);
+    fdatasyncSync(fd);
+    fsyncDir(this.walDir);
+    const seg: Segment = { seq, path, fd, size: head.length, lastIndex: 0 };
+    this.segments.push(seg);
+    return seg;
+  }
+
+  private appendStored(e: Entry, seg: number, pos: number): void {
+    invariant(e.index > this.offset && e.index <= this.lastIndex() + 1, () => `append of ${e.index} outside (${this.offset}, ${this.lastIndex() + 1}]`);
+    this.ents.length = e.index - this.offset - 1;
+    this.ents.push({ term: e.term, index: e.index, type: e.type, seg, pos, data: e.data });
+  }
+
+  private resetTo(index: number, term: number): void {
+    this.ents = [];
+    this.offset = index;
+    this.offsetTerm = term;
+    this.cachedFrom = index + 1;
+  }
+
+  /** Drops payloads of all but the newest cacheEntries entries from memory. */
+  private evict(): void {
+    const keepFrom = this.lastIndex() - this.cacheEntries + 1;
+    for (let i = Math.max(this.cachedFrom, this.offset + 1); i < keepFrom; i++) this.ents[i - this.offset - 1]!.data = undefined;
+    if (keepFrom > this.cachedFrom) this.cachedFrom = keepFrom;
+  }
+
+  private readData(s: Stored): Uint8Array {
+    const seg = this.segments.find((x) => x.seq === s.seg);
+    invariant(seg !== undefined, () => `entry ${s.index} lives in segment ${s.seg}, which is gone`);
+    const head = Buffer.allocUnsafe(4);
+    readSync(seg.fd, head, 0, 4, s.pos);
+    const rec = Buffer.allocUnsafe(HEADER + head.readUInt32LE(0));
+    readSync(seg.fd, rec, 0, rec.length, s.pos);
+    const r = decodeRecord(rec, 0);
+    if (!r.ok || r.record.type !== RecordType.Entry || r.record.entry.index !== s.index) {
+      throw new StorageCorruptionError(seg.path, s.pos, `entry ${s.index} unreadable (${r.ok ? 'wrong record' : r.why})`);
+    }
+    return r.record.entry.data;
+  }
+
+  /** Rebuilds the log from the newest snapshot and the WAL (see the class comment). */
+  private recover(): void {
+    this.snap = readNewestSnapshot(this.snapDir);
+    if (this.snap !== undefined) this.resetTo(this.snap.meta.index, this.snap.meta.term);
+    const names = readdirSync(this.walDir).filter((n) => SEGMENT.test(n)).sort();
+    for (let i = 0; i < names.length; i++) {
+      const path = join(this.walDir, names[i]!);
+      const seq = Number(SEGMENT.exec(names[i]!)![1]);
+      const buf = readFileSync(path);
+      const seg: Segment = { seq, path, fd: -1, size: 0, lastIndex: 0 };
+      let off = 0;
+      while (off < buf.length) {
+        const r = decodeRecord(buf, off);
+        if (!r.ok) {
+          const isLast = i === names.length - 1;
+          // A torn write can only be the end of the last segment: a record cut short (or a
+          // last record whose checksum fails). Anything else is damage a crash cannot explain.
+          if (isLast && (r.torn || r.atEnd)) {
+            this.recovery.truncatedFile = path;
+            this.recovery.truncatedAt = off;
+            const fd = openSync(path, 'r+');
+            ftruncateSync(fd, off);
+            fdatasyncSync(fd);
+            closeSync(fd);
+            break;
+          }
+          throw new StorageCorruptionError(path, off, r.why);
+        }
+        this.replay(r.record, seq, off, path);
+        if (r.record.type === RecordType.Entry && r.record.entry.index > seg.lastIndex) seg.lastIndex = r.record.entry.index;
+        off = r.end;
+      }
+      seg.size = off;
+      seg.fd = openSync(path, 'r+');
+      this.segments.push(seg);
+    }
+    if (this.markWithoutFile !== undefined) {
+      const { path, pos } = this.markWithoutFile;
+      const seg = this.segments.find((x) => x.path === path)!;
+      ftruncateSync(seg.fd, pos);
+      fdatasyncSync(seg.fd);
+      seg.size = pos;
+      this.recovery.truncatedFile = path;
+      this.recovery.truncatedAt = pos;
+      this.markWithoutFile = undefined;
+    }
+    if (this.snap !== undefined && this.ents.length > 0 && this.ents[0]!.index > this.snap.meta.index + 1) {
+      throw new StorageCorruptionError(this.walDir, 0, `the log resumes at ${this.ents[0]!.index}, after the snapshot at ${this.snap.meta.index}`);
+    }
+    if (this.segments.length === 0) this.startSegment();
+    this.cachedFrom = this.offset + 1;
+    this.evict();
+  }
+
+  private replay(rec: WalRecord, seq: number, pos: number, path: string): void {
+    if (this.markWithoutFile !== undefined) {
+      throw new StorageCorruptionError(this.markWithoutFile.path, this.markWithoutFile.pos, 'records follow a snapshot mark whose snapshot file is missing');
+    }
+    switch (rec.type) {
+      case RecordType.HardState:
+        this.hardState = rec.hardState;
+        return;
+      case RecordType.Snapshot: {
+        const newest = this.snap?.meta.index ?? -1;
+        // The mark is written (and synced) before the snapshot file: a crash in between leaves a
+        // mark without a file, and nothing was acknowledged after it; the install did not happen.
+        if (rec.index > newest) this.markWithoutFile = { path, pos };
+        else if (rec.index === newest) this.resetTo(rec.index, rec.term);
+        else this.ents = []; // replaced at rec.index; a later snapshot covers the rest
+        return;
+      }
+      case RecordType.Entry: {
+        const e = rec.entry;
+        if (e.index <= this.offset) return; // covered by the snapshot
+        if (e.index > this.lastIndex() + 1) throw new StorageCorruptionError(path, pos, `entry ${e.index} follows ${this.lastIndex()}: a gap in the log`);
+        this.appendStored(e, seq, pos);
+        return;
+      }
+    }
+  }
+
+  private markWithoutFile: { path: string; pos: number } | undefined;
+}

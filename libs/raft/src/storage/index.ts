@@ -1,0 +1,2 @@
+export { DiskStorage, type DiskStorageOptions, type PersistBatch } from './disk-storage';
+export { StorageCorruptionError } from './errors';

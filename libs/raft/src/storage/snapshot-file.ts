@@ -1,0 +1,78 @@
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { Snapshot, SnapshotMeta } from '../core/types';
+import { StorageCorruptionError } from './errors';
+
+/**
+ * Snapshot files: `snap-<index>-<term>.snap` holding
+ *   [crc32 of the rest u32][meta length u32][meta JSON][state machine bytes]
+ * written to a temporary file, fsynced, renamed into place, and the directory fsynced, so a
+ * crash leaves either the old set of snapshots or the new one, never half a file.
+ */
+const NAME = /^snap-(\d{16})-(\d{16})\.snap$/;
+
+export function snapshotFileName(meta: SnapshotMeta): string {
+  return `snap-${String(meta.index).padStart(16, '0')}-${String(meta.term).padStart(16, '0')}.snap`;
+}
+
+export function writeSnapshotFile(dir: string, snap: Snapshot): string {
+  const meta = Buffer.from(JSON.stringify(snap.meta));
+  const body = Buffer.allocUnsafe(4 + meta.length + snap.data.length);
+  body.writeUInt32LE(meta.length, 0);
+  meta.copy(body, 4);
+  body.set(snap.data, 4 + meta.length);
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32LE(crc32(body), 0);
+  const final = join(dir, snapshotFileName(snap.meta));
+  const tmp = `${final}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, head);
+    writeSync(fd, body);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, final);
+  fsyncDir(dir);
+  return final;
+}
+
+/** The newest snapshot in `dir`, or undefined. A damaged newest snapshot is an error, not skipped. */
+export function readNewestSnapshot(dir: string): Snapshot | undefined {
+  const names = snapshotFiles(dir);
+  const newest = names[names.length - 1];
+  if (newest === undefined) return undefined;
+  const path = join(dir, newest);
+  const buf = readFileSync(path);
+  if (buf.length < 8 || crc32(buf.subarray(4)) !== buf.readUInt32LE(0)) {
+    throw new StorageCorruptionError(path, 0, 'snapshot checksum mismatch');
+  }
+  const metaLen = buf.readUInt32LE(4);
+  if (8 + metaLen > buf.length) throw new StorageCorruptionError(path, 4, 'snapshot metadata cut short');
+  const meta = JSON.parse(buf.subarray(8, 8 + metaLen).toString('utf8')) as SnapshotMeta;
+  return { meta, data: new Uint8Array(buf.subarray(8 + metaLen)) };
+}
+
+/** Snapshot files in `dir`, oldest first; leftover temporary files are removed. */
+export function snapshotFiles(dir: string): string[] {
+  const names = readdirSync(dir);
+  for (const n of names) if (n.endsWith('.snap.tmp')) unlinkSync(join(dir, n));
+  return names.filter((n) => NAME.test(n)).sort();
+}
+
+/** Keeps the newest `keep` snapshot files. */
+export function pruneSnapshots(dir: string, keep: number): void {
+  const names = snapshotFiles(dir);
+  for (const n of names.slice(0, Math.max(0, names.length - keep))) unlinkSync(join(dir, n));
+}
+
+export function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
