@@ -1,0 +1,314 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Logger, Message, NodeId } from '../core/types';
+import { SILENT_LOGGER } from '../core/types';
+import { CodecError, decodeMessage, encodeMessage } from './codec';
+
+export interface PeerAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface TransportOptions {
+  readonly id: NodeId;
+  /** Where to listen; port 0 picks a free one (see `start()`'s result). */
+  readonly listen: PeerAddress;
+  /** The cluster secret every member holds; peers prove they have it before anything else. */
+  readonly secret: string | Uint8Array;
+  readonly onMessage: (m: Message) => void;
+  readonly logger?: Logger;
+  /** Bytes queued for a peer that is not connected (or slow) before messages to it are dropped. */
+  readonly maxQueueBytes?: number;
+  /** Reconnect backoff: the first delay and the cap, in ms (full jitter in between). */
+  readonly reconnectMinMs?: number;
+  readonly reconnectMaxMs?: number;
+  /** Largest frame accepted (a snapshot chunk plus headers). */
+  readonly maxFrameBytes?: number;
+}
+
+export interface TransportStats {
+  sent: number;
+  received: number;
+  /** Messages dropped because a peer was down or slow and its queue was full. */
+  dropped: number;
+  /** Connections refused because the peer could not prove it holds the secret. */
+  rejected: number;
+}
+
+const PROTOCOL = 'rookery-raft/1';
+
+/**
+ * The peer transport: TCP, one long-lived outbound connection per peer (each node dials its
+ * peers and sends on that connection; it receives on the connections its peers dial), frames of
+ * [length u32][payload], HMAC challenge-response in both directions before any message, and
+ * bounded queues: a peer that is down or slow costs at most maxQueueBytes, then its messages
+ * are dropped, which Raft tolerates. Reconnects back off exponentially with full jitter.
+ */
+export class PeerTransport {
+  private readonly peers = new Map<NodeId, OutboundPeer>();
+  private readonly inbound = new Set<Socket>();
+  private server: Server | undefined;
+  private stopped = false;
+  readonly stats: TransportStats = { sent: 0, received: 0, dropped: 0, rejected: 0 };
+  readonly logger: Logger;
+
+  constructor(readonly opts: TransportOptions) {
+    this.logger = opts.logger ?? SILENT_LOGGER;
+  }
+
+  /** Starts listening; resolves with the bound address. */
+  async start(): Promise<PeerAddress> {
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
+    });
+    const addr = server.address();
+    if (addr === null || typeof addr === 'string') throw new Error('raft transport: listening on an unexpected address');
+    return { host: this.opts.listen.host, port: addr.port };
+  }
+
+  setPeer(id: NodeId, address: PeerAddress): void {
+    const existing = this.peers.get(id);
+    if (existing !== undefined && existing.address.host === address.host && existing.address.port === address.port) return;
+    existing?.close();
+    const peer = new OutboundPeer(this, id, address);
+    this.peers.set(id, peer);
+    peer.connect();
+  }
+
+  removePeer(id: NodeId): void {
+    this.peers.get(id)?.close();
+    this.peers.delete(id);
+  }
+
+  /** Sends a message to its `to` peer; never blocks, never queues without bound. */
+  send(m: Message): void {
+    const peer = this.peers.get(m.to);
+    if (peer === undefined) {
+      this.stats.dropped++;
+      return;
+    }
+    peer.send(encodeMessage(m));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const p of this.peers.values()) p.close();
+    this.peers.clear();
+    for (const s of this.inbound) s.destroy();
+    this.inbound.clear();
+    const server = this.server;
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  mac(role: 'client' | 'server', a: string, b: string, nonce: Buffer): Buffer {
+    return createHmac('sha256', this.opts.secret).update(`${PROTOCOL}|${role}|${a}|${b}|`).update(nonce).digest();
+  }
+
+  get maxFrameBytes(): number {
+    return this.opts.maxFrameBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** An inbound connection: challenge it, then take its messages. */
+  private accept(socket: Socket): void {
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    this.inbound.add(socket);
+    socket.setNoDelay(true);
+    const nonce = randomBytes(32);
+    let peer: NodeId | undefined;
+    const timer = setTimeout(() => this.refuse(socket, 'no handshake within 5 s'), 5000);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      this.inbound.delete(socket);
+    });
+    socket.on('error', () => socket.destroy());
+    readFrames(socket, this.maxFrameBytes, (frame) => {
+      if (peer === undefined) {
+        const hello = parseJson(frame);
+        const mac = typeof hello?.mac === 'string' ? Buffer.from(hello.mac, 'hex') : Buffer.alloc(0);
+        const id = typeof hello?.id === 'string' ? hello.id : '';
+        const expected = this.mac('client', id, this.opts.id, nonce);
+        if (id === '' || mac.length !== expected.length || !timingSafeEqual(mac, expected) || typeof hello?.nonce !== 'string') {
+          this.refuse(socket, `peer '${id}' failed the cluster-secret challenge`);
+          return false;
+        }
+        clearTimeout(timer);
+        peer = id;
+        const proof = this.mac('server', this.opts.id, id, Buffer.from(hello.nonce, 'hex'));
+        socket.write(jsonFrame({ mac: proof.toString('hex') }));
+        return true;
+      }
+      let m: Message;
+      try {
+        m = decodeMessage(frame);
+      } catch (e) {
+        this.refuse(socket, `bad frame from ${peer}: ${e instanceof CodecError ? e.message : String(e)}`);
+        return false;
+      }
+      if (m.from !== peer || m.to !== this.opts.id) {
+        this.refuse(socket, `${peer} sent a message claiming to be from ${m.from} to ${m.to}`);
+        return false;
+      }
+      this.stats.received++;
+      this.opts.onMessage(m);
+      return true;
+    }, (why) => this.refuse(socket, why));
+    socket.write(jsonFrame({ protocol: PROTOCOL, id: this.opts.id, nonce: nonce.toString('hex') }));
+  }
+
+  private refuse(socket: Socket, why: string): void {
+    this.stats.rejected++;
+    this.logger.warn(`raft transport ${this.opts.id}: closed a connection: ${why}`);
+    socket.destroy();
+  }
+}
+
+/** One peer we send to: a connection that is re-dialled with backoff, and a bounded queue. */
+class OutboundPeer {
+  private socket: Socket | undefined;
+  private ready = false;
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private attempts = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly t: PeerTransport,
+    readonly id: NodeId,
+    readonly address: PeerAddress,
+  ) {}
+
+  send(frame: Buffer): void {
+    const max = this.t.opts.maxQueueBytes ?? 8 * 1024 * 1024;
+    if (this.ready && this.socket !== undefined) {
+      if (this.socket.writableLength + frame.length > max) {
+        this.t.stats.dropped++;
+        return;
+      }
+      this.socket.write(frame);
+      this.t.stats.sent++;
+      return;
+    }
+    if (this.queuedBytes + frame.length > max) {
+      this.t.stats.dropped++;
+      return;
+    }
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
+  }
+
+  connect(): void {
+    if (this.closed || this.t.isStopped) return;
+    const socket = connect({ host: this.address.host, port: this.address.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    const nonce = randomBytes(32);
+    let serverId: string | undefined;
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.ready = false;
+      if (this.socket === socket) this.socket = undefined;
+      this.scheduleReconnect();
+    });
+    readFrames(socket, this.t.maxFrameBytes, (frame) => {
+      const msg = parseJson(frame);
+      if (serverId === undefined) {
+        if (msg?.protocol !== PROTOCOL || typeof msg.id !== 'string' || typeof msg.nonce !== 'string' || msg.id !== this.id) {
+          this.t.logger.warn(`raft transport ${this.t.opts.id}: ${this.address.host}:${this.address.port} is not peer ${this.id}`);
+          socket.destroy();
+          return false;
+        }
+        serverId = msg.id;
+        const mac = this.t.mac('client', this.t.opts.id, serverId, Buffer.from(msg.nonce, 'hex'));
+        socket.write(jsonFrame({ id: this.t.opts.id, mac: mac.toString('hex'), nonce: nonce.toString('hex') }));
+        return true;
+      }
+      const proof = typeof msg?.mac === 'string' ? Buffer.from(msg.mac, 'hex') : Buffer.alloc(0);
+      const expected = this.t.mac('server', serverId, this.t.opts.id, nonce);
+      if (proof.length !== expected.length || !timingSafeEqual(proof, expected)) {
+        this.t.stats.rejected++;
+        this.t.logger.warn(`raft transport ${this.t.opts.id}: peer ${this.id} could not prove it holds the cluster secret`);
+        socket.destroy();
+        return false;
+      }
+      this.ready = true;
+      this.attempts = 0;
+      for (const f of this.queue) socket.write(f);
+      this.t.stats.sent += this.queue.length;
+      this.queue = [];
+      this.queuedBytes = 0;
+      return true;
+    }, () => socket.destroy());
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.t.isStopped || this.timer !== undefined) return;
+    const min = this.t.opts.reconnectMinMs ?? 50;
+    const max = this.t.opts.reconnectMaxMs ?? 2000;
+    const delay = Math.random() * Math.min(max, min * 2 ** this.attempts++);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.connect();
+    }, delay);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.socket?.destroy();
+    this.queue = [];
+    this.queuedBytes = 0;
+  }
+}
+
+/** Calls `onFrame` with each [length u32][payload] frame's payload; false from it stops reading. */
+function readFrames(socket: Socket, maxFrame: number, onFrame: (payload: Buffer) => boolean, onError: (why: string) => void): void {
+  let buf: Buffer = Buffer.alloc(0);
+  let stopped = false;
+  socket.on('data', (chunk: Buffer) => {
+    if (stopped) return;
+    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+    while (buf.length >= 4) {
+      const len = buf.readUInt32LE(0);
+      if (len > maxFrame) {
+        stopped = true;
+        onError(`frame of ${len} bytes exceeds ${maxFrame}`);
+        return;
+      }
+      if (buf.length < 4 + len) return;
+      const payload = buf.subarray(4, 4 + len);
+      buf = buf.subarray(4 + len);
+      if (!onFrame(payload)) {
+        stopped = true;
+        return;
+      }
+    }
+  });
+}
+
+function jsonFrame(v: unknown): Buffer {
+  const body = Buffer.from(JSON.stringify(v));
+  const out = Buffer.allocUnsafe(4 + body.length);
+  out.writeUInt32LE(body.length, 0);
+  body.copy(out, 4);
+  return out;
+}
+
+function parseJson(b: Buffer): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(b.toString('utf8'));
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
