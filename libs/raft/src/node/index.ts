@@ -1,0 +1,1 @@
+export { RaftNode, RaftRequestError, type RaftNodeOptions, type StateMachine } from './raft-node';

@@ -1,0 +1,131 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { NodeId } from '../core/types';
+import type { PeerAddress } from '../transport/transport';
+import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
+
+/**
+ * A RaftNode with a key-value state machine behind a small HTTP API: the process the
+ * multi-process tests and `bench:raft` start (the chess server is the real application).
+ *
+ *   kv-node --id n1 --data DIR --raft 127.0.0.1:7001 --http 127.0.0.1:8001
+ *           --peers n1@127.0.0.1:7001,n2@127.0.0.1:7002,n3@127.0.0.1:7003 [--join] [--tick-ms 100]
+ *   RAFT_SECRET must be set. Prints `kv-node <id> ready raft=<port> http=<port>` when listening.
+ *
+ *   POST /put {"key","value"}  -> {"index"}  once applied (linearizable write)
+ *   GET  /get?key=K            -> {"value"}  after a ReadIndex round (linearizable read)
+ *   GET  /status               -> the node's status
+ */
+class KvStore implements StateMachine<{ index: number }> {
+  private map = new Map<string, string>();
+
+  apply(command: Uint8Array, entry: { index: number }): { index: number } {
+    const { key, value } = JSON.parse(Buffer.from(command).toString('utf8')) as { key: string; value: string };
+    this.map.set(key, value);
+    return { index: entry.index };
+  }
+  get(key: string): string | undefined {
+    return this.map.get(key);
+  }
+  snapshot(): Uint8Array {
+    return Buffer.from(JSON.stringify([...this.map]));
+  }
+  restore(data: Uint8Array): void {
+    this.map = new Map(JSON.parse(Buffer.from(data).toString('utf8')) as [string, string][]);
+  }
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function address(s: string): PeerAddress {
+  const at = s.lastIndexOf(':');
+  return { host: s.slice(0, at), port: Number(s.slice(at + 1)) };
+}
+
+async function main(): Promise<void> {
+  const id = arg('id');
+  const dataDir = arg('data');
+  const raft = arg('raft');
+  const http = arg('http');
+  const secret = process.env.RAFT_SECRET;
+  if (!id || !dataDir || !raft || !http || !secret) {
+    process.stderr.write('kv-node: --id, --data, --raft, --http and RAFT_SECRET are required\n');
+    process.exit(2);
+  }
+  const peers = new Map<NodeId, PeerAddress>();
+  for (const p of (arg('peers') ?? `${id}@${raft}`).split(',')) {
+    const [pid, addr] = p.split('@');
+    peers.set(pid!, address(addr!));
+  }
+  const store = new KvStore();
+  const verbose = process.env.KV_NODE_VERBOSE === '1';
+  const log = (line: string): void => {
+    if (verbose) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  const node = new RaftNode({
+    id,
+    dataDir,
+    listen: address(raft),
+    secret,
+    peers,
+    join: process.argv.includes('--join'),
+    stateMachine: store,
+    tickMs: Number(arg('tick-ms') ?? 100),
+    logger: { debug: () => undefined, info: log, warn: log },
+  });
+  const raftAddr = await node.start();
+
+  const server = createServer((req, res) => void handle(req, res));
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const reply = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      if (req.method === 'GET' && url.pathname === '/status') {
+        const s = node.status();
+        return reply(200, { ...s, progress: Object.fromEntries(s.progress) });
+      }
+      if (req.method === 'POST' && url.pathname === '/put') {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        const body = Buffer.concat(chunks);
+        JSON.parse(body.toString('utf8'));
+        return reply(200, await node.propose(body));
+      }
+      if (req.method === 'GET' && url.pathname === '/get') {
+        await node.readIndex();
+        return reply(200, { value: store.get(url.searchParams.get('key') ?? '') ?? null });
+      }
+      if (req.method === 'POST' && url.pathname === '/conf') {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        const { type, node: member, address: addr } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { type: string; node: string; address?: string };
+        if (addr !== undefined) node.setPeer(member, address(addr));
+        node.proposeConfChange({ type: type as never, node: member });
+        return reply(200, { ok: true });
+      }
+      return reply(404, { error: { code: 'ERR_NOT_FOUND', message: `${req.method} ${url.pathname}` } });
+    } catch (e) {
+      if (e instanceof RaftRequestError) return reply(503, { error: { code: e.code, message: e.message, leader: e.leader } });
+      return reply(400, { error: { code: 'ERR_BAD_REQUEST', message: e instanceof Error ? e.message : String(e) } });
+    }
+  }
+  const httpAddr = address(http);
+  await new Promise<void>((resolve) => server.listen(httpAddr.port, httpAddr.host, () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  process.stdout.write(`kv-node ${id} ready raft=${raftAddr.port} http=${port}\n`);
+
+  const shutdown = async (): Promise<void> => {
+    server.close();
+    await node.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown());
+  process.on('SIGINT', () => void shutdown());
+}
+
+void main();
