@@ -123,6 +123,28 @@ describe('a three-process cluster on loopback (fsync on)', () => {
     await until(async () => (((await status(leader))?.appliedIndex ?? 0) >= target ? true : undefined), 10_000, 'the restarted node to catch up');
     assert.deepEqual((await http(leader, '/get?key=k29')).json, { value: 'v29' });
     assert.deepEqual((await http(leader, '/get?key=k0')).json, { value: 'v0' }, 'nothing acknowledged before the crash is lost');
-    for (const m of members) m.proc!.kill('SIGKILL');
+
+    // A fourth server joins through any member: learner first, a voter once it has caught up.
+    const dir4 = mkdtempSync(join(tmpdir(), 'rookery-n4-'));
+    dirs.push(dir4);
+    const n4: Member = { id: 'n4', raft: await freePort(), http: await freePort(), dir: dir4 };
+    await spawnNode(n4, `n4@127.0.0.1:${n4.raft}`, ['--join', `http://127.0.0.1:${follower.http}`]);
+    const voters = async (): Promise<string[] | undefined> => {
+      const l = await leaderOf([...members, n4]);
+      return l === undefined ? undefined : ((await status(l)) as unknown as { membership: { voters: string[] } }).membership.voters;
+    };
+    await until(async () => ((await voters())?.includes('n4') ? true : undefined), 15_000, 'n4 to become a voter');
+    assert.deepEqual((await http(n4, '/get?key=k29')).json, { value: 'v29' }, 'n4 has the whole log');
+    const r = await http(n4, '/put', { key: 'from-n4', value: 'yes' });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+
+    // ... and is removed again when it asks to leave.
+    assert.equal((await http(n4, '/leave', { id: 'n4' })).status, 200);
+    await until(async () => {
+      const v = await voters();
+      return v !== undefined && !v.includes('n4') ? true : undefined;
+    }, 15_000, 'n4 to be removed');
+    assert.deepEqual((await http(next, '/get?key=from-n4')).json, { value: 'yes' });
+    for (const m of [...members, n4]) m.proc!.kill('SIGKILL');
   });
 });

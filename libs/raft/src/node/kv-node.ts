@@ -8,12 +8,15 @@ import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
  * multi-process tests and `bench:raft` start (the chess server is the real application).
  *
  *   kv-node --id n1 --data DIR --raft 127.0.0.1:7001 --http 127.0.0.1:8001
- *           --peers n1@127.0.0.1:7001,n2@127.0.0.1:7002,n3@127.0.0.1:7003 [--join] [--tick-ms 100]
+ *           --peers n1@127.0.0.1:7001,n2@127.0.0.1:7002,n3@127.0.0.1:7003 [--tick-ms 100]
+ *   kv-node --id n4 ... --join http://127.0.0.1:8001   (any member's HTTP address)
  *   RAFT_SECRET must be set. Prints `kv-node <id> ready raft=<port> http=<port>` when listening.
  *
  *   POST /put {"key","value"}  -> {"index"}  once applied (linearizable write)
  *   GET  /get?key=K            -> {"value"}  after a ReadIndex round (linearizable read)
  *   GET  /status               -> the node's status
+ *   POST /join {"id","raft"}   -> asks the cluster to add a server (learner, then voter)
+ *   POST /leave {"id"}         -> asks the cluster to remove a server
  */
 class KvStore implements StateMachine<{ index: number }> {
   private map = new Map<string, string>();
@@ -70,7 +73,7 @@ async function main(): Promise<void> {
     listen: address(raft),
     secret,
     peers,
-    join: process.argv.includes('--join'),
+    join: arg('join') !== undefined,
     stateMachine: store,
     tickMs: Number(arg('tick-ms') ?? 100),
     logger: { debug: () => undefined, info: log, warn: log },
@@ -100,6 +103,14 @@ async function main(): Promise<void> {
         await node.readIndex();
         return reply(200, { value: store.get(url.searchParams.get('key') ?? '') ?? null });
       }
+      if (req.method === 'POST' && (url.pathname === '/join' || url.pathname === '/leave')) {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; raft?: string };
+        if (url.pathname === '/join') await node.requestJoin(body.id, address(body.raft ?? ''));
+        else await node.requestLeave(body.id);
+        return reply(200, { ok: true });
+      }
       if (req.method === 'POST' && url.pathname === '/conf') {
         const chunks: Buffer[] = [];
         for await (const c of req) chunks.push(c as Buffer);
@@ -118,6 +129,28 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(httpAddr.port, httpAddr.host, () => resolve()));
   const port = (server.address() as { port: number }).port;
   process.stdout.write(`kv-node ${id} ready raft=${raftAddr.port} http=${port}\n`);
+
+  // A joining server asks a member to take it in, until one agrees (any member will do: the
+  // request is a log entry, forwarded to the leader like any proposal).
+  const joinUrl = arg('join');
+  if (joinUrl !== undefined) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const res = await fetch(`${joinUrl}/join`, { method: 'POST', body: JSON.stringify({ id, raft: `${raftAddr.host}:${raftAddr.port}` }) });
+        if (res.ok) break;
+        log(`join via ${joinUrl}: ${res.status} ${await res.text()}`);
+      } catch (e) {
+        log(`join via ${joinUrl}: ${String(e)}`);
+      }
+      if (Date.now() > deadline) {
+        process.stderr.write(`kv-node ${id}: could not join through ${joinUrl}\n`);
+        process.exit(1);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    process.stdout.write(`kv-node ${id} joined\n`);
+  }
 
   const shutdown = async (): Promise<void> => {
     server.close();

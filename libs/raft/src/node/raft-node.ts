@@ -75,6 +75,10 @@ export class RaftNode extends EventEmitter {
   private readonly reads = new Map<string, { index: number | undefined } & Pending>();
   private applied = 0;
   private lastSnapshot = 0;
+  /** Replicated (through the log): every member's address, and who asked to join or leave. */
+  private readonly book = new Map<NodeId, PeerAddress>();
+  private readonly wanted = new Map<NodeId, 'voter' | 'gone'>();
+  private lastReconcile = 0;
   private readonly logger: Logger;
 
   constructor(private readonly opts: RaftNodeOptions) {
@@ -88,7 +92,7 @@ export class RaftNode extends EventEmitter {
     this.storage = DiskStorage.open(o.dataDir, o.storage);
     const snap = this.storage.snapshot();
     if (snap !== undefined) {
-      o.stateMachine.restore(snap.data);
+      this.restoreSnapshot(snap.data);
       this.applied = snap.meta.index;
       this.lastSnapshot = snap.meta.index;
     }
@@ -103,11 +107,22 @@ export class RaftNode extends EventEmitter {
       },
       this.storage,
     );
-    this.transport = new PeerTransport({ id: o.id, listen: o.listen, secret: o.secret, logger: this.logger, onMessage: (m) => this.onMessage(m) });
+    this.transport = new PeerTransport({
+      id: o.id,
+      listen: o.listen,
+      secret: o.secret,
+      logger: this.logger,
+      onMessage: (m) => this.onMessage(m),
+      // A peer that proved itself and is new to us (a member that just added us) can be answered.
+      onPeerAddress: (id, a) => {
+        if (id !== this.id && !this.transport.peerAddresses().has(id)) this.transport.setPeer(id, a);
+      },
+    });
     const addr = await this.transport.start();
-    for (const [id, a] of o.peers) if (id !== o.id) this.transport.setPeer(id, a);
+    for (const [id, a] of [...o.peers, ...this.book]) if (id !== o.id) this.transport.setPeer(id, a);
     this.ticker = setInterval(() => {
       this.core.tick();
+      if (this.core.role === 'leader') this.reconcile();
       this.schedule();
     }, o.tickMs ?? 100);
     this.schedule();
@@ -183,6 +198,117 @@ export class RaftNode extends EventEmitter {
     this.storage.close();
   }
 
+  /**
+   * Asks the cluster to take `id` (listening at `address`) in: recorded in the log, then the
+   * leader adds it as a learner, and promotes it once it has caught up. Any member may be asked.
+   */
+  requestJoin(id: NodeId, address: PeerAddress): Promise<unknown> {
+    return this.proposeInternal('~join', { id, address });
+  }
+
+  /** Asks the cluster to remove `id` (this node, on a clean shutdown). */
+  requestLeave(id: NodeId = this.id): Promise<unknown> {
+    return this.proposeInternal('~leave', { id });
+  }
+
+  private proposeInternal(kind: string, body: unknown): Promise<unknown> {
+    const pid = `${kind}.${this.id}.${this.startedAt}.${++this.seq}`;
+    const res = this.core.propose(encodeEnvelope(pid, Buffer.from(JSON.stringify(body))));
+    if (!res.ok) return Promise.reject(new RaftRequestError(res.error.code, res.error.message, res.error.leader));
+    this.schedule();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(pid);
+        reject(new RaftRequestError('ERR_TIMEOUT', `${this.id}: ${kind} request not applied in time`));
+      }, this.opts.proposalTimeoutMs ?? 5000);
+      this.pending.set(pid, { resolve, reject, timer });
+    });
+  }
+
+  /** Entries the node writes for itself: addresses, join and leave requests. */
+  private applyInternal(pid: string, command: Uint8Array): void {
+    const kind = pid.split('.')[0];
+    const body = JSON.parse(Buffer.from(command).toString('utf8')) as Record<string, unknown>;
+    if (kind === '~addrs') {
+      for (const [id, a] of Object.entries(body as Record<string, PeerAddress>)) this.learnAddress(id, a);
+    } else if (kind === '~join') {
+      this.learnAddress(body.id as string, body.address as PeerAddress);
+      this.wanted.set(body.id as string, 'voter');
+    } else if (kind === '~leave') {
+      this.wanted.set(body.id as string, 'gone');
+    }
+    const p = this.pending.get(pid);
+    if (p !== undefined) {
+      this.pending.delete(pid);
+      clearTimeout(p.timer);
+      p.resolve({ ok: true });
+    }
+  }
+
+  private learnAddress(id: NodeId, a: PeerAddress): void {
+    this.book.set(id, a);
+    if (id !== this.id) this.transport.setPeer(id, a);
+  }
+
+  /**
+   * The leader, once per tick: publishes addresses the log lacks, and moves the membership
+   * toward what was asked (join: learner, then voter once caught up; leave: removed). A change
+   * the core refuses for now (one is pending, the learner lags) is tried again next tick.
+   */
+  private reconcile(): void {
+    const known = new Map(this.transport.peerAddresses());
+    if (this.transport.bound !== undefined) known.set(this.id, this.transport.bound);
+    const missing = [...known].filter(([id, a]) => {
+      const b = this.book.get(id);
+      return b === undefined || b.host !== a.host || b.port !== a.port;
+    });
+    const now = Date.now();
+    if (missing.length > 0 && now - this.lastReconcile > 1000) {
+      this.lastReconcile = now;
+      this.core.propose(encodeEnvelope(`~addrs.${this.id}.${this.startedAt}.${++this.seq}`, Buffer.from(JSON.stringify(Object.fromEntries(missing)))));
+    }
+    const m = this.core.membership();
+    for (const [id, want] of this.wanted) {
+      const voter = m.voters.includes(id);
+      const learner = m.learners.includes(id);
+      let cc: ConfChange | undefined;
+      if (want === 'voter') cc = voter ? undefined : learner ? { type: 'promote', node: id } : { type: 'add-learner', node: id };
+      else if (voter || learner) cc = { type: 'remove', node: id };
+      if (cc === undefined) continue;
+      const res = this.core.proposeConfChange(cc);
+      if (res.ok) this.logger.info(`${this.id} [term ${this.core.term}] ${cc.type} ${cc.node}, as it asked`);
+      break; // one change at a time
+    }
+  }
+
+  /** Snapshot data: the node's own replicated state (addresses, requests), then the application's. */
+  private takeSnapshot(): Uint8Array {
+    const head = Buffer.from(JSON.stringify({ book: [...this.book], wanted: [...this.wanted] }));
+    const app = this.opts.stateMachine.snapshot();
+    const out = Buffer.allocUnsafe(4 + head.length + app.length);
+    out.writeUInt32LE(head.length, 0);
+    head.copy(out, 4);
+    out.set(app, 4 + head.length);
+    return out;
+  }
+
+  private restoreSnapshot(data: Uint8Array): void {
+    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const len = buf.readUInt32LE(0);
+    const head = JSON.parse(buf.subarray(4, 4 + len).toString('utf8')) as { book: [NodeId, PeerAddress][]; wanted: [NodeId, 'voter' | 'gone'][] };
+    this.book.clear();
+    this.wanted.clear();
+    for (const [id, a] of head.book) this.learnAddressLater(id, a);
+    for (const [id, w] of head.wanted) this.wanted.set(id, w);
+    this.opts.stateMachine.restore(buf.subarray(4 + len));
+  }
+
+  /** During start the transport does not exist yet; addresses wait in the book until it does. */
+  private learnAddressLater(id: NodeId, a: PeerAddress): void {
+    this.book.set(id, a);
+    if (this.transport !== undefined && id !== this.id) this.transport.setPeer(id, a);
+  }
+
   private readonly startedAt = Date.now().toString(36);
 
   private onMessage(m: Message): void {
@@ -206,7 +332,7 @@ export class RaftNode extends EventEmitter {
       const rd = this.core.ready();
       this.storage.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
       if (rd.snapshot !== undefined) {
-        this.opts.stateMachine.restore(rd.snapshot.data);
+        this.restoreSnapshot(rd.snapshot.data);
         this.applied = rd.snapshot.meta.index;
         this.lastSnapshot = rd.snapshot.meta.index;
       }
@@ -225,6 +351,10 @@ export class RaftNode extends EventEmitter {
       this.applied = e.index;
       if (e.type !== 'normal' || e.data.length === 0) continue;
       const env = decodeEnvelope(e.data);
+      if (env.id.startsWith('~')) {
+        this.applyInternal(env.id, env.command);
+        continue;
+      }
       let result: unknown;
       let failure: Error | undefined;
       try {
@@ -266,7 +396,7 @@ export class RaftNode extends EventEmitter {
     if (this.applied - this.lastSnapshot < every) return;
     const meta = this.core.snapshotCreated(this.applied);
     if (meta === undefined) return;
-    this.storage.saveSnapshot({ meta, data: this.opts.stateMachine.snapshot() });
+    this.storage.saveSnapshot({ meta, data: this.takeSnapshot() });
     this.lastSnapshot = meta.index;
   }
 }

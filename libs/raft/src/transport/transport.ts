@@ -16,6 +16,10 @@ export interface TransportOptions {
   /** The cluster secret every member holds; peers prove they have it before anything else. */
   readonly secret: string | Uint8Array;
   readonly onMessage: (m: Message) => void;
+  /** The address a peer that proved itself says it listens on (so a new member can be answered). */
+  readonly onPeerAddress?: (id: NodeId, address: PeerAddress) => void;
+  /** The address to tell peers we listen on (defaults to the bound one). */
+  readonly advertise?: PeerAddress;
   readonly logger?: Logger;
   /** Bytes queued for a peer that is not connected (or slow) before messages to it are dropped. */
   readonly maxQueueBytes?: number;
@@ -49,6 +53,8 @@ export class PeerTransport {
   private readonly inbound = new Set<Socket>();
   private server: Server | undefined;
   private stopped = false;
+  /** The address we listen on, as told to peers. */
+  bound: PeerAddress | undefined;
   readonly stats: TransportStats = { sent: 0, received: 0, dropped: 0, rejected: 0 };
   readonly logger: Logger;
 
@@ -66,7 +72,13 @@ export class PeerTransport {
     });
     const addr = server.address();
     if (addr === null || typeof addr === 'string') throw new Error('raft transport: listening on an unexpected address');
-    return { host: this.opts.listen.host, port: addr.port };
+    this.bound = this.opts.advertise ?? { host: this.opts.listen.host, port: addr.port };
+    return this.bound;
+  }
+
+  /** The peers we send to, and where. */
+  peerAddresses(): Map<NodeId, PeerAddress> {
+    return new Map([...this.peers].map(([id, p]) => [id, p.address]));
   }
 
   setPeer(id: NodeId, address: PeerAddress): void {
@@ -143,6 +155,8 @@ export class PeerTransport {
         }
         clearTimeout(timer);
         peer = id;
+        const listen = hello.listen as { host?: unknown; port?: unknown } | undefined;
+        if (typeof listen?.host === 'string' && typeof listen.port === 'number') this.opts.onPeerAddress?.(id, { host: listen.host, port: listen.port });
         const proof = this.mac('server', this.opts.id, id, Buffer.from(hello.nonce, 'hex'));
         socket.write(jsonFrame({ mac: proof.toString('hex') }));
         return true;
@@ -230,7 +244,7 @@ class OutboundPeer {
         }
         serverId = msg.id;
         const mac = this.t.mac('client', this.t.opts.id, serverId, Buffer.from(msg.nonce, 'hex'));
-        socket.write(jsonFrame({ id: this.t.opts.id, mac: mac.toString('hex'), nonce: nonce.toString('hex') }));
+        socket.write(jsonFrame({ id: this.t.opts.id, mac: mac.toString('hex'), nonce: nonce.toString('hex'), listen: this.t.bound }));
         return true;
       }
       const proof = typeof msg?.mac === 'string' ? Buffer.from(msg.mac, 'hex') : Buffer.alloc(0);
