@@ -35,6 +35,12 @@ describe('module boundaries and purity are enforced by lint', () => {
     assert.ok(ids.includes('no-restricted-imports'), ids.join(', '));
   });
 
+  it('NestJS is allowed in libs/raft only in its RaftModule wrapper', async () => {
+    const code = "import { Module } from '@nestjs/common';\nexport const M = Module;\n";
+    assert.ok((await ruleIds('libs/raft/src/node/nest-creep.ts', code)).includes('@nx/enforce-module-boundaries'));
+    assert.deepEqual(await ruleIds('libs/raft/src/nest/other.ts', code), []);
+  });
+
   it('the same code outside the core is allowed (the runtime may use a clock)', async () => {
     const ids = await ruleIds('libs/raft/src/runtime-clock.ts', 'export const a = Date.now();\n');
     assert.deepEqual(ids, []);

@@ -1,0 +1,1 @@
+export { RAFT_NODE, RaftModule, type RaftModuleAsyncOptions } from './raft.module';
