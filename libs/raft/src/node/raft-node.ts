@@ -7,6 +7,8 @@ import { DiskStorage, type DiskStorageOptions } from '../storage/disk-storage';
 import { PeerTransport, type PeerAddress } from '../transport/transport';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
 
+const LEADER_MESSAGES: ReadonlySet<Message['type']> = new Set(['MsgApp', 'MsgHeartbeat', 'MsgSnap']);
+
 /** What the node replicates: the application's deterministic state machine. */
 export interface StateMachine<R = unknown> {
   /** Applies one committed command; returns the result handed to whoever proposed it. */
@@ -330,13 +332,18 @@ export class RaftNode extends EventEmitter {
   private drain(): void {
     while (!this.stopping && this.core.hasReady()) {
       const rd = this.core.ready();
+      // A leader's appends and heartbeats go out before its own write (Raft §10.2.1): its
+      // entries count toward commit only once advance() says they are on its disk. Every
+      // other message (votes, acknowledgements) waits for the write it vouches for.
+      const early = rd.messages.filter((m) => LEADER_MESSAGES.has(m.type));
+      for (const m of early) this.transport.send(m);
       this.storage.persist({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
       if (rd.snapshot !== undefined) {
         this.restoreSnapshot(rd.snapshot.data);
         this.applied = rd.snapshot.meta.index;
         this.lastSnapshot = rd.snapshot.meta.index;
       }
-      for (const m of rd.messages) this.transport.send(m);
+      for (const m of rd.messages) if (!LEADER_MESSAGES.has(m.type)) this.transport.send(m);
       this.apply(rd.committedEntries);
       this.answerReads(rd);
       if (rd.compactIndex > 0) this.storage.compact(rd.compactIndex);

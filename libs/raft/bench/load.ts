@@ -1,0 +1,66 @@
+import { Agent, request } from 'node:http';
+
+/**
+ * The load generator, in its own process: `concurrency` clients in a closed loop, each
+ * writing one 128-byte value at a time to `target`, for `seconds`. Prints one JSON line:
+ * { done, errors, seconds, rate, p50, p90, p99, max } (latencies in ms).
+ *   load.ts --kind rookery|etcd --target http://127.0.0.1:8001 --concurrency 16 --seconds 10
+ */
+function arg(name: string, dflt?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : dflt;
+  if (v === undefined) throw new Error(`--${name} is required`);
+  return v;
+}
+
+const kind = arg('kind');
+const target = new URL(arg('target'));
+const concurrency = Number(arg('concurrency'));
+const seconds = Number(arg('seconds', '10'));
+const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+const value = 'v'.repeat(128);
+
+function put(key: string): Promise<boolean> {
+  const body =
+    kind === 'etcd'
+      ? JSON.stringify({ key: Buffer.from(key).toString('base64'), value: Buffer.from(value).toString('base64') })
+      : JSON.stringify({ key, value });
+  const path = kind === 'etcd' ? '/v3/kv/put' : '/put';
+  return new Promise((resolve) => {
+    const req = request({ host: target.hostname, port: target.port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('error', () => resolve(false));
+    req.end(body);
+  });
+}
+
+async function main(): Promise<void> {
+  const lat: number[] = [];
+  let errors = 0;
+  const end = Date.now() + seconds * 1000;
+  const t0 = process.hrtime.bigint();
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, c) => {
+      while (Date.now() < end) {
+        const s = process.hrtime.bigint();
+        const ok = await put(`k${c}-${n++ % 10000}`);
+        const ms = Number(process.hrtime.bigint() - s) / 1e6;
+        if (ok) lat.push(ms);
+        else errors++;
+      }
+    }),
+  );
+  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  lat.sort((a, b) => a - b);
+  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? 0;
+  const round = (x: number): number => Math.round(x * 100) / 100;
+  process.stdout.write(
+    `${JSON.stringify({ done: lat.length, errors, seconds: round(elapsed), rate: Math.round(lat.length / elapsed), p50: round(q(0.5)), p90: round(q(0.9)), p99: round(q(0.99)), max: round(lat[lat.length - 1] ?? 0) })}\n`,
+  );
+  agent.destroy();
+}
+
+void main();

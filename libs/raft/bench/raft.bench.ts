@@ -1,0 +1,168 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * bench:raft — three kv-node processes on loopback (fsync on), and a load generator in its own
+ * process writing 128-byte values closed-loop at concurrency 1, 16, 64 and 256, each for
+ * --seconds (default 10). With --vs-etcd (and `etcd` on PATH: Debian's etcd-server) it runs a
+ * 3-member etcd under the same load in the same run and prints the ratio Rookery/etcd per
+ * level; its last line is then `bench:raft: min ratio vs etcd R`.
+ * Results: JSON lines on stdout and bench/results/raft-<time>.json.
+ */
+const args = process.argv.slice(2);
+const seconds = Number(valueOf('--seconds') ?? 10);
+const levels = (valueOf('--levels') ?? '1,16,64,256').split(',').map(Number);
+const vsEtcd = args.includes('--vs-etcd');
+const procs: ChildProcess[] = [];
+const dirs: string[] = [];
+
+function valueOf(flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+function cleanup(): void {
+  for (const p of procs) p.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+async function waitFor<T>(f: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts the Rookery cluster; returns the leader's HTTP URL. */
+async function startRookery(): Promise<string> {
+  const members = await Promise.all(['n1', 'n2', 'n3'].map(async (id) => ({ id, raft: await freePort(), http: await freePort(), dir: mkdtempSync(join(tmpdir(), `bench-${id}-`)) })));
+  dirs.push(...members.map((m) => m.dir));
+  const peers = members.map((m) => `${m.id}@127.0.0.1:${m.raft}`).join(',');
+  for (const m of members) {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'src', 'node', 'kv-node.ts'), '--id', m.id, '--data', m.dir, '--raft', `127.0.0.1:${m.raft}`, '--http', `127.0.0.1:${m.http}`, '--peers', peers], {
+      env: { ...process.env, RAFT_SECRET: 'bench-secret' },
+      stdio: 'ignore',
+    });
+    procs.push(p);
+  }
+  return waitFor(async () => {
+    for (const m of members) {
+      const s = (await (await fetch(`http://127.0.0.1:${m.http}/status`)).json()) as { role: string };
+      if (s.role === 'leader') return `http://127.0.0.1:${m.http}`;
+    }
+    return undefined;
+  }, 20_000, 'a Rookery leader');
+}
+
+/** Starts a 3-member etcd; returns the leader's client URL. */
+async function startEtcd(): Promise<string> {
+  const members = await Promise.all(['e1', 'e2', 'e3'].map(async (name) => ({ name, peer: await freePort(), client: await freePort(), dir: mkdtempSync(join(tmpdir(), `bench-${name}-`)) })));
+  dirs.push(...members.map((m) => m.dir));
+  const cluster = members.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(',');
+  for (const m of members) {
+    const p = spawn('etcd', [
+      '--name', m.name, '--data-dir', m.dir,
+      '--listen-peer-urls', `http://127.0.0.1:${m.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peer}`,
+      '--listen-client-urls', `http://127.0.0.1:${m.client}`, '--advertise-client-urls', `http://127.0.0.1:${m.client}`,
+      '--initial-cluster', cluster, '--initial-cluster-state', 'new', '--initial-cluster-token', 'bench',
+    ], { stdio: 'ignore' });
+    procs.push(p);
+  }
+  return waitFor(async () => {
+    for (const m of members) {
+      const res = await fetch(`http://127.0.0.1:${m.client}/v3/maintenance/status`, { method: 'POST', body: '{}' });
+      const s = (await res.json()) as { leader?: string; header?: { member_id?: string } };
+      if (s.leader !== undefined && s.leader === s.header?.member_id) return `http://127.0.0.1:${m.client}`;
+    }
+    return undefined;
+  }, 20_000, 'an etcd leader');
+}
+
+interface Level {
+  done: number;
+  errors: number;
+  rate: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+function load(kind: string, target: string, concurrency: number): Promise<Level> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'load.ts'), '--kind', kind, '--target', target, '--concurrency', String(concurrency), '--seconds', String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as Level) : reject(new Error(`load generator exited with ${code}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const hasEtcd = vsEtcd && (() => {
+    try {
+      execFileSync('etcd', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (vsEtcd && !hasEtcd) process.stderr.write('bench:raft: etcd is not on PATH (apt-get install etcd-server); running Rookery alone\n');
+  const results: { system: string; concurrency: number; result: Level }[] = [];
+  const rookery = await startRookery();
+  process.stderr.write(`bench:raft: Rookery leader at ${rookery}; ${seconds} s per level\n`);
+  for (const c of levels) {
+    const r = await load('rookery', rookery, c);
+    results.push({ system: 'rookery', concurrency: c, result: r });
+    process.stdout.write(`${JSON.stringify({ system: 'rookery', concurrency: c, ...r })}\n`);
+  }
+  cleanup();
+  procs.length = 0;
+  if (hasEtcd) {
+    const etcd = await startEtcd();
+    process.stderr.write(`bench:raft: etcd leader at ${etcd}\n`);
+    for (const c of levels) {
+      const r = await load('etcd', etcd, c);
+      results.push({ system: 'etcd', concurrency: c, result: r });
+      process.stdout.write(`${JSON.stringify({ system: 'etcd', concurrency: c, ...r })}\n`);
+    }
+  }
+  const row = (s: string, c: number): Level | undefined => results.find((r) => r.system === s && r.concurrency === c)?.result;
+  const lines = ['', 'concurrency | rookery/s |  p50 ms |  p99 ms |    etcd/s |  p50 ms |  p99 ms | ratio'];
+  const ratios: number[] = [];
+  for (const c of levels) {
+    const a = row('rookery', c)!;
+    const b = row('etcd', c);
+    const ratio = b !== undefined && b.rate > 0 ? a.rate / b.rate : undefined;
+    if (ratio !== undefined) ratios.push(ratio);
+    const f = (x: number | undefined, w: number): string => (x === undefined ? '-' : String(x)).padStart(w);
+    lines.push(`${String(c).padStart(11)} | ${f(a.rate, 9)} | ${f(a.p50, 7)} | ${f(a.p99, 7)} | ${f(b?.rate, 9)} | ${f(b?.p50, 7)} | ${f(b?.p99, 7)} | ${ratio === undefined ? '-' : ratio.toFixed(2)}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const dir = join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `raft-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ seconds, results }, null, 2));
+  if (ratios.length > 0) process.stdout.write(`bench:raft: min ratio vs etcd ${Math.min(...ratios).toFixed(2)}\n`);
+  else process.stdout.write(`bench:raft: ${levels.map((c) => `${c}: ${row('rookery', c)!.rate}/s`).join(', ')} (no etcd to compare)\n`);
+  process.exit(0);
+}
+
+void main().catch((e) => {
+  process.stderr.write(`bench:raft: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
