@@ -9,7 +9,8 @@ import { join } from 'node:path';
  * process writing 128-byte values closed-loop at concurrency 1, 16, 64 and 256, each for
  * --seconds (default 10). With --vs-etcd (and `etcd` on PATH: Debian's etcd-server) it runs a
  * 3-member etcd under the same load in the same run and prints the ratio Rookery/etcd per
- * level; its last line is then `bench:raft: min ratio vs etcd R`.
+ * level; its last line is then `bench:raft: min ratio vs etcd R`. `--persist sync|async|auto`
+ * chooses how the nodes write each Ready (default sync).
  * Results: JSON lines on stdout and bench/results/raft-<time>.json.
  */
 const args = process.argv.slice(2);
@@ -55,7 +56,7 @@ async function startRookery(): Promise<string> {
   dirs.push(...members.map((m) => m.dir));
   const peers = members.map((m) => `${m.id}@127.0.0.1:${m.raft}`).join(',');
   for (const m of members) {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'src', 'node', 'kv-node.ts'), '--id', m.id, '--data', m.dir, '--raft', `127.0.0.1:${m.raft}`, '--http', `127.0.0.1:${m.http}`, '--peers', peers], {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'src', 'node', 'kv-node.ts'), '--id', m.id, '--data', m.dir, '--raft', `127.0.0.1:${m.raft}`, '--http', `127.0.0.1:${m.http}`, '--peers', peers, '--persist', valueOf('--persist') ?? 'sync'], {
       env: { ...process.env, RAFT_SECRET: 'bench-secret' },
       stdio: 'ignore',
     });

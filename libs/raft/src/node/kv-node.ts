@@ -10,7 +10,7 @@ import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
  *   kv-node --id n1 --data DIR --raft 127.0.0.1:7001 --http 127.0.0.1:8001
  *           --peers n1@127.0.0.1:7001,n2@127.0.0.1:7002,n3@127.0.0.1:7003 [--tick-ms 100]
  *   kv-node --id n4 ... --join http://127.0.0.1:8001   (any member's HTTP address)
- *   RAFT_SECRET must be set. Prints `kv-node <id> ready raft=<port> http=<port>` when listening.
+ *   RAFT_SECRET must be set; RAFT_PEERS may stand in for --peers. Prints `kv-node <id> ready raft=<port> http=<port>` when listening.
  *
  *   POST /put {"key","value"}  -> {"index"}  once applied (linearizable write)
  *   GET  /get?key=K            -> {"value"}  after a ReadIndex round (linearizable read)
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const peers = new Map<NodeId, PeerAddress>();
-  for (const p of (arg('peers') ?? `${id}@${raft}`).split(',')) {
+  for (const p of (arg('peers') ?? process.env.RAFT_PEERS ?? `${id}@${raft}`).split(',')) {
     const [pid, addr] = p.split('@');
     peers.set(pid!, address(addr!));
   }
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     join: arg('join') !== undefined,
     stateMachine: store,
     tickMs: Number(arg('tick-ms') ?? 100),
+    persistMode: (arg('persist') ?? 'sync') as 'auto' | 'sync' | 'async',
     logger: { debug: () => undefined, info: log, warn: log },
   });
   const raftAddr = await node.start();

@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, write as fsWrite, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { invariant } from '../core/errors';
 import type { LogStorage } from '../core/storage';
@@ -133,17 +133,44 @@ export class DiskStorage implements LogStorage {
    * WAL), then the entries and the hard state, in one write and one fdatasync.
    */
   persist(batch: PersistBatch): void {
+    const w = this.prepare(batch);
+    if (w === undefined) return;
+    writeSync(w.fd, w.buf, 0, w.buf.length, w.at);
+    fdatasyncSync(w.fd);
+  }
+
+  /**
+   * As `persist`, but the write and the fdatasync run off the event loop: the promise settles
+   * once the batch is durable. The log reads as if the batch were written at once; the caller
+   * must not acknowledge anything in it before the promise resolves, nor persist another batch
+   * meanwhile.
+   */
+  persistAsync(batch: PersistBatch): Promise<void> {
+    const w = this.prepare(batch);
+    if (w === undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      fsWrite(w.fd, w.buf, 0, w.buf.length, w.at, (err) => {
+        if (err) return reject(err);
+        fdatasync(w.fd, (err2) => (err2 ? reject(err2) : resolve()));
+      });
+    });
+  }
+
+  /** Applies a batch to the in-memory log and reserves its place in the current segment. */
+  private prepare(batch: PersistBatch): { fd: number; buf: Buffer; at: number } | undefined {
     if (batch.snapshot !== undefined) {
       // The mark goes first (synced), then the snapshot file: a crash between the two leaves a
       // mark without a file, which recovery reads as an install that never happened.
       const { index, term } = batch.snapshot.meta;
-      this.write([encodeSnapshotMark(index, term)]);
+      const mark = this.reserve([encodeSnapshotMark(index, term)]);
+      writeSync(mark.fd, mark.buf, 0, mark.buf.length, mark.at);
+      fdatasyncSync(mark.fd);
       writeSnapshotFile(this.snapDir, batch.snapshot);
       pruneSnapshots(this.snapDir, 2);
       this.snap = batch.snapshot;
       this.resetTo(index, term);
     }
-    if (batch.entries.length === 0 && batch.hardState === undefined) return;
+    if (batch.entries.length === 0 && batch.hardState === undefined) return undefined;
     const parts: Buffer[] = [];
     let seg = this.current();
     if (seg.size >= this.segmentBytes) seg = this.startSegment();
@@ -158,18 +185,18 @@ export class DiskStorage implements LogStorage {
       parts.push(encodeHardState(batch.hardState));
       this.hardState = batch.hardState;
     }
-    this.write(parts);
     for (const e of batch.entries) if (e.index > seg.lastIndex) seg.lastIndex = e.index;
     this.evict();
+    return this.reserve(parts);
   }
 
-  /** Appends records to the current segment in one write and one fdatasync. */
-  private write(parts: Buffer[]): void {
+  /** The bytes of `parts` and where they go in the current segment (its size moves past them). */
+  private reserve(parts: Buffer[]): { fd: number; buf: Buffer; at: number } {
     const seg = this.current();
     const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    writeSync(seg.fd, buf, 0, buf.length, seg.size);
-    fdatasyncSync(seg.fd);
+    const at = seg.size;
     seg.size += buf.length;
+    return { fd: seg.fd, buf, at };
   }
 
   /** Stores a snapshot the runtime made of its state machine (the log is left as it is). */
