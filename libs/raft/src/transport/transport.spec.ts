@@ -5,7 +5,7 @@ import { RaftCore } from '../core/raft';
 import { MemoryStorage } from '../core/storage';
 import { emptyMessage, type Message, type NodeId } from '../core/types';
 import { CodecError, decodeMessage, encodeMessage } from './codec';
-import { PeerTransport, type PeerAddress } from './transport';
+import { jsonFrame, PeerTransport, type PeerAddress } from './transport';
 
 const LOCAL = { host: '127.0.0.1', port: 0 };
 const SECRET = 'cluster-secret-for-tests';
@@ -176,13 +176,6 @@ function heartbeat(term: number): Message {
   return m;
 }
 
-function jsonFrame(v: unknown): Buffer {
-  const body = Buffer.from(JSON.stringify(v));
-  const out = Buffer.allocUnsafe(4 + body.length);
-  out.writeUInt32LE(body.length, 0);
-  body.copy(out, 4);
-  return out;
-}
 
 /** A core on MemoryStorage driven in real time over a PeerTransport (a test-sized runtime). */
 class LiveNode {

@@ -310,7 +310,8 @@ function readFrames(socket: Socket, maxFrame: number, onFrame: (payload: Buffer)
   });
 }
 
-function jsonFrame(v: unknown): Buffer {
+/** A handshake frame: [length u32][JSON]. */
+export function jsonFrame(v: unknown): Buffer {
   const body = Buffer.from(JSON.stringify(v));
   const out = Buffer.allocUnsafe(4 + body.length);
   out.writeUInt32LE(body.length, 0);
