@@ -414,14 +414,15 @@ export class Leadership {
   /** A ReadIndex request, the leader's own or forwarded by a follower (Raft §6.4). */
   readIndex(m: Message): void {
     const log = this.ctx.log;
+    if (log.term(log.committed) !== this.term) {
+      // Until an entry of our term commits, our commit index may lag the real one — even as the
+      // only voter (a membership change can leave a new leader alone in its membership).
+      this.deferredReads.push(m);
+      return;
+    }
     if (this.ctx.voters.length === 1 && this.ctx.voters[0] === this.ctx.id) {
       // The only voter: nobody else can lead.
       this.answerRead(m.from, log.committed, m.context);
-      return;
-    }
-    if (log.term(log.committed) !== this.term) {
-      // Until an entry of our term commits, our commit index may lag the real one.
-      this.deferredReads.push(m);
       return;
     }
     if (this.reads.has(m.context)) return;

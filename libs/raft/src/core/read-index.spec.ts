@@ -126,6 +126,22 @@ describe('RaftCore.readIndex', () => {
     assert.deepEqual(c.reads.get('n1'), [{ index: 2, context: 'early' }], 'read at the commit index of its no-op');
   });
 
+  it('a sole voter that just took over defers reads until an entry of its term commits', () => {
+    // Found by the simulator (seed 2626, 3 nodes): a membership change left a new leader alone
+    // in its membership with a commit index behind what the old leader had acknowledged; the
+    // sole-voter shortcut answered a read at that stale index.
+    const c = new HandCluster(1, {}, { n1: { terms: [1, 1, 1], hardState: { term: 1, vote: 'n1', commit: 1 } } });
+    const n1 = c.core('n1');
+    n1.campaign();
+    assert.equal(n1.role, 'leader');
+    assert.equal(n1.log.committed, 1, 'the commit index lags: entries 2 and 3 may already be acknowledged');
+    assert.deepEqual(n1.readIndex('r'), { ok: true });
+    c.handle('n1');
+    assert.deepEqual(c.reads.get('n1'), [], 'no read is answered at the stale commit index');
+    c.stabilize();
+    assert.deepEqual(c.reads.get('n1'), [{ index: 4, context: 'r' }], 'answered once the no-op (index 4) commits');
+  });
+
   it('ERR_NO_LEADER when no leader is known', () => {
     const c = new HandCluster(3);
     c.stabilize(); // each member persists its bootstrap entry

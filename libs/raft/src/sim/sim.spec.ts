@@ -74,6 +74,11 @@ describe('regressions the simulator found, pinned to their seeds', () => {
   // The seeds replay the simulator as it stood when each was found (the options say which
   // faults it had then). Later changes to the core or the simulator shift what a seed draws, so
   // each scenario is also kept, where it can be, as a transcript in libs/raft/testdata.
+  it('seed 2626, 3 nodes: a sole voter that just took over must not answer reads at a stale commit index', () => {
+    // Found 2026-11-25 (20000-seed run on 3 nodes): see read-index.spec.ts for the same case by hand.
+    assert.deepEqual(simulate({ seed: 2626, nodes: 3 }).violations, []);
+  });
+
   it('seed 6397, 5 nodes, no transfers: a stale leader with an old membership is not a quorum hazard', () => {
     // Found 2026-11-25: the check compared an isolated leader of term 2 (five voters) with a
     // membership committed two removals later at a higher term; such a leader can commit
