@@ -346,7 +346,7 @@ export class RaftNode extends EventEmitter {
         // entries count toward commit only once advance() says they are on its disk. Every
         // other message (votes, acknowledgements) waits for the write it vouches for.
         for (const m of rd.messages) if (LEADER_MESSAGES.has(m.type)) this.transport.send(m);
-        const batch = { hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot };
+        const batch = { hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync };
         // Light load (a Ready of at most one entry): write in place, sparing the thread-pool
         // round trip. Heavier load: write off the event loop, which keeps reading the network
         // and so gathers a bigger batch for the next write.

@@ -20,6 +20,11 @@ export interface PersistBatch {
   readonly hardState?: HardState | undefined;
   readonly entries: readonly Entry[];
   readonly snapshot?: Snapshot | undefined;
+  /**
+   * fdatasync the write (Ready.mustSync). A batch of only a new commit index need not be: a
+   * lower commit after a power loss is learned again from the leader. Default true.
+   */
+  readonly sync?: boolean;
 }
 
 interface Segment {
@@ -136,7 +141,7 @@ export class DiskStorage implements LogStorage {
     const w = this.prepare(batch);
     if (w === undefined) return;
     writeSync(w.fd, w.buf, 0, w.buf.length, w.at);
-    fdatasyncSync(w.fd);
+    if (batch.sync ?? true) fdatasyncSync(w.fd);
   }
 
   /**
@@ -151,6 +156,7 @@ export class DiskStorage implements LogStorage {
     return new Promise((resolve, reject) => {
       fsWrite(w.fd, w.buf, 0, w.buf.length, w.at, (err) => {
         if (err) return reject(err);
+        if (!(batch.sync ?? true)) return resolve();
         fdatasync(w.fd, (err2) => (err2 ? reject(err2) : resolve()));
       });
     });
@@ -219,7 +225,10 @@ export class DiskStorage implements LogStorage {
     for (let i = 0; i < this.segments.length; i++) {
       const seg = this.segments[i]!;
       const last = i === this.segments.length - 1;
-      if (!last && seg.lastIndex <= index && !this.ents.some((e) => e.seg === seg.seq)) {
+      // Appends go to the newest segment, so along the log segments never decrease: a segment
+      // before the first remaining entry's holds nothing still needed.
+      const firstSeg = this.ents.length > 0 ? this.ents[0]!.seg : Infinity;
+      if (!last && seg.lastIndex <= index && seg.seq < firstSeg) {
         closeSync(seg.fd);
         unlinkSync(seg.path);
       } else keep.push(seg);
