@@ -10,7 +10,8 @@ import { freePort } from '../src/testing/ports';
  * --seconds (default 10). With --vs-etcd (and `etcd` on PATH: Debian's etcd-server) it runs a
  * 3-member etcd under the same load in the same run and prints the ratio Rookery/etcd per
  * level; its last line is then `bench:raft: min ratio vs etcd R`. `--persist sync|async|auto`
- * chooses how the nodes write each Ready (default sync).
+ * chooses how the nodes write each Ready (default sync); `--levels 1,256` and `--seconds N` narrow
+ * a run; `--node-flags "--max-semi-space-size=32"` passes V8 flags to the node processes.
  * Results: JSON lines on stdout and bench/results/raft-<time>.json.
  */
 const args = process.argv.slice(2);
@@ -48,7 +49,7 @@ async function startRookery(): Promise<string> {
   dirs.push(...members.map((m) => m.dir));
   const peers = members.map((m) => `${m.id}@127.0.0.1:${m.raft}`).join(',');
   for (const m of members) {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'src', 'node', 'kv-node.ts'), '--id', m.id, '--data', m.dir, '--raft', `127.0.0.1:${m.raft}`, '--http', `127.0.0.1:${m.http}`, '--peers', peers, '--persist', valueOf('--persist') ?? 'sync'], {
+    const p = spawn(process.execPath, [...(valueOf('--node-flags') ?? '').split(' ').filter(Boolean), '--import', 'tsx', join(__dirname, '..', 'src', 'node', 'kv-node.ts'), '--id', m.id, '--data', m.dir, '--raft', `127.0.0.1:${m.raft}`, '--http', `127.0.0.1:${m.http}`, '--peers', peers, '--persist', valueOf('--persist') ?? 'sync'], {
       env: { ...process.env, RAFT_SECRET: 'bench-secret' },
       stdio: 'ignore',
     });

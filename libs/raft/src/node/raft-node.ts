@@ -4,7 +4,7 @@ import type { RaftConfig } from '../core/config';
 import type { ConfChange, Entry, Logger, Message, NodeId, Observation, Ready } from '../core/types';
 import { SILENT_LOGGER } from '../core/types';
 import { DiskStorage, type DiskStorageOptions } from '../storage/disk-storage';
-import { PeerTransport, type PeerAddress } from '../transport/transport';
+import { PeerTransport, type PeerAddress, type TransportStats } from '../transport/transport';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
 
 const LEADER_MESSAGES: ReadonlySet<Message['type']> = new Set(['MsgApp', 'MsgHeartbeat', 'MsgSnap']);
@@ -33,7 +33,7 @@ export interface RaftNodeOptions {
   readonly tickMs?: number;
   /** A proposal not applied within this many ms is rejected with ERR_TIMEOUT. */
   readonly proposalTimeoutMs?: number;
-  /** Snapshot the state machine every this many applied entries. */
+  /** Snapshot the state machine every this many applied entries (default 100,000, as etcd). */
   readonly snapshotEvery?: number;
   /** How a Ready is written: in place ('sync', the default: fastest on the 2-core bench machine), off the event loop ('async'), or by load ('auto'). */
   readonly persistMode?: 'auto' | 'sync' | 'async';
@@ -180,8 +180,8 @@ export class RaftNode extends EventEmitter {
     this.schedule();
   }
 
-  status(): RaftStatus & { appliedIndex: number } {
-    return { ...this.core.status(), appliedIndex: this.applied };
+  status(): RaftStatus & { appliedIndex: number; transport: TransportStats } {
+    return { ...this.core.status(), appliedIndex: this.applied, transport: { ...this.transport.stats } };
   }
 
   /** Learns (or changes) a peer's address, e.g. a server that asks to join. */
@@ -425,7 +425,7 @@ export class RaftNode extends EventEmitter {
   }
 
   private maybeSnapshot(): void {
-    const every = this.opts.snapshotEvery ?? 10_000;
+    const every = this.opts.snapshotEvery ?? 100_000;
     if (this.applied - this.lastSnapshot < every) return;
     const meta = this.core.snapshotCreated(this.applied);
     if (meta === undefined) return;
