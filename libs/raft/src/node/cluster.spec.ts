@@ -199,3 +199,27 @@ describe('kill -9 under load', () => {
     for (const m of members) m.proc!.kill('SIGKILL');
   });
 });
+
+describe('bootstrap from one seed node', () => {
+  it('a seed node founds the cluster alone; two more join through it and become voters', { timeout: 60_000 }, async () => {
+    const members: Member[] = [];
+    for (const id of ['s1', 's2', 's3']) {
+      const dir = mkdtempSync(join(tmpdir(), `rookery-seed-${id}-`));
+      dirs.push(dir);
+      members.push({ id, raft: await freePort(), http: await freePort(), dir });
+    }
+    const [seed, a, b] = members as [Member, Member, Member];
+    await spawnNode(seed, `s1@127.0.0.1:${seed.raft}`);
+    await until(async () => ((await status(seed))?.role === 'leader' ? true : undefined), 10_000, 'the seed to lead itself');
+    assert.equal((await http(seed, '/put', { key: 'founded', value: 'alone' })).status, 200);
+    for (const m of [a, b]) await spawnNode(m, `${m.id}@127.0.0.1:${m.raft}`, ['--join', `http://127.0.0.1:${seed.http}`]);
+    await until(async () => {
+      const s = (await status(seed)) as unknown as { membership?: { voters: string[] } } | undefined;
+      return s?.membership?.voters.length === 3 ? true : undefined;
+    }, 20_000, 'three voters');
+    assert.deepEqual((await http(b, '/get?key=founded')).json, { value: 'alone' });
+    assert.equal((await http(a, '/put', { key: 'joined', value: 'yes' })).status, 200, 'a joiner takes writes (forwarded to the leader)');
+    assert.deepEqual((await http(seed, '/get?key=joined')).json, { value: 'yes' });
+    for (const m of members) m.proc!.kill('SIGKILL');
+  });
+});

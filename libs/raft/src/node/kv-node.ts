@@ -10,6 +10,7 @@ import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
  *   kv-node --id n1 --data DIR --raft 127.0.0.1:7001 --http 127.0.0.1:8001
  *           --peers n1@127.0.0.1:7001,n2@127.0.0.1:7002,n3@127.0.0.1:7003 [--tick-ms 100]
  *   kv-node --id n4 ... --join http://127.0.0.1:8001   (any member's HTTP address)
+ *   --leave-on-exit: on SIGTERM, ask the cluster to remove this server before stopping
  *   RAFT_SECRET must be set; RAFT_PEERS may stand in for --peers. Prints `kv-node <id> ready raft=<port> http=<port>` when listening.
  *
  *   POST /put {"key","value"}  -> {"index"}  once applied (linearizable write)
@@ -153,8 +154,12 @@ async function main(): Promise<void> {
     process.stdout.write(`kv-node ${id} joined\n`);
   }
 
+  // A clean shutdown with --leave-on-exit asks the cluster to remove this server first (a
+  // planned departure, not a failure the others must tolerate).
+  const leaveOnExit = process.argv.includes('--leave-on-exit');
   const shutdown = async (): Promise<void> => {
     server.close();
+    if (leaveOnExit) await node.requestLeave().catch((e: unknown) => log(`leave on exit failed: ${String(e)}`));
     await node.stop();
     process.exit(0);
   };
