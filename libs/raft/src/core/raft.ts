@@ -3,7 +3,7 @@ import { invariant, raftError, type ProposeResult, type RequestResult } from './
 import { ConfTracker } from './conf-tracker';
 import { Leadership, type LeaderContext, type MemberProgress } from './leader';
 import { RaftLog } from './log';
-import { SnapshotReceiver } from './snapshot-receiver';
+import { Followership, type FollowerContext } from './follower';
 import { decodeConfEntry, describeMembership, encodeConfEntry, isVoterIn, sameMembership } from './membership';
 import type { LogStorage } from './storage';
 import {
@@ -49,7 +49,7 @@ export interface RaftStatus {
  * queues work: `ready()` hands the runtime what to persist, send and apply; `advance()` says the
  * runtime did it. No clock, timer, randomness or IO: those are the runtime's and are injected.
  */
-export class RaftCore implements LeaderContext {
+export class RaftCore implements LeaderContext, FollowerContext {
   readonly id: NodeId;
   readonly cfg: ResolvedConfig;
   readonly logger: Logger;
@@ -75,8 +75,8 @@ export class RaftCore implements LeaderContext {
 
   private readStates: ReadState[] = [];
   private observations: Observation[] = [];
-  /** A snapshot being received from the leader, chunk by chunk. */
-  private readonly snapshotReceiver = new SnapshotReceiver();
+  /** Replication as a follower (appends, heartbeats, snapshots received). */
+  private readonly followership = new Followership(this);
   /** Entries the runtime may discard at the next Ready (behind a snapshot it made). */
   private pendingCompact = 0;
 
@@ -433,7 +433,7 @@ export class RaftCore implements LeaderContext {
     this.randomizedElectionTimeout = this.cfg.electionTick + this.cfg.randomInt(this.cfg.electionTick);
     this.votes = new Map();
     this.leadership = undefined;
-    this.snapshotReceiver.reset();
+    this.followership.reset();
   }
 
   /**
@@ -563,15 +563,15 @@ export class RaftCore implements LeaderContext {
     switch (m.type) {
       case 'MsgApp':
         this.becomeFollower(m.term, m.from);
-        this.handleAppend(m);
+        this.followership.handleAppend(m);
         return;
       case 'MsgHeartbeat':
         this.becomeFollower(m.term, m.from);
-        this.handleHeartbeat(m);
+        this.followership.handleHeartbeat(m);
         return;
       case 'MsgSnap':
         this.becomeFollower(m.term, m.from);
-        this.handleSnapshotChunk(m);
+        this.followership.handleSnapshotChunk(m);
         return;
       case 'MsgPreVoteResp':
       case 'MsgVoteResp': {
@@ -597,12 +597,12 @@ export class RaftCore implements LeaderContext {
       case 'MsgApp':
         this.electionElapsed = 0;
         this.leader = m.from;
-        this.handleAppend(m);
+        this.followership.handleAppend(m);
         return;
       case 'MsgHeartbeat':
         this.electionElapsed = 0;
         this.leader = m.from;
-        this.handleHeartbeat(m);
+        this.followership.handleHeartbeat(m);
         return;
       case 'MsgProp':
       case 'MsgReadIndex':
@@ -617,7 +617,7 @@ export class RaftCore implements LeaderContext {
       case 'MsgSnap':
         this.electionElapsed = 0;
         this.leader = m.from;
-        this.handleSnapshotChunk(m);
+        this.followership.handleSnapshotChunk(m);
         return;
       case 'MsgTimeoutNow':
         // Our leader hands over: campaign at once, without pre-vote (it would only delay).
@@ -635,94 +635,8 @@ export class RaftCore implements LeaderContext {
 
   // ---- replication: follower side ---------------------------------------------------------
 
-  private handleAppend(m: Message): void {
-    const r = emptyMessage('MsgAppResp', this.id, m.from);
-    if (m.index < this.log.committed) {
-      // Everything up to our commit index is already agreed; say where we are.
-      r.index = this.log.committed;
-      this.reply(r);
-      return;
-    }
-    const prevLast = this.log.lastIndex();
-    const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
-    const truncated = this.log.truncatedFrom;
-    if (truncated > 0) {
-      this.log.truncatedFrom = 0;
-      this.retractAcks(truncated);
-    }
-    if (lastNew !== undefined) this.trackConfs(m.entries, truncated > 0 ? truncated : prevLast + 1);
-    if (lastNew !== undefined) {
-      r.index = lastNew;
-      this.reply(r);
-      return;
-    }
-    // The consistency check failed: point the leader at where our logs may agree.
-    const [hintIndex, hintTerm] = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
-    r.index = m.index;
-    r.reject = true;
-    r.rejectHint = hintIndex;
-    r.logTerm = hintTerm;
-    this.reply(r);
-  }
-
-  /**
-   * A new leader's entries replaced part of our log. Acknowledgements still queued for entries
-   * from the replaced part would tell their old leader we hold entries we no longer do: drop them.
-   */
-  private retractAcks(from: number): void {
-    const kept = this.msgs.filter((q) => q.type !== 'MsgAppResp' || q.reject || q.index < from);
-    if (kept.length !== this.msgs.length) {
-      this.logger.info(`${this.id} [term ${this.term}] retracted ${this.msgs.length - kept.length} queued acknowledgements past index ${from - 1}: those entries were replaced`);
-      this.msgs = kept;
-    }
-  }
-
-  /**
-   * A chunk of the leader's snapshot. Chunks must arrive in order; on a gap the follower says
-   * which byte it expects. The last chunk restores the log from the snapshot, unless our log
-   * already holds the snapshot's last entry (then the snapshot only moves the commit index).
-   */
-  private handleSnapshotChunk(m: Message): void {
-    const chunk = m.snapshot!;
-    if (chunk.meta.index <= this.log.committed) {
-      // Everything it holds is committed here already.
-      const r = emptyMessage('MsgAppResp', this.id, m.from);
-      r.index = this.log.committed;
-      this.reply(r);
-      return;
-    }
-    const outcome = this.snapshotReceiver.receive(m.term, chunk);
-    if (outcome.kind === 'complete') {
-      this.restore(outcome.snapshot);
-      const r = emptyMessage('MsgAppResp', this.id, m.from);
-      r.index = this.log.lastIndex();
-      this.reply(r);
-      return;
-    }
-    const r = emptyMessage('MsgSnapResp', this.id, m.from);
-    r.reject = outcome.kind === 'gap';
-    r.snapshot = { meta: chunk.meta, offset: outcome.offset, data: EMPTY, last: false };
-    this.reply(r);
-  }
-
-  private restore(snap: Snapshot): void {
-    const { index, term, membership } = snap.meta;
-    if (this.log.matchTerm(index, term)) {
-      // We hold the snapshot's last entry: the log is fine, only commit moves forward.
-      this.logger.info(`${this.id} [term ${this.term}] already holds ${term}/${index}; commit moves to it instead of restoring the snapshot`);
-      this.log.commitTo(index);
-      return;
-    }
-    this.logger.info(`${this.id} [term ${this.term}] restoring from snapshot at ${term}/${index} (${snap.data.length} bytes), ${describeMembership(membership)}`);
-    this.log.restore(snap);
-    // Acknowledgements queued for the log the snapshot replaced no longer hold.
-    this.msgs = this.msgs.filter((q) => q.type !== 'MsgAppResp' || q.reject);
-    this.confs.reset(index, membership);
-    this.membershipChanged();
-  }
-
-  /** Follows the memberships in entries appended from index `from` on (replacing any after it). */
-  private trackConfs(ents: readonly Entry[], from: number): void {
+  /** FollowerContext: follows the memberships in entries appended from `from` on. */
+  logAppended(ents: readonly Entry[], from: number): void {
     let changed = this.confs.truncateFrom(from);
     for (const e of ents) {
       if (e.index >= from && e.type === 'conf') {
@@ -731,6 +645,19 @@ export class RaftCore implements LeaderContext {
       }
     }
     if (changed) this.membershipChanged();
+  }
+
+  /** FollowerContext: a snapshot replaced the log; its membership is the one in force. */
+  logRestored(snap: Snapshot): void {
+    this.confs.reset(snap.meta.index, snap.meta.membership);
+    this.membershipChanged();
+  }
+
+  /** FollowerContext: drops queued messages `keep` refuses. */
+  dropQueued(keep: (m: Message) => boolean): number {
+    const before = this.msgs.length;
+    this.msgs = this.msgs.filter(keep);
+    return before - this.msgs.length;
   }
 
   /** LeaderContext: the leader appended a conf entry. */
@@ -766,13 +693,6 @@ export class RaftCore implements LeaderContext {
     }
   }
 
-  private handleHeartbeat(m: Message): void {
-    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
-    const r = emptyMessage('MsgHeartbeatResp', this.id, m.from);
-    r.context = m.context;
-    this.reply(r);
-  }
-
   // ---- helpers ----------------------------------------------------------------------------
 
   /** Queues a message for the next Ready (the LeaderContext's way out). */
@@ -791,7 +711,7 @@ export class RaftCore implements LeaderContext {
   }
 
   /** Queues a reply stamped with our term. */
-  private reply(m: Message): void {
+  reply(m: Message): void {
     m.term = this.term;
     this.msgs.push(m);
   }
@@ -805,7 +725,6 @@ export class RaftCore implements LeaderContext {
   }
 }
 
-const EMPTY = new Uint8Array(0);
 /** The context of a MsgVote sent because the leader handed over: voters answer it even in lease. */
 const TRANSFER = 'transfer';
 
