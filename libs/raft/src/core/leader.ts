@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from './config';
 import { invariant, raftError, type ProposeResult, type RaftError } from './errors';
 import type { RaftLog } from './log';
-import { Progress } from './progress';
+import { mostUpToDate, Progress, type MemberProgress } from './progress';
 import { ReadIndexQueue } from './read-index';
 import { applyConfChange, encodeConfEntry } from './membership';
 import { emptyMessage, type ConfChange, type Entry, type EntryType, type Logger, type Membership, type Message, type NodeId, type Observation, type ReadState } from './types';
@@ -158,27 +158,14 @@ export class Leadership {
 
   /** The most up-to-date voter other than us (for a transfer to "whoever is best"). */
   bestTransferee(): NodeId {
-    let best = '';
-    let bestMatch = -1;
-    for (const id of this.ctx.voters) {
-      const pr = this.progress.get(id);
-      if (id === this.ctx.id || pr === undefined) continue;
-      if (pr.match > bestMatch) {
-        best = id;
-        bestMatch = pr.match;
-      }
-    }
-    return best;
+    return mostUpToDate(this.progress, this.ctx.voters.filter((id) => id !== this.ctx.id));
   }
 
   /** Once per tick: notices followers that stopped answering. */
   tick(): void {
     const limit = this.ctx.cfg.heartbeatTick * this.ctx.cfg.unresponsiveAfterHeartbeats;
     for (const [id, pr] of this.progress) {
-      if (id === this.ctx.id) continue;
-      pr.silentTicks++;
-      if (!pr.reportedUnresponsive && pr.silentTicks >= limit) {
-        pr.reportedUnresponsive = true;
+      if (id !== this.ctx.id && pr.tickSilent(limit)) {
         const missed = Math.floor(pr.silentTicks / this.ctx.cfg.heartbeatTick);
         this.ctx.logger.warn(`${this.ctx.id} [term ${this.term}] ${id} has missed ${missed} heartbeats`);
         this.ctx.observe({ kind: 'follower-unresponsive', term: this.term, follower: id, missedHeartbeats: missed });
@@ -449,14 +436,4 @@ export class Leadership {
     }
     return out;
   }
-}
-
-/** What the leader knows of one member, for status pages. */
-export interface MemberProgress {
-  readonly match: number;
-  readonly next: number;
-  readonly state: string;
-  readonly recentActive: boolean;
-  /** Ticks since the member last answered the leader. */
-  readonly ticksSinceContact: number;
 }

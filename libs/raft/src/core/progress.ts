@@ -165,6 +165,14 @@ export class Progress {
     this.snapshotRewound = -1;
   }
 
+  /** One tick without an answer; true the moment the silence reaches `limit` ticks (once). */
+  tickSilent(limit: number): boolean {
+    this.silentTicks++;
+    if (this.reportedUnresponsive || this.silentTicks < limit) return false;
+    this.reportedUnresponsive = true;
+    return true;
+  }
+
   /** An acknowledgement up to `index`; false when it tells nothing new. */
   maybeUpdate(index: number): boolean {
     let updated = false;
@@ -210,4 +218,28 @@ export class Progress {
     if (this.state === 'snapshot') return this.snapshotDone;
     return this.state === 'probe' ? this.probeSent : this.inflights.full();
   }
+}
+
+/** Of `candidates`, the one whose log the leader knows to be longest ('' when none is tracked). */
+export function mostUpToDate(progress: ReadonlyMap<string, Progress>, candidates: readonly string[]): string {
+  let best = '';
+  let bestMatch = -1;
+  for (const id of candidates) {
+    const pr = progress.get(id);
+    if (pr !== undefined && pr.match > bestMatch) {
+      best = id;
+      bestMatch = pr.match;
+    }
+  }
+  return best;
+}
+
+/** What the leader knows of one member, for status pages. */
+export interface MemberProgress {
+  readonly match: number;
+  readonly next: number;
+  readonly state: string;
+  readonly recentActive: boolean;
+  /** Ticks since the member last answered the leader. */
+  readonly ticksSinceContact: number;
 }

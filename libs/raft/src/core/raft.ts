@@ -1,7 +1,8 @@
 import { resolveConfig, type RaftConfig, type ResolvedConfig } from './config';
 import { invariant, raftError, type ProposeResult, type RequestResult } from './errors';
 import { ConfTracker } from './conf-tracker';
-import { Leadership, type LeaderContext, type MemberProgress } from './leader';
+import { Leadership, type LeaderContext } from './leader';
+import type { MemberProgress } from './progress';
 import { RaftLog } from './log';
 import { Followership, type FollowerContext } from './follower';
 import { decodeConfEntry, describeMembership, encodeConfEntry, isVoterIn, sameMembership } from './membership';
