@@ -99,6 +99,26 @@ describe('DiskStorage: what is persisted is what is recovered', () => {
     r.close();
   });
 
+  it('compaction never deletes a middle segment: a snapshot mark in it still cuts off the stale log after a restart', () => {
+    // Found in review: stale term-1 entries 1..150 in one segment, a leader snapshot at 100 whose
+    // mark sat alone in the next, then compaction to 130 deleted the mark's segment and kept the
+    // stale one, so a restart brought back 131..150 of term 1.
+    const dir = tempDir();
+    const mem = { voters: ['n1'], learners: [] };
+    let s = DiskStorage.open(dir, { segmentBytes: 1 });
+    s.persist({ hardState: { term: 1, vote: 'n1', commit: 0 }, entries: range(1, 150, 1) });
+    s.persist({ hardState: { term: 2, vote: '', commit: 0 }, entries: [] });
+    s.persist({ snapshot: { meta: { index: 100, term: 2, membership: mem }, data: enc.encode('s100') }, hardState: { term: 2, vote: '', commit: 100 }, entries: [] });
+    s.persist({ entries: range(101, 130, 2), hardState: { term: 2, vote: '', commit: 130 } });
+    s.persist({ hardState: { term: 2, vote: '', commit: 130 }, entries: [] });
+    s.saveSnapshot({ meta: { index: 130, term: 2, membership: mem }, data: enc.encode('s130') });
+    s.compact(130);
+    s.close();
+    s = DiskStorage.open(dir, { segmentBytes: 1 });
+    assert.deepEqual([s.firstIndex(), s.lastIndex()], [131, 130], 'the log ends at the snapshot: nothing stale comes back');
+    s.close();
+  });
+
   it('a snapshot from the leader replaces the log, and survives a restart', () => {
     const dir = tempDir();
     const s = DiskStorage.open(dir);

@@ -140,7 +140,7 @@ export class DiskStorage implements LogStorage {
   persist(batch: PersistBatch): void {
     const w = this.prepare(batch);
     if (w === undefined) return;
-    writeSync(w.fd, w.buf, 0, w.buf.length, w.at);
+    writeFully(w.fd, w.buf, w.at);
     if (batch.sync ?? true) fdatasyncSync(w.fd);
   }
 
@@ -154,11 +154,21 @@ export class DiskStorage implements LogStorage {
     const w = this.prepare(batch);
     if (w === undefined) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      fsWrite(w.fd, w.buf, 0, w.buf.length, w.at, (err) => {
+      const done = (err: Error | null): void => {
         if (err) return reject(err);
         if (!(batch.sync ?? true)) return resolve();
         fdatasync(w.fd, (err2) => (err2 ? reject(err2) : resolve()));
-      });
+      };
+      // A short write (a full disk) is continued, never taken for the whole.
+      const writeFrom = (off: number): void => {
+        fsWrite(w.fd, w.buf, off, w.buf.length - off, w.at + off, (err, n) => {
+          if (err) return done(err);
+          if (n === 0) return done(new Error(`short write: ${w.buf.length - off} bytes not written`));
+          if (off + n < w.buf.length) writeFrom(off + n);
+          else done(null);
+        });
+      };
+      writeFrom(0);
     });
   }
 
@@ -169,7 +179,7 @@ export class DiskStorage implements LogStorage {
       // mark without a file, which recovery reads as an install that never happened.
       const { index, term } = batch.snapshot.meta;
       const mark = this.reserve([encodeSnapshotMark(index, term)]);
-      writeSync(mark.fd, mark.buf, 0, mark.buf.length, mark.at);
+      writeFully(mark.fd, mark.buf, mark.at);
       fdatasyncSync(mark.fd);
       writeSnapshotFile(this.snapDir, batch.snapshot);
       pruneSnapshots(this.snapDir, 2);
@@ -222,13 +232,17 @@ export class DiskStorage implements LogStorage {
     this.offset = index;
     this.cachedFrom = Math.max(this.cachedFrom, index + 1);
     const keep: Segment[] = [];
+    // Only a run of the oldest segments goes, never one from the middle: replay needs every
+    // record after the first kept segment (a snapshot mark may live in a segment with no entry).
+    // Appends go to the newest segment, so a segment before the first remaining entry's holds
+    // nothing still needed.
+    const firstSeg = this.ents.length > 0 ? this.ents[0]!.seg : Infinity;
+    let deleting = true;
     for (let i = 0; i < this.segments.length; i++) {
       const seg = this.segments[i]!;
       const last = i === this.segments.length - 1;
-      // Appends go to the newest segment, so along the log segments never decrease: a segment
-      // before the first remaining entry's holds nothing still needed.
-      const firstSeg = this.ents.length > 0 ? this.ents[0]!.seg : Infinity;
-      if (!last && seg.lastIndex <= index && seg.seq < firstSeg) {
+      deleting = deleting && !last && seg.lastIndex <= index && seg.seq < firstSeg;
+      if (deleting) {
         closeSync(seg.fd);
         unlinkSync(seg.path);
       } else keep.push(seg);
@@ -251,11 +265,14 @@ export class DiskStorage implements LogStorage {
   /** A new segment opens with the hard state, so deleting older segments never loses it. */
   private startSegment(): Segment {
     const prev = this.segments[this.segments.length - 1];
+    // Writes that skipped their fdatasync (commit-only batches) must be durable before a newer
+    // segment exists: recovery only forgives a torn tail in the last segment.
+    if (prev !== undefined) fdatasyncSync(prev.fd);
     const seq = prev === undefined ? 1 : prev.seq + 1;
     const path = join(this.walDir, `wal-${String(seq).padStart(16, '0')}.log`);
     const fd = openSync(path, 'w+');
     const head = encodeHardState(this.hardState);
-    writeSync(fd, head, 0, head.length, 0);
+    writeFully(fd, head, 0);
     fdatasyncSync(fd);
     fsyncDir(this.walDir);
     const seg: Segment = { seq, path, fd, size: head.length, lastIndex: 0 };
@@ -347,6 +364,17 @@ export class DiskStorage implements LogStorage {
       throw new StorageCorruptionError(this.walDir, 0, `the log resumes at ${this.ents[0]!.index}, after the snapshot at ${this.snap.meta.index}`);
     }
     if (this.segments.length === 0) this.startSegment();
+    else {
+      // A crash while a new segment was being started can leave it empty: give it the hard
+      // state header again, so deleting older segments can never lose term and vote.
+      const lastSeg = this.segments[this.segments.length - 1]!;
+      if (lastSeg.size === 0) {
+        const head = encodeHardState(this.hardState);
+        writeFully(lastSeg.fd, head, 0);
+        fdatasyncSync(lastSeg.fd);
+        lastSeg.size = head.length;
+      }
+    }
     this.cachedFrom = this.offset + 1;
     this.evict();
   }
@@ -379,4 +407,13 @@ export class DiskStorage implements LogStorage {
   }
 
   private markWithoutFile: { path: string; pos: number } | undefined;
+}
+
+/** Writes all of `buf` at `at`, continuing after short writes (a full disk fails loudly). */
+export function writeFully(fd: number, buf: Buffer, at: number): void {
+  for (let off = 0; off < buf.length; ) {
+    const n = writeSync(fd, buf, off, buf.length - off, at + off);
+    if (n === 0) throw new Error(`short write: ${buf.length - off} bytes not written`);
+    off += n;
+  }
 }

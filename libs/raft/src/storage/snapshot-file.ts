@@ -28,8 +28,7 @@ export function writeSnapshotFile(dir: string, snap: Snapshot): string {
   const tmp = `${final}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, head);
-    writeSync(fd, body);
+    writeAll(fd, Buffer.concat([head, body]));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -74,5 +73,13 @@ export function fsyncDir(dir: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length; ) {
+    const n = writeSync(fd, buf, off, buf.length - off, off);
+    if (n === 0) throw new Error(`short write of a snapshot file: ${buf.length - off} bytes not written`);
+    off += n;
   }
 }
