@@ -40,6 +40,10 @@ export interface TransportStats {
 }
 
 const PROTOCOL = 'rookery-raft/1';
+/** Frames before a peer has proved itself are handshakes: small. */
+const HANDSHAKE_FRAME_BYTES = 4096;
+/** Connections still in their handshake, at most (a flood of them is refused). */
+const MAX_PENDING_HANDSHAKES = 64;
 
 /**
  * The peer transport: TCP, one long-lived outbound connection per peer (each node dials its
@@ -53,6 +57,7 @@ export class PeerTransport {
   private readonly inbound = new Set<Socket>();
   private server: Server | undefined;
   private stopped = false;
+  private pendingHandshakes = 0;
   /** The address we listen on, as told to peers. */
   bound: PeerAddress | undefined;
   readonly stats: TransportStats = { sent: 0, received: 0, dropped: 0, rejected: 0 };
@@ -133,6 +138,16 @@ export class PeerTransport {
       socket.destroy();
       return;
     }
+    if (this.pendingHandshakes >= MAX_PENDING_HANDSHAKES) {
+      this.refuse(socket, `more than ${MAX_PENDING_HANDSHAKES} connections in their handshake`);
+      return;
+    }
+    this.pendingHandshakes++;
+    let pending = true;
+    const settle = (): void => {
+      if (pending) this.pendingHandshakes--;
+      pending = false;
+    };
     this.inbound.add(socket);
     socket.setNoDelay(true);
     const nonce = randomBytes(32);
@@ -140,10 +155,11 @@ export class PeerTransport {
     const timer = setTimeout(() => this.refuse(socket, 'no handshake within 5 s'), 5000);
     socket.on('close', () => {
       clearTimeout(timer);
+      settle();
       this.inbound.delete(socket);
     });
     socket.on('error', () => socket.destroy());
-    readFrames(socket, this.maxFrameBytes, (frame) => {
+    readFrames(socket, () => (peer === undefined ? HANDSHAKE_FRAME_BYTES : this.maxFrameBytes), (frame) => {
       if (peer === undefined) {
         const hello = parseJson(frame);
         const mac = typeof hello?.mac === 'string' ? Buffer.from(hello.mac, 'hex') : Buffer.alloc(0);
@@ -154,6 +170,7 @@ export class PeerTransport {
           return false;
         }
         clearTimeout(timer);
+        settle();
         peer = id;
         const listen = hello.listen as { host?: unknown; port?: unknown } | undefined;
         if (typeof listen?.host === 'string' && typeof listen.port === 'number') this.opts.onPeerAddress?.(id, { host: listen.host, port: listen.port });
@@ -234,7 +251,7 @@ class OutboundPeer {
       if (this.socket === socket) this.socket = undefined;
       this.scheduleReconnect();
     });
-    readFrames(socket, this.t.maxFrameBytes, (frame) => {
+    readFrames(socket, () => (this.ready ? this.t.maxFrameBytes : HANDSHAKE_FRAME_BYTES), (frame) => {
       const msg = parseJson(frame);
       if (serverId === undefined) {
         if (msg?.protocol !== PROTOCOL || typeof msg.id !== 'string' || typeof msg.nonce !== 'string' || msg.id !== this.id) {
@@ -285,23 +302,33 @@ class OutboundPeer {
   }
 }
 
-/** Calls `onFrame` with each [length u32][payload] frame's payload; false from it stops reading. */
-function readFrames(socket: Socket, maxFrame: number, onFrame: (payload: Buffer) => boolean, onError: (why: string) => void): void {
-  let buf: Buffer = Buffer.alloc(0);
+/**
+ * Calls `onFrame` with each [length u32][payload] frame's payload; false from it stops reading.
+ * `maxFrame()` is asked per frame, so a connection can accept small frames only until it is
+ * authenticated.
+ */
+function readFrames(socket: Socket, maxFrame: () => number, onFrame: (payload: Buffer) => boolean, onError: (why: string) => void): void {
+  let chunks: Buffer[] = [];
+  let buffered = 0;
   let stopped = false;
   socket.on('data', (chunk: Buffer) => {
     if (stopped) return;
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    while (buf.length >= 4) {
+    chunks.push(chunk);
+    buffered += chunk.length;
+    while (buffered >= 4) {
+      if (chunks.length > 1) chunks = [Buffer.concat(chunks, buffered)];
+      const buf = chunks[0]!;
       const len = buf.readUInt32LE(0);
-      if (len > maxFrame) {
+      if (len > maxFrame()) {
         stopped = true;
-        onError(`frame of ${len} bytes exceeds ${maxFrame}`);
+        onError(`frame of ${len} bytes exceeds ${maxFrame()}`);
         return;
       }
-      if (buf.length < 4 + len) return;
+      if (buffered < 4 + len) return;
       const payload = buf.subarray(4, 4 + len);
-      buf = buf.subarray(4 + len);
+      const rest = buf.subarray(4 + len);
+      chunks = rest.length > 0 ? [rest] : [];
+      buffered = rest.length;
       if (!onFrame(payload)) {
         stopped = true;
         return;
