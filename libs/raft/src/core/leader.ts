@@ -15,6 +15,8 @@ export interface LeaderContext {
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
   membership(): Membership;
+  /** The latest membership known committed. */
+  committedMembership(): { index: number; membership: Membership };
   /** We appended a conf entry: its membership applies now. */
   confAppended(index: number, membership: Membership): void;
   uncommittedConfChanges(): number;
@@ -59,7 +61,7 @@ export class Leadership {
     this.append('normal', EMPTY);
   }
 
-  /** Tracks exactly the current members: a new one is probed from our last index. */
+  /** Tracks the current members and those still in the committed membership: a new one is probed from our last index. */
   syncProgress(): void {
     const { voters, learners, log, cfg } = this.ctx;
     for (const id of [...voters, ...learners]) {
@@ -73,7 +75,11 @@ export class Leadership {
       pr.mustSend = true;
       this.progress.set(id, pr);
     }
-    for (const id of [...this.progress.keys()]) if (!voters.includes(id) && !learners.includes(id)) this.progress.delete(id);
+    // A member being removed keeps receiving the log until its removal commits, so that it
+    // learns it was removed (and a leaving server can tell when it may stop).
+    const committed = this.ctx.committedMembership().membership;
+    const keep = new Set([...voters, ...learners, ...committed.voters, ...committed.learners]);
+    for (const id of [...this.progress.keys()]) if (!keep.has(id)) this.progress.delete(id);
     if (this.transferee !== '' && !voters.includes(this.transferee)) this.abortTransfer(`${this.transferee} is no longer a voter`);
   }
 

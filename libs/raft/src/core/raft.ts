@@ -688,6 +688,8 @@ export class RaftCore implements LeaderContext, FollowerContext {
       this.observations.push({ kind: 'membership-committed', index: c.index, membership: c.membership });
     }
     this.committedConfMembership = c.membership;
+    // Members the committed change removed stop receiving the log now.
+    this.leadership?.syncProgress();
     if (this.role === 'leader' && !isVoterIn(c.membership, this.id)) {
       this.logger.info(`${this.id} [term ${this.term}] is no longer a voter: stepping down`);
       this.becomeFollower(this.term, NONE);
