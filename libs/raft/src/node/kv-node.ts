@@ -11,6 +11,7 @@ import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
  *           --peers n1@127.0.0.1:7001,n2@127.0.0.1:7002,n3@127.0.0.1:7003 [--tick-ms 100]
  *   kv-node --id n4 ... --join http://127.0.0.1:8001   (any member's HTTP address)
  *   --leave-on-exit: on SIGTERM, ask the cluster to remove this server before stopping
+ *   --advertise HOST:PORT: the raft address peers should use (when --raft is a wildcard)
  *   RAFT_SECRET must be set; RAFT_PEERS may stand in for --peers. Prints `kv-node <id> ready raft=<port> http=<port>` when listening.
  *
  *   POST /put {"key","value"}  -> {"index"}  once applied (linearizable write)
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
     id,
     dataDir,
     listen: address(raft),
+    ...(arg('advertise') !== undefined ? { advertise: address(arg('advertise')!) } : {}),
     secret,
     peers,
     join: arg('join') !== undefined,
@@ -147,7 +149,8 @@ async function main(): Promise<void> {
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
-        const res = await fetch(`${joinUrl}/join`, { method: 'POST', body: JSON.stringify({ id, raft: `${raftAddr.host}:${raftAddr.port}` }) });
+        const advertised = arg('advertise') ?? `${raftAddr.host}:${raftAddr.port}`;
+        const res = await fetch(`${joinUrl}/join`, { method: 'POST', body: JSON.stringify({ id, raft: advertised }) });
         if (res.ok) break;
         log(`join via ${joinUrl}: ${res.status} ${await res.text()}`);
       } catch (e) {

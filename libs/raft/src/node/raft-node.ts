@@ -23,6 +23,8 @@ export interface RaftNodeOptions {
   readonly id: NodeId;
   readonly dataDir: string;
   readonly listen: PeerAddress;
+  /** The address peers should use for this node, when `listen` is a wildcard or not reachable as such. */
+  readonly advertise?: PeerAddress;
   readonly secret: string;
   /** Every member's address (this node's included). The voters when the cluster is new. */
   readonly peers: ReadonlyMap<NodeId, PeerAddress>;
@@ -116,6 +118,7 @@ export class RaftNode extends EventEmitter {
     this.transport = new PeerTransport({
       id: o.id,
       listen: o.listen,
+      ...(o.advertise !== undefined ? { advertise: o.advertise } : {}),
       secret: o.secret,
       logger: this.logger,
       onMessage: (m) => this.onMessage(m),
@@ -213,9 +216,23 @@ export class RaftNode extends EventEmitter {
     return this.proposeInternal('~join', { id, address });
   }
 
-  /** Asks the cluster to remove `id` (this node, on a clean shutdown). */
-  requestLeave(id: NodeId = this.id): Promise<unknown> {
-    return this.proposeInternal('~leave', { id });
+  /**
+   * Asks the cluster to remove `id` (this node, on a clean shutdown) and resolves once a
+   * membership without it has committed, so a caller that stops afterwards leaves a cluster
+   * that no longer counts on it.
+   */
+  async requestLeave(id: NodeId = this.id, timeoutMs = this.opts.proposalTimeoutMs ?? 5000): Promise<void> {
+    await this.proposeInternal('~leave', { id });
+    const gone = (): boolean => {
+      const m = this.core.committedMembership().membership;
+      return !m.voters.includes(id) && !m.learners.includes(id);
+    };
+    const deadline = Date.now() + timeoutMs;
+    while (!gone()) {
+      if (this.stopping) throw new RaftRequestError('ERR_SHUTTING_DOWN', `${this.id} shut down before ${id} was removed`);
+      if (Date.now() > deadline) throw new RaftRequestError('ERR_TIMEOUT', `${id} was not removed within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, this.opts.tickMs ?? 100));
+    }
   }
 
   private proposeInternal(kind: string, body: unknown): Promise<unknown> {
@@ -239,8 +256,17 @@ export class RaftNode extends EventEmitter {
     if (kind === '~addrs') {
       for (const [id, a] of Object.entries(body as Record<string, PeerAddress>)) this.learnAddress(id, a);
     } else if (kind === '~join') {
-      this.learnAddress(body.id as string, body.address as PeerAddress);
-      this.wanted.set(body.id as string, 'voter');
+      const id = body.id as string;
+      const address = body.address as PeerAddress;
+      const known = this.book.get(id);
+      if (known !== undefined && (known.host !== address.host || known.port !== address.port) && this.wanted.get(id) !== 'gone') {
+        // A join in the name of a server we know elsewhere (and that has not left) would
+        // redirect its traffic: refused, the same way on every node.
+        this.logger.warn(`${this.id}: refused a join for ${id} at ${address.host}:${address.port}; it is known at ${known.host}:${known.port}`);
+      } else {
+        this.learnAddress(id, address);
+        this.wanted.set(id, 'voter');
+      }
     } else if (kind === '~leave') {
       this.wanted.set(body.id as string, 'gone');
     }
@@ -274,6 +300,9 @@ export class RaftNode extends EventEmitter {
       this.lastReconcile = now;
       this.core.propose(encodeEnvelope(`~addrs.${this.id}.${this.startedAt}.${++this.seq}`, Buffer.from(JSON.stringify(Object.fromEntries(missing)))));
     }
+    // Act only on requests applied here: a committed join or leave not yet applied would
+    // otherwise be undone by a stale wish.
+    if (this.applied < this.core.log.committed) return;
     const m = this.core.membership();
     for (const [id, want] of this.wanted) {
       const voter = m.voters.includes(id);
@@ -283,8 +312,11 @@ export class RaftNode extends EventEmitter {
       else if (voter || learner) cc = { type: 'remove', node: id };
       if (cc === undefined) continue;
       const res = this.core.proposeConfChange(cc);
-      if (res.ok) this.logger.info(`${this.id} [term ${this.core.term}] ${cc.type} ${cc.node}, as it asked`);
-      break; // one change at a time
+      if (res.ok) {
+        this.logger.info(`${this.id} [term ${this.core.term}] ${cc.type} ${cc.node}, as it asked`);
+        return; // one change at a time
+      }
+      // Refused for now (pending change, lagging learner, last voter): try the next request.
     }
   }
 
