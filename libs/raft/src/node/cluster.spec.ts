@@ -23,6 +23,17 @@ interface Member {
   proc?: ChildProcess;
 }
 
+/** Members with fresh data directories and free ports (not started). */
+async function newMembers(ids: string[]): Promise<Member[]> {
+  const out: Member[] = [];
+  for (const id of ids) {
+    const dir = mkdtempSync(join(tmpdir(), `rookery-${id}-`));
+    dirs.push(dir);
+    out.push({ id, raft: await freePort(), http: await freePort(), dir });
+  }
+  return out;
+}
+
 function spawnNode(m: Member, peers: string, extra: string[] = []): Promise<void> {
   const proc = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'kv-node.ts'), '--id', m.id, '--data', m.dir, '--raft', `127.0.0.1:${m.raft}`, '--http', `127.0.0.1:${m.http}`, '--peers', peers, '--tick-ms', String(TICK_MS), ...extra], {
     env: { ...process.env, RAFT_SECRET: SECRET },
@@ -78,12 +89,7 @@ async function leaderOf(members: Member[]): Promise<Member | undefined> {
 
 describe('a three-process cluster on loopback (fsync on)', () => {
   it('elects, replicates, survives kill -9 of the leader, and the old leader catches up after restart', { timeout: 60_000 }, async () => {
-    const members: Member[] = [];
-    for (const id of ['n1', 'n2', 'n3']) {
-      const dir = mkdtempSync(join(tmpdir(), `rookery-${id}-`));
-      dirs.push(dir);
-      members.push({ id, raft: await freePort(), http: await freePort(), dir });
-    }
+    const members = await newMembers(['n1', 'n2', 'n3']);
     const peers = members.map((m) => `${m.id}@127.0.0.1:${m.raft}`).join(',');
     await Promise.all(members.map((m) => spawnNode(m, peers)));
 
@@ -117,9 +123,7 @@ describe('a three-process cluster on loopback (fsync on)', () => {
     assert.deepEqual((await http(leader, '/get?key=k0')).json, { value: 'v0' }, 'nothing acknowledged before the crash is lost');
 
     // A fourth server joins through any member: learner first, a voter once it has caught up.
-    const dir4 = mkdtempSync(join(tmpdir(), 'rookery-n4-'));
-    dirs.push(dir4);
-    const n4: Member = { id: 'n4', raft: await freePort(), http: await freePort(), dir: dir4 };
+    const [n4] = (await newMembers(['n4'])) as [Member];
     await spawnNode(n4, `n4@127.0.0.1:${n4.raft}`, ['--join', `http://127.0.0.1:${follower.http}`]);
     const voters = async (): Promise<string[] | undefined> => {
       const l = await leaderOf([...members, n4]);
@@ -143,12 +147,7 @@ describe('a three-process cluster on loopback (fsync on)', () => {
 
 describe('kill -9 under load', () => {
   it('a node killed with SIGKILL while writes stream in restarts and rejoins with nothing acknowledged lost', { timeout: 60_000 }, async () => {
-    const members: Member[] = [];
-    for (const id of ['n1', 'n2', 'n3']) {
-      const dir = mkdtempSync(join(tmpdir(), `rookery-load-${id}-`));
-      dirs.push(dir);
-      members.push({ id, raft: await freePort(), http: await freePort(), dir });
-    }
+    const members = await newMembers(['n1', 'n2', 'n3']);
     const peers = members.map((m) => `${m.id}@127.0.0.1:${m.raft}`).join(',');
     await Promise.all(members.map((m) => spawnNode(m, peers)));
     await until(() => leaderOf(members), 10_000, 'a leader');
@@ -202,12 +201,7 @@ describe('kill -9 under load', () => {
 
 describe('bootstrap from one seed node', () => {
   it('a seed node founds the cluster alone; two more join through it and become voters', { timeout: 60_000 }, async () => {
-    const members: Member[] = [];
-    for (const id of ['s1', 's2', 's3']) {
-      const dir = mkdtempSync(join(tmpdir(), `rookery-seed-${id}-`));
-      dirs.push(dir);
-      members.push({ id, raft: await freePort(), http: await freePort(), dir });
-    }
+    const members = await newMembers(['s1', 's2', 's3']);
     const [seed, a, b] = members as [Member, Member, Member];
     await spawnNode(seed, `s1@127.0.0.1:${seed.raft}`);
     await until(async () => ((await status(seed))?.role === 'leader' ? true : undefined), 10_000, 'the seed to lead itself');
