@@ -563,16 +563,11 @@ export class RaftCore implements LeaderContext, FollowerContext {
     const expected: MessageType = this.role === 'pre-candidate' ? 'MsgPreVoteResp' : 'MsgVoteResp';
     switch (m.type) {
       case 'MsgApp':
-        this.becomeFollower(m.term, m.from);
-        this.followership.handleAppend(m);
-        return;
       case 'MsgHeartbeat':
-        this.becomeFollower(m.term, m.from);
-        this.followership.handleHeartbeat(m);
-        return;
       case 'MsgSnap':
+        // A leader of our term exists: follow it, and take the message as a follower would.
         this.becomeFollower(m.term, m.from);
-        this.followership.handleSnapshotChunk(m);
+        this.stepFollower(m);
         return;
       case 'MsgPreVoteResp':
       case 'MsgVoteResp': {
@@ -596,14 +591,14 @@ export class RaftCore implements LeaderContext, FollowerContext {
   private stepFollower(m: Message): void {
     switch (m.type) {
       case 'MsgApp':
-        this.electionElapsed = 0;
-        this.leader = m.from;
-        this.followership.handleAppend(m);
-        return;
       case 'MsgHeartbeat':
+      case 'MsgSnap':
+        // Our leader spoke: the election timeout starts over.
         this.electionElapsed = 0;
         this.leader = m.from;
-        this.followership.handleHeartbeat(m);
+        if (m.type === 'MsgApp') this.followership.handleAppend(m);
+        else if (m.type === 'MsgHeartbeat') this.followership.handleHeartbeat(m);
+        else this.followership.handleSnapshotChunk(m);
         return;
       case 'MsgProp':
       case 'MsgReadIndex':
@@ -614,11 +609,6 @@ export class RaftCore implements LeaderContext, FollowerContext {
         return;
       case 'MsgReadIndexResp':
         this.readStates.push({ index: m.index, context: m.context });
-        return;
-      case 'MsgSnap':
-        this.electionElapsed = 0;
-        this.leader = m.from;
-        this.followership.handleSnapshotChunk(m);
         return;
       case 'MsgTimeoutNow':
         // Our leader hands over: campaign at once, without pre-vote (it would only delay).

@@ -2,7 +2,6 @@ import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync
 import { join } from 'node:path';
 import { invariant } from '../core/errors';
 import type { LogStorage } from '../core/storage';
-import { limitSize } from '../core/storage';
 import { EMPTY_HARD_STATE, type Entry, type HardState, type Snapshot } from '../core/types';
 import { StorageCorruptionError } from './errors';
 import { decodeRecord, encodeEntry, encodeHardState, encodeSnapshotMark, HEADER, RecordType, type WalRecord } from './records';
@@ -128,7 +127,7 @@ export class DiskStorage implements LogStorage {
       if (out.length > 0 && size > maxBytes) break;
       out.push({ term: s.term, index: s.index, type: s.type, data });
     }
-    return limitSize(out, maxBytes);
+    return out;
   }
 
   // ---- writes ------------------------------------------------------------------------------
@@ -196,12 +195,12 @@ export class DiskStorage implements LogStorage {
       this.appendStored(e, seg.seq, pos);
       parts.push(rec);
       pos += rec.length;
+      if (e.index > seg.lastIndex) seg.lastIndex = e.index;
     }
     if (batch.hardState !== undefined) {
       parts.push(encodeHardState(batch.hardState));
       this.hardState = batch.hardState;
     }
-    for (const e of batch.entries) if (e.index > seg.lastIndex) seg.lastIndex = e.index;
     this.evict();
     return this.reserve(parts);
   }
