@@ -140,33 +140,43 @@ export class RaftNode extends EventEmitter {
 
   /** Proposes a command; resolves with the state machine's result once it is applied here. */
   propose(command: Uint8Array): Promise<unknown> {
-    if (this.stopping) return Promise.reject(new RaftRequestError('ERR_SHUTTING_DOWN', `${this.id} is shutting down`));
-    const pid = `${this.id}.${this.startedAt}.${++this.seq}`;
-    const res = this.core.propose(encodeEnvelope(pid, command));
-    if (!res.ok) return Promise.reject(new RaftRequestError(res.error.code, res.error.message, res.error.leader));
-    this.schedule();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(pid);
-        reject(new RaftRequestError('ERR_TIMEOUT', `${this.id}: proposal ${pid} not applied within ${this.opts.proposalTimeoutMs ?? 5000} ms (it may still commit)`));
-      }, this.opts.proposalTimeoutMs ?? 5000);
-      this.pending.set(pid, { resolve, reject, timer });
-    });
+    return this.submit(`${this.id}.${this.startedAt}.${++this.seq}`, command, 'proposal');
   }
 
   /** Resolves once a read here would be linearizable (Raft §6.4 ReadIndex). */
-  readIndex(): Promise<void> {
-    if (this.stopping) return Promise.reject(new RaftRequestError('ERR_SHUTTING_DOWN', `${this.id} is shutting down`));
+  async readIndex(): Promise<void> {
     const ctx = `${this.id}.${this.startedAt}.r${++this.seq}`;
-    const res = this.core.readIndex(ctx);
-    if (!res.ok) return Promise.reject(new RaftRequestError(res.error.code, res.error.message, res.error.leader));
+    this.check(() => this.core.readIndex(ctx));
+    await this.settleLater(this.reads, ctx, `read ${ctx} not confirmed`, (p) => ({ ...p, index: undefined }));
+  }
+
+  /** Proposes an entry under proposal id `pid`; settles when the entry is applied here. */
+  private submit(pid: string, command: Uint8Array, what: string): Promise<unknown> {
+    try {
+      this.check(() => this.core.propose(encodeEnvelope(pid, command)));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.settleLater(this.pending, pid, `${what} ${pid} not applied (it may still commit)`, (p) => p);
+  }
+
+  /** Runs a core request; throws its error (or ERR_SHUTTING_DOWN) as a RaftRequestError. */
+  private check(request: () => { ok: true } | { ok: false; error: { code: string; message: string; leader?: NodeId } }): void {
+    if (this.stopping) throw new RaftRequestError('ERR_SHUTTING_DOWN', `${this.id} is shutting down`);
+    const res = request();
+    if (!res.ok) throw new RaftRequestError(res.error.code, res.error.message, res.error.leader);
     this.schedule();
+  }
+
+  /** A promise kept in `map` under `key` until settled, rejected with ERR_TIMEOUT after proposalTimeoutMs. */
+  private settleLater<T extends Pending>(map: Map<string, T>, key: string, late: string, make: (p: Pending) => T): Promise<unknown> {
+    const ms = this.opts.proposalTimeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.reads.delete(ctx);
-        reject(new RaftRequestError('ERR_TIMEOUT', `${this.id}: read ${ctx} not confirmed within ${this.opts.proposalTimeoutMs ?? 5000} ms`));
-      }, this.opts.proposalTimeoutMs ?? 5000);
-      this.reads.set(ctx, { index: undefined, resolve: () => resolve(), reject, timer });
+        map.delete(key);
+        reject(new RaftRequestError('ERR_TIMEOUT', `${this.id}: ${late} within ${ms} ms`));
+      }, ms);
+      map.set(key, make({ resolve, reject, timer }));
     });
   }
 
@@ -236,17 +246,7 @@ export class RaftNode extends EventEmitter {
   }
 
   private proposeInternal(kind: string, body: unknown): Promise<unknown> {
-    const pid = `${kind}.${this.id}.${this.startedAt}.${++this.seq}`;
-    const res = this.core.propose(encodeEnvelope(pid, Buffer.from(JSON.stringify(body))));
-    if (!res.ok) return Promise.reject(new RaftRequestError(res.error.code, res.error.message, res.error.leader));
-    this.schedule();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(pid);
-        reject(new RaftRequestError('ERR_TIMEOUT', `${this.id}: ${kind} request not applied in time`));
-      }, this.opts.proposalTimeoutMs ?? 5000);
-      this.pending.set(pid, { resolve, reject, timer });
-    });
+    return this.submit(`${kind}.${this.id}.${this.startedAt}.${++this.seq}`, Buffer.from(JSON.stringify(body)), `${kind} request`);
   }
 
   /** Entries the node writes for itself: addresses, join and leave requests. */
