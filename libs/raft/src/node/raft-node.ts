@@ -5,6 +5,7 @@ import type { ConfChange, Entry, Logger, Message, NodeId, Observation, Ready } f
 import { SILENT_LOGGER } from '../core/types';
 import { DiskStorage, type DiskStorageOptions } from '../storage/disk-storage';
 import { PeerTransport, type PeerAddress, type TransportStats } from '../transport/transport';
+import { Directory } from './directory';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
 
 const LEADER_MESSAGES: ReadonlySet<Message['type']> = new Set(['MsgApp', 'MsgHeartbeat', 'MsgSnap']);
@@ -83,9 +84,8 @@ export class RaftNode extends EventEmitter {
   private readonly reads = new Map<string, { index: number | undefined } & Pending>();
   private applied = 0;
   private lastSnapshot = 0;
-  /** Replicated (through the log): every member's address, and who asked to join or leave. */
-  private readonly book = new Map<NodeId, PeerAddress>();
-  private readonly wanted = new Map<NodeId, 'voter' | 'gone'>();
+  /** Replicated through the log: every member's address, and who asked to join or leave. */
+  private readonly directory: Directory;
   private lastReconcile = 0;
   private readonly logger: Logger;
 
@@ -93,6 +93,9 @@ export class RaftNode extends EventEmitter {
     super();
     this.id = opts.id;
     this.logger = opts.logger ?? SILENT_LOGGER;
+    // During start the transport does not exist yet: addresses from a snapshot wait in the
+    // directory and are dialled once it does.
+    this.directory = new Directory(opts.id, this.logger, (id, a) => this.transport?.setPeer(id, a));
   }
 
   async start(): Promise<PeerAddress> {
@@ -128,7 +131,7 @@ export class RaftNode extends EventEmitter {
       },
     });
     const addr = await this.transport.start();
-    for (const [id, a] of [...o.peers, ...this.book]) if (id !== o.id) this.transport.setPeer(id, a);
+    for (const [id, a] of [...o.peers, ...this.directory.addresses()]) if (id !== o.id) this.transport.setPeer(id, a);
     this.ticker = setInterval(() => {
       this.core.tick();
       if (this.core.role === 'leader') this.reconcile();
@@ -251,25 +254,7 @@ export class RaftNode extends EventEmitter {
 
   /** Entries the node writes for itself: addresses, join and leave requests. */
   private applyInternal(pid: string, command: Uint8Array): void {
-    const kind = pid.split('.')[0];
-    const body = JSON.parse(Buffer.from(command).toString('utf8')) as Record<string, unknown>;
-    if (kind === '~addrs') {
-      for (const [id, a] of Object.entries(body as Record<string, PeerAddress>)) this.learnAddress(id, a);
-    } else if (kind === '~join') {
-      const id = body.id as string;
-      const address = body.address as PeerAddress;
-      const known = this.book.get(id);
-      if (known !== undefined && (known.host !== address.host || known.port !== address.port) && this.wanted.get(id) !== 'gone') {
-        // A join in the name of a server we know elsewhere (and that has not left) would
-        // redirect its traffic: refused, the same way on every node.
-        this.logger.warn(`${this.id}: refused a join for ${id} at ${address.host}:${address.port}; it is known at ${known.host}:${known.port}`);
-      } else {
-        this.learnAddress(id, address);
-        this.wanted.set(id, 'voter');
-      }
-    } else if (kind === '~leave') {
-      this.wanted.set(body.id as string, 'gone');
-    }
+    this.directory.apply(pid.split('.')[0]!, JSON.parse(Buffer.from(command).toString('utf8')) as Record<string, unknown>);
     const p = this.pending.get(pid);
     if (p !== undefined) {
       this.pending.delete(pid);
@@ -278,23 +263,14 @@ export class RaftNode extends EventEmitter {
     }
   }
 
-  private learnAddress(id: NodeId, a: PeerAddress): void {
-    this.book.set(id, a);
-    if (id !== this.id) this.transport.setPeer(id, a);
-  }
-
   /**
    * The leader, once per tick: publishes addresses the log lacks, and moves the membership
-   * toward what was asked (join: learner, then voter once caught up; leave: removed). A change
-   * the core refuses for now (one is pending, the learner lags) is tried again next tick.
+   * toward what servers asked for (see Directory.step).
    */
   private reconcile(): void {
     const known = new Map(this.transport.peerAddresses());
     if (this.transport.bound !== undefined) known.set(this.id, this.transport.bound);
-    const missing = [...known].filter(([id, a]) => {
-      const b = this.book.get(id);
-      return b === undefined || b.host !== a.host || b.port !== a.port;
-    });
+    const missing = this.directory.missing(known);
     const now = Date.now();
     if (missing.length > 0 && now - this.lastReconcile > 1000) {
       this.lastReconcile = now;
@@ -303,26 +279,16 @@ export class RaftNode extends EventEmitter {
     // Act only on requests applied here: a committed join or leave not yet applied would
     // otherwise be undone by a stale wish.
     if (this.applied < this.core.log.committed) return;
-    const m = this.core.membership();
-    for (const [id, want] of this.wanted) {
-      const voter = m.voters.includes(id);
-      const learner = m.learners.includes(id);
-      let cc: ConfChange | undefined;
-      if (want === 'voter') cc = voter ? undefined : learner ? { type: 'promote', node: id } : { type: 'add-learner', node: id };
-      else if (voter || learner) cc = { type: 'remove', node: id };
-      if (cc === undefined) continue;
-      const res = this.core.proposeConfChange(cc);
-      if (res.ok) {
-        this.logger.info(`${this.id} [term ${this.core.term}] ${cc.type} ${cc.node}, as it asked`);
-        return; // one change at a time
-      }
-      // Refused for now (pending change, lagging learner, last voter): try the next request.
-    }
+    this.directory.step(this.core.membership(), (cc) => {
+      const ok = this.core.proposeConfChange(cc).ok;
+      if (ok) this.logger.info(`${this.id} [term ${this.core.term}] ${cc.type} ${cc.node}, as it asked`);
+      return ok;
+    });
   }
 
-  /** Snapshot data: the node's own replicated state (addresses, requests), then the application's. */
+  /** Snapshot data: the node's own replicated state (the directory), then the application's. */
   private takeSnapshot(): Uint8Array {
-    const head = Buffer.from(JSON.stringify({ book: [...this.book], wanted: [...this.wanted] }));
+    const head = Buffer.from(JSON.stringify(this.directory));
     const app = this.opts.stateMachine.snapshot();
     const out = Buffer.allocUnsafe(4 + head.length + app.length);
     out.writeUInt32LE(head.length, 0);
@@ -334,18 +300,8 @@ export class RaftNode extends EventEmitter {
   private restoreSnapshot(data: Uint8Array): void {
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const len = buf.readUInt32LE(0);
-    const head = JSON.parse(buf.subarray(4, 4 + len).toString('utf8')) as { book: [NodeId, PeerAddress][]; wanted: [NodeId, 'voter' | 'gone'][] };
-    this.book.clear();
-    this.wanted.clear();
-    for (const [id, a] of head.book) this.learnAddressLater(id, a);
-    for (const [id, w] of head.wanted) this.wanted.set(id, w);
+    this.directory.restore(JSON.parse(buf.subarray(4, 4 + len).toString('utf8')));
     this.opts.stateMachine.restore(buf.subarray(4 + len));
-  }
-
-  /** During start the transport does not exist yet; addresses wait in the book until it does. */
-  private learnAddressLater(id: NodeId, a: PeerAddress): void {
-    this.book.set(id, a);
-    if (this.transport !== undefined && id !== this.id) this.transport.setPeer(id, a);
   }
 
   private readonly startedAt = Date.now().toString(36);
