@@ -6,8 +6,11 @@ import { freePort } from '../src/testing/ports';
 
 /**
  * bench:raft — three kv-node processes on loopback (fsync on), and a load generator in its own
- * process writing 128-byte values closed-loop at concurrency 1, 16, 64 and 256, each for
- * --seconds (default 10), after 3 s of unmeasured warm-up at 16. With --vs-etcd (and `etcd` on PATH: Debian's etcd-server) it runs a
+ * process writing 128-byte values closed-loop at concurrency 1, 16, 64 and 256, each measured for
+ * --seconds (default 10) after --warmup seconds (default 3) of unmeasured load at that level, and
+ * each system first gets --warm-cluster seconds (default 10) of unmeasured load at 16. A traced run
+ * showed the Rookery nodes' slow requests at 1 writer thinning out over their first ~20 s (V8
+ * warming up), while a Go binary starts warm; both systems get the same warm-up all the same. With --vs-etcd (and `etcd` on PATH: Debian's etcd-server) it runs a
  * 3-member etcd under the same load in the same run and prints the ratio Rookery/etcd per
  * level; its last line is then `bench:raft: min ratio vs etcd R`. `--persist sync|async|auto`
  * chooses how the nodes write each Ready (default sync); `--levels 1,256` and `--seconds N` narrow
@@ -16,6 +19,8 @@ import { freePort } from '../src/testing/ports';
  */
 const args = process.argv.slice(2);
 const seconds = Number(valueOf('--seconds') ?? 10);
+const warmup = Number(valueOf('--warmup') ?? 3);
+const warmCluster = Number(valueOf('--warm-cluster') ?? 10);
 const levels = (valueOf('--levels') ?? '1,16,64,256').split(',').map(Number);
 const vsEtcd = args.includes('--vs-etcd');
 const procs: ChildProcess[] = [];
@@ -98,9 +103,9 @@ interface Level {
   max: number;
 }
 
-function load(kind: string, target: string, concurrency: number, secs = seconds): Promise<Level> {
+function load(kind: string, target: string, concurrency: number, secs = seconds, warm = warmup): Promise<Level> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'load.ts'), '--kind', kind, '--target', target, '--concurrency', String(concurrency), '--seconds', String(secs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'load.ts'), '--kind', kind, '--target', target, '--concurrency', String(concurrency), '--seconds', String(secs), '--warmup', String(warm)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim()) as Level) : reject(new Error(`load generator exited with ${code}`))));
@@ -119,9 +124,8 @@ async function main(): Promise<void> {
   if (vsEtcd && !hasEtcd) process.stderr.write('bench:raft: etcd is not on PATH (apt-get install etcd-server); running Rookery alone\n');
   const results: { system: string; concurrency: number; result: Level }[] = [];
   const rookery = await startRookery();
-  process.stderr.write(`bench:raft: Rookery leader at ${rookery}; ${seconds} s per level\n`);
-  // Both systems get the same unmeasured warm-up (JIT, caches, connections) before the levels.
-  await load('rookery', rookery, 16, 3);
+  process.stderr.write(`bench:raft: Rookery leader at ${rookery}; ${warmCluster} s warm-up, then ${warmup} s warm-up and ${seconds} s measured per level\n`);
+  if (warmCluster > 0) await load('rookery', rookery, 16, warmCluster, 0);
   for (const c of levels) {
     const r = await load('rookery', rookery, c);
     results.push({ system: 'rookery', concurrency: c, result: r });
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
   if (hasEtcd) {
     const etcd = await startEtcd();
     process.stderr.write(`bench:raft: etcd leader at ${etcd}\n`);
-    await load('etcd', etcd, 16, 3);
+    if (warmCluster > 0) await load('etcd', etcd, 16, warmCluster, 0);
     for (const c of levels) {
       const r = await load('etcd', etcd, c);
       results.push({ system: 'etcd', concurrency: c, result: r });
