@@ -31,8 +31,8 @@ const boundaries = {
 const pureCore = {
   'no-restricted-properties': [
     'error',
-    { object: 'Date', property: 'now', message: 'The core is pure: time arrives as ticks or in the entry.' },
-    { object: 'Math', property: 'random', message: 'The core is pure: randomness is injected (RaftConfig.randomInt).' },
+    { object: 'Date', property: 'now', message: 'Pure code: time arrives as ticks (Raft) or as the entry time (chess).' },
+    { object: 'Math', property: 'random', message: 'Pure code: randomness is injected (RaftConfig.randomInt) or minted before proposing (chess ids).' },
     { object: 'performance', property: 'now', message: 'The core is pure: no clock.' },
   ],
   'no-restricted-syntax': [
@@ -73,7 +73,7 @@ export default [
     },
   },
   {
-    files: ['libs/raft/src/core/**/*.ts'],
+    files: ['libs/raft/src/core/**/*.ts', 'libs/chess-fsm/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: pureCore,
   },

@@ -41,6 +41,15 @@ describe('module boundaries and purity are enforced by lint', () => {
     assert.deepEqual(await ruleIds('libs/raft/src/nest/other.ts', code), []);
   });
 
+  it('the chess state machine reaching for a clock or randomness, or importing Raft, NestJS or Socket.IO, fails lint', async () => {
+    const impure = await ruleIds('libs/chess-fsm/src/impure.ts', 'export const a = Date.now();\nexport const b = Math.random();\n');
+    assert.deepEqual(impure.sort(), ['no-restricted-properties', 'no-restricted-properties']);
+    for (const module of ['@rookery/raft', '@nestjs/common', 'socket.io']) {
+      const ids = await ruleIds('libs/chess-fsm/src/reach.ts', `import * as m from '${module}';\nexport const x = m;\n`);
+      assert.ok(ids.includes('@nx/enforce-module-boundaries'), `${module}: ${ids.join(', ')}`);
+    }
+  });
+
   it('the same code outside the core is allowed (the runtime may use a clock)', async () => {
     const ids = await ruleIds('libs/raft/src/runtime-clock.ts', 'export const a = Date.now();\n');
     assert.deepEqual(ids, []);

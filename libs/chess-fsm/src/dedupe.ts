@@ -1,0 +1,58 @@
+import type { CommandOk } from './types';
+
+/**
+ * The applied request ids (Raft dissertation §6.3): a command whose (session, request id) was
+ * already applied gets its first result back instead of being applied again. Only successful
+ * results are kept: a failed command changed nothing, so applying its retry afresh is the same
+ * as if the first attempt had never reached the log.
+ *
+ * Bounded by size and by age in entry time. Entry time never goes backwards, so the Map's
+ * insertion order is also age order and both bounds evict from the front.
+ */
+export class Dedupe {
+  private readonly seen = new Map<string, { at: number; result: CommandOk }>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly ttlMs: number,
+  ) {}
+
+  get size(): number {
+    return this.seen.size;
+  }
+
+  find(session: string, requestId: string, at: number): CommandOk | undefined {
+    const hit = this.seen.get(key(session, requestId));
+    return hit !== undefined && hit.at > at - this.ttlMs ? hit.result : undefined;
+  }
+
+  remember(session: string, requestId: string, at: number, result: CommandOk): void {
+    const k = key(session, requestId);
+    // A key seen before (and expired) moves to the back: insertion order must stay age order.
+    this.seen.delete(k);
+    this.seen.set(k, { at, result });
+    this.expire(at);
+  }
+
+  /** Forgets what is older than the age bound at `at`, and the oldest beyond the size bound. */
+  expire(at: number): void {
+    for (const [k, v] of this.seen) {
+      if (this.seen.size <= this.limit && v.at > at - this.ttlMs) break;
+      this.seen.delete(k);
+    }
+  }
+
+  toJSON(): [string, number, CommandOk][] {
+    return [...this.seen].map(([k, v]) => [k, v.at, v.result]);
+  }
+
+  load(saved: [string, number, CommandOk][]): void {
+    this.seen.clear();
+    for (const [k, at, result] of saved) this.seen.set(k, { at, result });
+  }
+}
+
+function key(session: string, requestId: string): string {
+  // Neither part may contain a space (validate.ts), so the pair is unambiguous.
+  return `${session} ${requestId}`;
+}

@@ -1,0 +1,347 @@
+import { Chess, type Move } from 'chess.js';
+import { GameClock } from './clock';
+import { fail } from './errors';
+import { cannotMate, insufficientMaterial } from './material';
+import { playMove } from './notation';
+import { castlingRights, halfmoveClock, placement, positionKey, sideToMove } from './position';
+import { opposite } from './validate';
+import {
+  ChessErrorCode,
+  type ChessError,
+  type Color,
+  type DrawReason,
+  type EndReason,
+  type GameEvent,
+  type GameResult,
+  type GameStatus,
+  type GameSummary,
+  type GameView,
+  type TimeControl,
+} from './types';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type EventBody = DistributiveOmit<GameEvent, 'gameId' | 'version' | 'at'>;
+
+export interface Seat {
+  session: string;
+  token: string;
+  name: string;
+}
+
+/** What a game command did: the seat it acted for, or why it was refused (having changed nothing). */
+export type Outcome = { ok: true; color: Color } | { ok: false; error: ChessError };
+
+
+/**
+ * One game: the seats, the position (as FEN, with a chess.js board built only while the game is
+ * being played), the moves, the clocks, the repetition history since the last irreversible move,
+ * the draw offer, and the versioned events. Every method takes the entry time `at` and either
+ * refuses (changing nothing) or changes the game and appends its events to `out`.
+ */
+export class Game {
+  status: GameStatus = 'waiting';
+  result: GameResult = '*';
+  reason: EndReason | null = null;
+  endedAt: number | null = null;
+  version = 0;
+  seats: { white: Seat | null; black: Seat | null } = { white: null, black: null };
+  fen: string;
+  sans: string[] = [];
+  ucis: string[] = [];
+  /** How many times each position occurred since the last capture, pawn move or change of castling rights. */
+  repetitions = new Map<string, number>();
+  drawOffer: Color | null = null;
+  /** Entry time of the last seat or move: the sweep measures abandonment from it. */
+  lastActivity: number;
+  clock: GameClock | null;
+  /** Events kept for resuming clients: the last ones, oldest first. */
+  history: GameEvent[] = [];
+  private board: Chess | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly createdAt: number,
+    readonly initialFen: string,
+    readonly timeControl: TimeControl | null,
+    private readonly historyLimit: number,
+  ) {
+    this.fen = initialFen;
+    this.lastActivity = createdAt;
+    this.clock = timeControl === null ? null : new GameClock(timeControl);
+    this.repetitions.set(positionKey(initialFen), 1);
+  }
+
+  get turn(): Color {
+    return sideToMove(this.fen);
+  }
+
+  get plies(): number {
+    return this.sans.length;
+  }
+
+  /** The seat whose token this is. */
+  seatOf(token: string): Color | undefined {
+    if (this.seats.white?.token === token) return 'white';
+    if (this.seats.black?.token === token) return 'black';
+    return undefined;
+  }
+
+  // ---- Commands -------------------------------------------------------------------------------
+
+  seat(color: Color | undefined, seat: Seat, at: number, out: GameEvent[]): Outcome {
+    if (this.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
+    const other = (c: Color): Seat | null => this.seats[opposite(c)];
+    const wanted = color ?? (this.seats.white === null ? 'white' : 'black');
+    if (this.seats[wanted] !== null) return fail(ChessErrorCode.SeatTaken, `the ${wanted} seat of game ${this.id} is taken`);
+    const rival = other(wanted);
+    if (rival !== null && (rival.session === seat.session || rival.token === seat.token)) {
+      return fail(ChessErrorCode.AlreadySeated, `session already holds the ${opposite(wanted)} seat of game ${this.id}`);
+    }
+    this.seats[wanted] = seat;
+    this.lastActivity = at;
+    this.emit(at, out, { type: 'seated', color: wanted, name: seat.name });
+    if (this.seats.white !== null && this.seats.black !== null) this.status = 'started';
+    return { ok: true, color: wanted };
+  }
+
+  move(color: Color, text: string, at: number, out: GameEvent[]): Outcome {
+    const refused = this.refuseUnlessPlaying();
+    if (refused) return refused;
+    if (color !== this.turn) return fail(ChessErrorCode.NotYourTurn, `it is ${this.turn}'s turn in game ${this.id}`);
+    if (this.clock?.fallen(color, at)) {
+      this.flagFall(at, out);
+      return { ok: true, color };
+    }
+    const m = playMove(this.chess(), text);
+    if (m === undefined) return fail(ChessErrorCode.IllegalMove, `${text} is not a legal move for ${color} in game ${this.id} (${this.fen})`);
+    const ply = this.plies;
+    const before = this.fen;
+    this.fen = m.after;
+    this.sans.push(m.san);
+    this.ucis.push(m.lan);
+    this.lastActivity = at;
+    this.clock?.moved(color, ply, at);
+    this.countRepetition(m, before);
+    const next = opposite(color);
+    this.emit(at, out, { type: 'moved', color, ply: ply + 1, san: m.san, uci: m.lan, fen: m.after, clocks: this.clock?.view(next, at) ?? null });
+    if (m.captured !== undefined) {
+      const square = m.isEnPassant() ? m.to[0]! + m.from[1]! : m.to;
+      this.emit(at, out, { type: 'captured', color, piece: m.captured, square });
+    }
+    if (this.drawOffer === next) {
+      this.drawOffer = null;
+      this.emit(at, out, { type: 'drawDeclined', color, implicit: true });
+    }
+    this.afterMove(m, at, out);
+    return { ok: true, color };
+  }
+
+  resign(color: Color, at: number, out: GameEvent[]): Outcome {
+    const refused = this.refuseUnlessPlaying();
+    if (refused) return refused;
+    const result = color === 'white' ? '0-1' : '1-0';
+    this.end(at, result, 'resign');
+    this.emit(at, out, { type: 'resigned', color, result });
+    return { ok: true, color };
+  }
+
+  offerDraw(color: Color, at: number, out: GameEvent[]): Outcome {
+    const refused = this.refuseUnlessPlaying();
+    if (refused) return refused;
+    if (this.drawOffer === color) return fail(ChessErrorCode.DrawAlreadyOffered, `${color} already offered a draw in game ${this.id}`);
+    // Offering when the opponent has offered is agreeing.
+    if (this.drawOffer === opposite(color)) return this.acceptDraw(color, at, out);
+    this.drawOffer = color;
+    this.emit(at, out, { type: 'drawOffered', color });
+    return { ok: true, color };
+  }
+
+  acceptDraw(color: Color, at: number, out: GameEvent[]): Outcome {
+    const refused = this.refuseUnlessPlaying();
+    if (refused) return refused;
+    if (this.drawOffer !== opposite(color)) return fail(ChessErrorCode.NoDrawOffer, `${opposite(color)} has not offered a draw in game ${this.id}`);
+    this.draw(at, out, 'agreement');
+    return { ok: true, color };
+  }
+
+  declineDraw(color: Color, at: number, out: GameEvent[]): Outcome {
+    const refused = this.refuseUnlessPlaying();
+    if (refused) return refused;
+    if (this.drawOffer !== opposite(color)) return fail(ChessErrorCode.NoDrawOffer, `${opposite(color)} has not offered a draw in game ${this.id}`);
+    this.drawOffer = null;
+    this.emit(at, out, { type: 'drawDeclined', color, implicit: false });
+    return { ok: true, color };
+  }
+
+  /** Threefold repetition (the position now has occurred three times) or the 50-move rule (100 plies). */
+  claimDraw(color: Color, reason: 'threefold' | 'fifty-moves' | undefined, at: number, out: GameEvent[]): Outcome {
+    const refused = this.refuseUnlessPlaying();
+    if (refused) return refused;
+    const threefold = (this.repetitions.get(positionKey(this.fen)) ?? 0) >= 3;
+    const fifty = halfmoveClock(this.fen) >= 100;
+    const rule = reason ?? (threefold ? 'threefold' : 'fifty-moves');
+    if (rule === 'threefold' ? !threefold : !fifty) {
+      return fail(ChessErrorCode.CannotClaim, `no ${rule} draw to claim in game ${this.id}: the position occurred ${this.repetitions.get(positionKey(this.fen)) ?? 0} times, ${halfmoveClock(this.fen)} plies since a capture or pawn move`);
+    }
+    this.draw(at, out, rule);
+    return { ok: true, color };
+  }
+
+  /** Before both sides have moved (or while the game waits for its second player), either seat may abort. */
+  abort(color: Color, at: number, out: GameEvent[]): Outcome {
+    if (this.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
+    if (this.plies >= 2) return fail(ChessErrorCode.CannotAbort, `game ${this.id} can no longer be aborted: both sides have moved`);
+    this.end(at, '*', 'aborted');
+    this.emit(at, out, { type: 'aborted', reason: 'aborted', by: color, result: '*' });
+    return { ok: true, color };
+  }
+
+  /** A flag fall, proposed by the leader: valid only if the side to move's time is up at `at`. */
+  flag(at: number, out: GameEvent[]): Outcome {
+    if (this.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
+    const toMove = this.turn;
+    if (this.clock === null || this.status !== 'started' || !this.clock.fallen(toMove, at)) {
+      const left = this.clock?.left(toMove, toMove, at);
+      return fail(ChessErrorCode.NotFlagged, `${toMove}'s clock in game ${this.id} has not run out${left === undefined ? ' (untimed)' : ` (${left} ms left)`}`);
+    }
+    this.flagFall(at, out);
+    return { ok: true, color: toMove };
+  }
+
+  /** The housekeeping rules; returns whether it ended the game. */
+  sweep(at: number, o: { openTimeoutMs: number; firstMoveTimeoutMs: number; idleTimeoutMs: number }, out: GameEvent[]): boolean {
+    if (this.status === 'ended') return false;
+    const idle = at - this.lastActivity;
+    if (this.clock?.fallen(this.turn, at) && this.status === 'started') {
+      this.flagFall(at, out);
+      return true;
+    }
+    const abandoned =
+      this.status === 'waiting'
+        ? at - this.createdAt >= o.openTimeoutMs
+        : this.plies < 2
+          ? idle >= o.firstMoveTimeoutMs
+          : this.clock === null && idle >= o.idleTimeoutMs;
+    if (!abandoned) return false;
+    this.end(at, '*', 'abandoned');
+    this.emit(at, out, { type: 'aborted', reason: 'abandoned', by: null, result: '*' });
+    return true;
+  }
+
+  // ---- Rules after a move ----------------------------------------------------------------------
+
+  private countRepetition(m: Move, before: string): void {
+    // A capture, a pawn move or a change of castling rights can never be undone: no earlier position can recur.
+    if (m.captured !== undefined || m.piece === 'p' || castlingRights(before) !== castlingRights(m.after)) this.repetitions.clear();
+    const key = positionKey(m.after);
+    this.repetitions.set(key, (this.repetitions.get(key) ?? 0) + 1);
+  }
+
+  private afterMove(m: Move, at: number, out: GameEvent[]): void {
+    const next = opposite(m.color === 'w' ? 'white' : 'black');
+    const last = m.san.charCodeAt(m.san.length - 1);
+    // chess.js writes # only for mate and + for any other check: the suffix saves a second move generation.
+    if (last === 35 /* # */) {
+      const winner = opposite(next);
+      const result = winner === 'white' ? '1-0' : '0-1';
+      this.end(at, result, 'checkmate');
+      this.emit(at, out, { type: 'checkmate', winner, result });
+      return;
+    }
+    if (last === 43 /* + */) this.emit(at, out, { type: 'check', color: next });
+    else if (this.chess().isStalemate()) {
+      this.end(at, '1/2-1/2', 'stalemate');
+      this.emit(at, out, { type: 'stalemate', result: '1/2-1/2' });
+      return;
+    }
+    if (insufficientMaterial(placement(m.after))) this.draw(at, out, 'insufficient-material');
+    else if ((this.repetitions.get(positionKey(m.after)) ?? 0) >= 5) this.draw(at, out, 'fivefold');
+    else if (halfmoveClock(m.after) >= 150) this.draw(at, out, 'seventy-five-moves');
+  }
+
+  private flagFall(at: number, out: GameEvent[]): void {
+    const loser = this.turn;
+    const winner = opposite(loser);
+    // A flag fall against a side whose opponent cannot mate by any series of legal moves is a draw (FIDE 6.9).
+    const drawn = cannotMate(placement(this.fen), winner);
+    const result: GameResult = drawn ? '1/2-1/2' : winner === 'white' ? '1-0' : '0-1';
+    this.end(at, result, drawn ? 'timeout-vs-insufficient' : 'timeout');
+    this.emit(at, out, { type: 'flagged', color: loser, result, clocks: this.clock!.view(loser, at) });
+  }
+
+  private draw(at: number, out: GameEvent[], reason: DrawReason): void {
+    this.end(at, '1/2-1/2', reason);
+    this.emit(at, out, { type: 'draw', reason, result: '1/2-1/2' });
+  }
+
+  private end(at: number, result: GameResult, reason: EndReason): void {
+    this.clock?.stop(this.turn, at);
+    this.status = 'ended';
+    this.result = result;
+    this.reason = reason;
+    this.endedAt = at;
+    this.drawOffer = null;
+    this.board = null;
+  }
+
+  private refuseUnlessPlaying(): Outcome | undefined {
+    if (this.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
+    if (this.status === 'waiting') return fail(ChessErrorCode.NotStarted, `game ${this.id} waits for its ${this.seats.white === null ? 'white' : 'black'} player`);
+    return undefined;
+  }
+
+  private chess(): Chess {
+    // Built lazily: a restored machine does not pay for boards of games nobody moves in.
+    this.board ??= new Chess(this.fen);
+    return this.board;
+  }
+
+  private emit(at: number, out: GameEvent[], body: EventBody): void {
+    const event = { ...body, gameId: this.id, version: ++this.version, at } as GameEvent;
+    out.push(event);
+    this.history.push(event);
+    // Trim in steps so the cost is amortised; at least `historyLimit` events are always kept.
+    if (this.history.length > this.historyLimit + 64) this.history.splice(0, this.history.length - this.historyLimit);
+  }
+
+  // ---- Views ----------------------------------------------------------------------------------
+
+  view(at: number): GameView {
+    const seat = (s: Seat | null): { name: string } | null => (s === null ? null : { name: s.name });
+    return {
+      gameId: this.id,
+      version: this.version,
+      status: this.status,
+      result: this.result,
+      reason: this.reason,
+      fen: this.fen,
+      initialFen: this.initialFen,
+      turn: this.turn,
+      moves: this.sans.map((san, i) => ({ san, uci: this.ucis[i]! })),
+      timeControl: this.timeControl,
+      clocks: this.clock?.view(this.turn, this.endedAt ?? at) ?? null,
+      seats: { white: seat(this.seats.white), black: seat(this.seats.black) },
+      drawOffer: this.drawOffer,
+      createdAt: this.createdAt,
+      endedAt: this.endedAt,
+    };
+  }
+
+  summary(): GameSummary {
+    const seat = (s: Seat | null): { name: string } | null => (s === null ? null : { name: s.name });
+    return {
+      gameId: this.id,
+      status: this.status === 'waiting' ? 'waiting' : 'started',
+      version: this.version,
+      timeControl: this.timeControl,
+      seats: { white: seat(this.seats.white), black: seat(this.seats.black) },
+      plies: this.plies,
+      createdAt: this.createdAt,
+    };
+  }
+
+  /** Creates the game's first event. */
+  created(at: number, out: GameEvent[]): void {
+    this.emit(at, out, { type: 'created', timeControl: this.timeControl, fen: this.initialFen });
+  }
+}

@@ -1,0 +1,193 @@
+import { Dedupe } from './dedupe';
+import { fail } from './errors';
+import { Game, type Outcome } from './game';
+import { checkStart } from './start';
+import { pgn, type PgnOptions } from './pgn';
+import { decodeSnapshot, encodeSnapshot } from './snapshot';
+import { parseCommand } from './validate';
+import {
+  ChessErrorCode,
+  DEFAULT_OPTIONS,
+  type ApplyOutput,
+  type Catchup,
+  type Command,
+  type CommandResult,
+  type GameEvent,
+  type GameSummary,
+  type GameView,
+  type MachineOptions,
+} from './types';
+
+/**
+ * The replicated state of every game: a deterministic state machine over chess.js. Feed it the
+ * committed commands in log order, each with its entry's time, and every replica ends in the same
+ * state; it returns results and events and never performs IO, reads a clock or draws a random
+ * number. A bad command is answered with a stable error code and changes nothing; a retried
+ * request id gets its first result back.
+ */
+export class ChessMachine {
+  private games = new Map<string, Game>();
+  private dedupe: Dedupe;
+  private clock = 0;
+
+  constructor(readonly options: MachineOptions = DEFAULT_OPTIONS) {
+    this.dedupe = new Dedupe(options.dedupeLimit, options.dedupeTtlMs);
+  }
+
+  /** The latest entry time applied. Entry time never goes backwards here, even if a leader's clock does. */
+  get now(): number {
+    return this.clock;
+  }
+
+  get size(): number {
+    return this.games.size;
+  }
+
+  /** Applies one command (untrusted: it is validated here) stamped with its entry's time. */
+  apply(input: unknown, entryTime: number): ApplyOutput {
+    if (Number.isFinite(entryTime) && entryTime > this.clock) this.clock = entryTime;
+    const at = this.clock;
+    const parsed = parseCommand(input);
+    if (!parsed.ok) return { result: parsed, events: [] };
+    const command = parsed.command;
+    const first = this.dedupe.find(command.session, command.requestId, at);
+    if (first !== undefined) return { result: { ...first, duplicate: true }, events: [] };
+    const events: GameEvent[] = [];
+    const result = this.dispatch(command, at, events);
+    if (result.ok) this.dedupe.remember(command.session, command.requestId, at, result);
+    return { result, events };
+  }
+
+  private dispatch(c: Command, at: number, out: GameEvent[]): CommandResult {
+    switch (c.type) {
+      case 'create': {
+        if (this.games.has(c.gameId)) return fail(ChessErrorCode.GameExists, `game ${c.gameId} exists`);
+        if (this.games.size >= this.options.maxGames) return fail(ChessErrorCode.TooManyGames, `the server holds ${this.games.size} games, its limit`);
+        const start = checkStart(c.fen);
+        if (!start.ok) return start;
+        // Copied: the machine keeps nothing that belongs to the caller.
+        const tc = c.timeControl === null ? null : { initialMs: c.timeControl.initialMs, incrementMs: c.timeControl.incrementMs };
+        const game = new Game(c.gameId, at, start.fen, tc, this.options.historyLimit);
+        game.created(at, out);
+        this.games.set(c.gameId, game);
+        return this.answer(game, game.seat(c.color, { session: c.session, token: c.token, name: c.name ?? 'Anonymous' }, at, out));
+      }
+      case 'join': {
+        const game = this.games.get(c.gameId);
+        if (game === undefined) return unknownGame(c.gameId);
+        return this.answer(game, game.seat(c.color, { session: c.session, token: c.token, name: c.name ?? 'Anonymous' }, at, out));
+      }
+      case 'flag': {
+        const game = this.games.get(c.gameId);
+        if (game === undefined) return unknownGame(c.gameId);
+        return this.answer(game, game.flag(at, out));
+      }
+      case 'sweep':
+        return this.sweep(at, out);
+      default: {
+        const game = this.games.get(c.gameId);
+        if (game === undefined) return unknownGame(c.gameId);
+        const color = game.seatOf(c.token);
+        if (color === undefined) return fail(ChessErrorCode.NotSeated, `that token holds no seat in game ${c.gameId}`);
+        switch (c.type) {
+          case 'move':
+            return this.answer(game, game.move(color, c.move, at, out));
+          case 'resign':
+            return this.answer(game, game.resign(color, at, out));
+          case 'offerDraw':
+            return this.answer(game, game.offerDraw(color, at, out));
+          case 'acceptDraw':
+            return this.answer(game, game.acceptDraw(color, at, out));
+          case 'declineDraw':
+            return this.answer(game, game.declineDraw(color, at, out));
+          case 'claimDraw':
+            return this.answer(game, game.claimDraw(color, c.reason, at, out));
+          case 'abort':
+            return this.answer(game, game.abort(color, at, out));
+        }
+      }
+    }
+  }
+
+  private answer(game: Game, o: Outcome): CommandResult {
+    return o.ok ? { ok: true, gameId: game.id, version: game.version, color: o.color } : o;
+  }
+
+  private sweep(at: number, out: GameEvent[]): CommandResult {
+    const ended: string[] = [];
+    let forgotten = 0;
+    for (const [id, game] of this.games) {
+      if (game.status === 'ended') {
+        if (at - game.endedAt! >= this.options.retainEndedMs) {
+          this.games.delete(id);
+          forgotten++;
+        }
+      } else if (game.sweep(at, this.options, out)) ended.push(id);
+    }
+    this.dedupe.expire(at);
+    return { ok: true, ended, forgotten };
+  }
+
+  // ---- What the server asks ---------------------------------------------------------------------
+
+  view(gameId: string): GameView | undefined {
+    return this.games.get(gameId)?.view(this.clock);
+  }
+
+  /** The events after `version`, or a whole view when some of them are no longer kept. */
+  eventsSince(gameId: string, version: number): Catchup {
+    const game = this.games.get(gameId);
+    if (game === undefined) return { kind: 'unknown' };
+    if (version > game.version) return { kind: 'ahead', version: game.version };
+    const oldest = game.history[0]?.version ?? game.version + 1;
+    if (!Number.isInteger(version) || version + 1 < oldest) return { kind: 'resync', view: game.view(this.clock) };
+    return { kind: 'events', events: game.history.slice(version + 1 - oldest) };
+  }
+
+  /** The games being played or waiting for a player, oldest first. */
+  liveGames(): GameSummary[] {
+    const out: GameSummary[] = [];
+    for (const game of this.games.values()) if (game.status !== 'ended') out.push(game.summary());
+    return out;
+  }
+
+  pgn(gameId: string, options: PgnOptions = {}): string | undefined {
+    const game = this.games.get(gameId);
+    return game === undefined ? undefined : pgn(game, options);
+  }
+
+  /** When the side to move in `gameId` runs out of time, if its clock runs: the leader proposes a flag then. */
+  flagDeadline(gameId: string): number | undefined {
+    const game = this.games.get(gameId);
+    const clock = game?.clock;
+    if (game === undefined || game.status !== 'started' || clock == null || clock.startedAt === null) return undefined;
+    return clock.startedAt + clock[game.turn];
+  }
+
+  // ---- Snapshot ---------------------------------------------------------------------------------
+
+  /** The whole state (options, entry time, games with clocks, repetitions and event history, dedupe table) as bytes. */
+  snapshot(): Uint8Array {
+    return encodeSnapshot({ options: this.options, clock: this.clock, games: [...this.games.values()], dedupe: this.dedupe.toJSON() });
+  }
+
+  /** Replaces the whole state with a snapshot's (taken by any replica). */
+  restore(data: Uint8Array): void {
+    const s = decodeSnapshot(data);
+    (this as { options: MachineOptions }).options = s.options;
+    this.clock = s.clock;
+    this.games = new Map(s.games.map((g) => [g.id, g]));
+    this.dedupe = new Dedupe(s.options.dedupeLimit, s.options.dedupeTtlMs);
+    this.dedupe.load(s.dedupe);
+  }
+
+  static fromSnapshot(data: Uint8Array): ChessMachine {
+    const m = new ChessMachine();
+    m.restore(data);
+    return m;
+  }
+}
+
+function unknownGame(gameId: string): CommandResult {
+  return fail(ChessErrorCode.UnknownGame, `no game ${gameId}`);
+}

@@ -1,0 +1,41 @@
+import type { Color } from './types';
+
+/**
+ * Reading what the rules need out of a FEN, without building a board.
+ * chess.js writes the en passant square only when an en passant capture is legal, so the first
+ * four fields are exactly what FIDE 9.2.3 compares for a repetition: the pieces, the side to
+ * move, the castling rights, and the possibility of capturing en passant.
+ */
+
+/** The FIDE identity of the position: placement, side to move, castling rights, en passant square. */
+export function positionKey(fen: string): string {
+  return fen.slice(0, nthSpace(fen, 4));
+}
+
+export function placement(fen: string): string {
+  return fen.slice(0, nthSpace(fen, 1));
+}
+
+export function sideToMove(fen: string): Color {
+  return fen.charCodeAt(nthSpace(fen, 1) + 1) === 98 /* b */ ? 'black' : 'white';
+}
+
+export function castlingRights(fen: string): string {
+  const a = nthSpace(fen, 2) + 1;
+  return fen.slice(a, nthSpace(fen, 3));
+}
+
+/** Plies since the last capture or pawn move (the 50- and 75-move rules count these). */
+export function halfmoveClock(fen: string): number {
+  const a = nthSpace(fen, 4) + 1;
+  return Number(fen.slice(a, nthSpace(fen, 5)));
+}
+
+function nthSpace(s: string, n: number): number {
+  let i = -1;
+  for (let k = 0; k < n; k++) {
+    i = s.indexOf(' ', i + 1);
+    if (i < 0) return s.length;
+  }
+  return i;
+}

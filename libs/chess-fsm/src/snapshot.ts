@@ -1,0 +1,158 @@
+import { GameClock } from './clock';
+import { Game, type Seat } from './game';
+import type { Clocks, Color, CommandOk, EndReason, GameEvent, GameResult, GameStatus, MachineOptions, TimeControl } from './types';
+
+/**
+ * The snapshot: the whole machine as UTF-8 JSON. A game is stored as its position (FEN), its
+ * moves, its clocks, its repetition counts and its event history, so restoring builds no board
+ * and replays no move (boards are built lazily, on a game's next move).
+ */
+
+const FORMAT = 'rookery-chess-fsm/1';
+
+interface SavedGame {
+  id: string;
+  createdAt: number;
+  initialFen: string;
+  timeControl: TimeControl | null;
+  status: GameStatus;
+  result: GameResult;
+  reason: EndReason | null;
+  endedAt: number | null;
+  version: number;
+  seats: { white: Seat | null; black: Seat | null };
+  fen: string;
+  sans: string[];
+  ucis: string[];
+  repetitions: [string, number][];
+  drawOffer: Color | null;
+  lastActivity: number;
+  clock: [number, number, number | null] | null;
+  history: SavedEvent[];
+}
+
+/** An event without its key names or game id: [type, version, at, ...its fields in EVENT_FIELDS order]. */
+type SavedEvent = [string, number, number, ...unknown[]];
+
+/** Each event type's own fields, in the order they are saved. Clocks are saved as [white, black, running, at]. */
+const EVENT_FIELDS: Record<GameEvent['type'], readonly string[]> = {
+  created: ['timeControl', 'fen'],
+  seated: ['color', 'name'],
+  moved: ['color', 'ply', 'san', 'uci', 'fen', 'clocks'],
+  captured: ['color', 'piece', 'square'],
+  check: ['color'],
+  checkmate: ['winner', 'result'],
+  stalemate: ['result'],
+  draw: ['reason', 'result'],
+  resigned: ['color', 'result'],
+  flagged: ['color', 'result', 'clocks'],
+  aborted: ['reason', 'by', 'result'],
+  drawOffered: ['color'],
+  drawDeclined: ['color', 'implicit'],
+};
+
+function saveEvent(e: GameEvent): SavedEvent {
+  const out: SavedEvent = [e.type, e.version, e.at];
+  const fields = e as unknown as Record<string, unknown>;
+  for (const k of EVENT_FIELDS[e.type]) {
+    const v = fields[k];
+    out.push(k === 'clocks' && v !== null ? clocksTuple(v as Clocks) : v);
+  }
+  return out;
+}
+
+function loadEvent(gameId: string, s: SavedEvent): GameEvent {
+  const [type, version, at] = s;
+  const fields = EVENT_FIELDS[type as GameEvent['type']];
+  if (fields === undefined) throw new Error(`chess-fsm snapshot: game ${gameId} has an event of unknown type ${JSON.stringify(type)}`);
+  // Keys in the order the machine creates them, so a restored event serialises as the original did.
+  const e: Record<string, unknown> = { type };
+  fields.forEach((k, i) => {
+    const v = s[3 + i];
+    e[k] = k === 'clocks' && v !== null ? clocksObject(v as [number, number, Color | null, number]) : v;
+  });
+  e['gameId'] = gameId;
+  e['version'] = version;
+  e['at'] = at;
+  return e as unknown as GameEvent;
+}
+
+function clocksTuple(c: Clocks): [number, number, Color | null, number] {
+  return [c.white, c.black, c.running, c.at];
+}
+function clocksObject([white, black, running, at]: [number, number, Color | null, number]): Clocks {
+  return { white, black, running, at };
+}
+
+export interface MachineState {
+  options: MachineOptions;
+  clock: number;
+  games: Game[];
+  dedupe: [string, number, CommandOk][];
+}
+
+// TextEncoder is part of every JavaScript runtime this runs on, but not of the ES library the
+// pure build compiles against (it has no DOM or Node types), so it is looked up rather than declared.
+interface Utf8 {
+  encode(s: string): Uint8Array;
+  decode(b: Uint8Array): string;
+}
+const utf8: Utf8 = (() => {
+  const g = globalThis as unknown as { TextEncoder: new () => { encode(s: string): Uint8Array }; TextDecoder: new (label: string, o: { fatal: boolean }) => { decode(b: Uint8Array): string } };
+  const enc = new g.TextEncoder();
+  const dec = new g.TextDecoder('utf-8', { fatal: true });
+  return { encode: (s) => enc.encode(s), decode: (b) => dec.decode(b) };
+})();
+
+export function encodeSnapshot(state: MachineState): Uint8Array {
+  const games: SavedGame[] = state.games.map((g) => ({
+    id: g.id,
+    createdAt: g.createdAt,
+    initialFen: g.initialFen,
+    timeControl: g.timeControl,
+    status: g.status,
+    result: g.result,
+    reason: g.reason,
+    endedAt: g.endedAt,
+    version: g.version,
+    seats: g.seats,
+    fen: g.fen,
+    sans: g.sans,
+    ucis: g.ucis,
+    repetitions: [...g.repetitions],
+    drawOffer: g.drawOffer,
+    lastActivity: g.lastActivity,
+    clock: g.clock?.toJSON() ?? null,
+    history: g.history.map(saveEvent),
+  }));
+  return utf8.encode(JSON.stringify({ format: FORMAT, options: state.options, clock: state.clock, dedupe: state.dedupe, games }));
+}
+
+export function decodeSnapshot(data: Uint8Array): MachineState {
+  let raw: { format?: unknown; options: MachineOptions; clock: number; dedupe: [string, number, CommandOk][]; games: SavedGame[] };
+  try {
+    raw = JSON.parse(utf8.decode(data)) as typeof raw;
+  } catch (e) {
+    throw new Error(`chess-fsm snapshot: not a snapshot (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (raw.format !== FORMAT) throw new Error(`chess-fsm snapshot: format ${JSON.stringify(raw.format)}, expected ${FORMAT}`);
+  const games = raw.games.map((s) => {
+    const g = new Game(s.id, s.createdAt, s.initialFen, s.timeControl, raw.options.historyLimit);
+    g.status = s.status;
+    g.result = s.result;
+    g.reason = s.reason;
+    g.endedAt = s.endedAt;
+    g.version = s.version;
+    g.seats = s.seats;
+    g.fen = s.fen;
+    g.sans = s.sans;
+    g.ucis = s.ucis;
+    g.repetitions = new Map(s.repetitions);
+    g.drawOffer = s.drawOffer;
+    g.lastActivity = s.lastActivity;
+    g.clock = s.clock === null || s.timeControl === null ? null : GameClock.from(s.timeControl, s.clock);
+    g.history = s.history.map((e) => loadEvent(s.id, e));
+    return g;
+  });
+  return { options: raw.options, clock: raw.clock, dedupe: raw.dedupe, games };
+}
