@@ -4,7 +4,7 @@ import { ChessMachine, DEFAULT_OPTIONS, type Command } from '../src/index';
 /**
  * bench:fsm — the chess state machine against bare chess.js, side by side in one run.
  *
- * 1. Random legal games (a seeded generator, so every run plays the same games) are applied
+ * 1. Random legal games of up to 120 plies (a seeded generator: every run plays the same games) are applied
  *    move by move, round-robin across games as a server would see them, through the machine
  *    (validation, seat check, clocks, repetition, events, versions, dedupe) and through bare
  *    chess.js (`move()` plus `isGameOver()`, one `Chess` per game). Rounds alternate between the
@@ -13,7 +13,7 @@ import { ChessMachine, DEFAULT_OPTIONS, type Command } from '../src/index';
  *    making one more move in every game (the boards are built lazily, on a game's next move).
  *
  * Last line: `bench:fsm: N moves/s, R x chess.js, restore 10000 games in T s`.
- *   --games 300 --rounds 5 --restore-games 10000
+ *   --games 300 --plies 120 --rounds 5 --restore-games 10000
  */
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
@@ -21,6 +21,7 @@ const opt = (name: string, dflt: number): number => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const GAMES = opt('games', 300);
+const PLIES = opt('plies', 120);
 const ROUNDS = opt('rounds', 5);
 const RESTORE_GAMES = opt('restore-games', 10_000);
 
@@ -42,10 +43,9 @@ function randomGame(rand: () => number, maxPlies: number): string[] {
   const chess = new Chess();
   const moves: string[] = [];
   while (moves.length < maxPlies && !chess.isGameOver()) {
-    const legal = chess.moves({ verbose: true });
-    const m = legal[Math.floor(rand() * legal.length)]!;
-    chess.move(m);
-    moves.push(m.lan);
+    // SAN strings, not verbose moves: chess.js builds every verbose move with a full move generation.
+    const legal = chess.moves();
+    moves.push(chess.move(legal[Math.floor(rand() * legal.length)]!).lan);
   }
   return moves;
 }
@@ -113,7 +113,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 function main(): void {
   const rand = prng(20261125);
-  const games = Array.from({ length: GAMES }, () => randomGame(rand, 300));
+  const games = Array.from({ length: GAMES }, () => randomGame(rand, PLIES));
   const moves = games.reduce((n, g) => n + g.length, 0);
   process.stderr.write(`bench:fsm: ${GAMES} random games, ${moves} moves; ${ROUNDS} rounds each, alternating\n`);
   const machineRates: number[] = [];
