@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChessMachine, DEFAULT_OPTIONS, MAX_INCREMENT_MS, MAX_INITIAL_MS, type ApplyOutput, type ChessErrorCode, type MachineOptions } from './index';
+import { BS, BT, WS, WT, XS, XT, type Body } from './spec-fixtures';
 
 // Bad commands: whatever arrives, `apply` answers with an error code, returns no events and
 // changes nothing (the snapshot's bytes are the same before and after). Every bad command is
 // applied at entry times not later than the machine's `now`, since time advancing is state.
 
-const WT = 'tok-white-0000000000001';
-const BT = 'tok-black-0000000000002';
-const XT = 'tok-specta-000000000003';
-const WS = 'sess-white';
-const BS = 'sess-black';
-const XS = 'sess-spectator';
 const NOW = 50_000;
 
-type Body = Record<string, unknown>;
 
 /**
  * The machine every bad command is tried on, at time NOW:

@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChessMachine, DEFAULT_OPTIONS, type ApplyOutput, type ChessErrorCode, type Clocks, type Color, type GameEvent, type MachineOptions, type TimeControl } from './index';
+import { BS, BT, WS, WT, XS, XT, type Body } from './spec-fixtures';
 
 // Clocks, flag falls and the sweep, from entry times only.
 
-const WT = 'tok-white-0000000000001';
-const BT = 'tok-black-0000000000002';
-const XT = 'tok-specta-000000000003';
-const WS = 'sess-white';
-const BS = 'sess-black';
-const XS = 'sess-spectator';
 const TC: TimeControl = { initialMs: 60_000, incrementMs: 2000 };
 
-type Body = Record<string, unknown>;
 
 class Table {
   readonly m: ChessMachine;

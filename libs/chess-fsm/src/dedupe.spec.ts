@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChessMachine, DEFAULT_OPTIONS, type ApplyOutput, type ChessErrorCode, type MachineOptions } from './index';
+import { BS, BT, WS, WT, XS, XT, type Body } from './spec-fixtures';
 
 // Exactly once: a retried (session, requestId) gets its first result back and changes nothing.
 
-const WT = 'tok-white-0000000000001';
-const BT = 'tok-black-0000000000002';
-const XT = 'tok-specta-000000000003';
-const WS = 'sess-white';
-const BS = 'sess-black';
-const XS = 'sess-spectator';
 
-type Body = Record<string, unknown>;
 
 function machine(options: Partial<MachineOptions> = {}): ChessMachine {
   return new ChessMachine({ ...DEFAULT_OPTIONS, ...options });

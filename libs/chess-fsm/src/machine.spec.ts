@@ -14,18 +14,12 @@ import {
   type MachineOptions,
   type TimeControl,
 } from './index';
+import { BS, BT, WS, WT, XS, XT, type Body } from './spec-fixtures';
 
 // The command lifecycle, driven through the public API only.
 
-const WT = 'tok-white-0000000000001';
-const BT = 'tok-black-0000000000002';
-const XT = 'tok-specta-000000000003';
-const WS = 'sess-white';
-const BS = 'sess-black';
-const XS = 'sess-spectator';
 const SECRETS = [WT, BT, XT, WS, BS, XS];
 
-type Body = Record<string, unknown>;
 
 /** A machine plus everything it answered, so a test can check versions and secrets at the end. */
 class Table {
