@@ -40,6 +40,12 @@ export interface RaftNodeOptions {
   readonly snapshotEvery?: number;
   /** How a Ready is written: in place ('sync', the default: fastest on the 2-core bench machine), off the event loop ('async'), or by load ('auto'). */
   readonly persistMode?: 'auto' | 'sync' | 'async';
+  /**
+   * The leader rewrites each application command it appends with this — its own proposals and
+   * those a follower forwarded — e.g. to stamp the entry with the leader's clock (the chess
+   * state machine takes its time from the entry). Internal entries (addresses, joins) are left alone.
+   */
+  readonly stamp?: (command: Uint8Array) => Uint8Array;
   readonly raft?: Partial<Omit<RaftConfig, 'id' | 'voters' | 'randomInt' | 'logger' | 'applied'>>;
   readonly storage?: DiskStorageOptions;
   readonly logger?: Logger;
@@ -156,7 +162,10 @@ export class RaftNode extends EventEmitter {
   /** Proposes an entry under proposal id `pid`; settles when the entry is applied here. */
   private submit(pid: string, command: Uint8Array, what: string): Promise<unknown> {
     try {
-      this.check(() => this.core.propose(encodeEnvelope(pid, command)));
+      const stamp = this.opts.stamp;
+      // On a follower the command is forwarded as it is, and the leader stamps it on arrival.
+      const data = stamp !== undefined && !pid.startsWith('~') && this.core.role === 'leader' ? stamp(command) : command;
+      this.check(() => this.core.propose(encodeEnvelope(pid, data)));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -308,6 +317,16 @@ export class RaftNode extends EventEmitter {
 
   private onMessage(m: Message): void {
     if (this.stopping) return;
+    const stamp = this.opts.stamp;
+    if (stamp !== undefined && m.type === 'MsgProp' && this.core.role === 'leader') {
+      m = {
+        ...m,
+        entries: m.entries.map((e) => {
+          const env = decodeEnvelope(e.data);
+          return e.type !== 'normal' || env.id === '' || env.id.startsWith('~') ? e : { ...e, data: encodeEnvelope(env.id, stamp(env.command)) };
+        }),
+      };
+    }
     this.core.step(m);
     this.schedule();
   }
