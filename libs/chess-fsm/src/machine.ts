@@ -1,6 +1,7 @@
 import { Dedupe } from './dedupe';
 import { fail } from './errors';
 import { Game, type Outcome } from './game';
+import { precheck } from './precheck';
 import { checkStart } from './start';
 import { pgn, type PgnOptions } from './pgn';
 import { decodeSnapshot, encodeSnapshot } from './snapshot';
@@ -56,6 +57,18 @@ export class ChessMachine {
     const result = this.dispatch(command, at, events);
     if (result.ok) this.dedupe.remember(command.session, command.requestId, at, result);
     return { result, events };
+  }
+
+  /**
+   * Whether `input` would be refused if applied now — without changing anything. The server
+   * asks before proposing, so bad commands never reach the log; apply still decides.
+   */
+  precheck(input: unknown): CommandResult | undefined {
+    const parsed = parseCommand(input);
+    if (!parsed.ok) return parsed;
+    const c = parsed.command;
+    if (this.dedupe.find(c.session, c.requestId, this.clock) !== undefined) return undefined;
+    return precheck('gameId' in c ? this.games.get(c.gameId) : undefined, c, this.games.size, this.options.maxGames);
   }
 
   private dispatch(c: Command, at: number, out: GameEvent[]): CommandResult {

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Chess } from 'chess.js';
+import { ChessMachine } from './index';
+import { BS, BT, WS, WT, XS, XT, type Body } from './spec-fixtures';
+
+// precheck: a refusal it predicts is the refusal apply gives, and asking changes nothing.
+describe('precheck', () => {
+  it('agrees with apply on every refusal it predicts, through random games with stray commands', () => {
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    let predicted = 0;
+    let passed = 0;
+    for (let g = 0; g < 20; g++) {
+      const m = new ChessMachine();
+      let at = 1_000;
+      let n = 0;
+      const id = `g${g}`;
+      const board = new Chess();
+      const check = (c: Body): void => {
+        const before = Buffer.from(m.snapshot());
+        const pre = m.precheck(c);
+        assert.ok(Buffer.from(m.snapshot()).equals(before), 'precheck changed the machine');
+        const out = m.apply(c, ++at);
+        if (pre === undefined) passed++;
+        else {
+          predicted++;
+          assert.equal(pre.ok, false);
+          assert.deepEqual(out.result.ok ? 'ok' : out.result.error.code, pre.ok ? 'ok' : pre.error.code, JSON.stringify(c));
+        }
+        if (out.result.ok && c['type'] === 'move') board.move(String(c['move']));
+      };
+      check({ type: 'move', requestId: `r${n++}`, session: WS, gameId: id, token: WT, move: 'e4' });
+      check({ type: 'create', requestId: `r${n++}`, session: WS, gameId: id, token: WT, color: 'white', timeControl: null });
+      check({ type: 'create', requestId: `r${n++}`, session: BS, gameId: id, token: BT, color: 'black', timeControl: null });
+      check({ type: 'move', requestId: `r${n++}`, session: WS, gameId: id, token: WT, move: 'e4' });
+      check({ type: 'join', requestId: `r${n++}`, session: BS, gameId: id, token: BT });
+      check({ type: 'join', requestId: `r${n++}`, session: XS, gameId: id, token: XT });
+      for (let ply = 0; ply < 60 && !board.isGameOver(); ply++) {
+        const legal = board.moves();
+        const turn = board.turn() === 'w' ? { session: WS, token: WT } : { session: BS, token: BT };
+        const other = board.turn() === 'w' ? { session: BS, token: BT } : { session: WS, token: WT };
+        // Now and then a stray: the wrong side, a spectator, an illegal move, a draw claim.
+        switch (rand(6)) {
+          case 0:
+            check({ type: 'move', requestId: `r${n++}`, ...other, gameId: id, move: legal[0]! });
+            break;
+          case 1:
+            check({ type: 'move', requestId: `r${n++}`, session: XS, token: XT, gameId: id, move: legal[0]! });
+            break;
+          case 2:
+            check({ type: 'move', requestId: `r${n++}`, ...turn, gameId: id, move: 'Ke8' });
+            break;
+          case 3:
+            check({ type: 'claimDraw', requestId: `r${n++}`, ...turn, gameId: id });
+            break;
+        }
+        check({ type: 'move', requestId: `r${n++}`, ...turn, gameId: id, move: legal[rand(legal.length)]! });
+      }
+      check({ type: 'resign', requestId: `r${n++}`, session: WS, token: WT, gameId: id });
+      check({ type: 'move', requestId: `r${n++}`, session: WS, token: WT, gameId: id, move: 'a3' });
+    }
+    assert.ok(predicted > 50 && passed > 500, `predicted ${predicted}, passed ${passed}`);
+  });
+
+  it('answers a malformed command with ERR_MALFORMED and lets a duplicate request through', () => {
+    const m = new ChessMachine();
+    const pre = m.precheck({ type: 'move' });
+    assert.equal(pre?.ok === false ? pre.error.code : 'none', 'ERR_MALFORMED');
+    const create = { type: 'create', requestId: 'c1', session: WS, gameId: 'g', token: WT, color: 'white', timeControl: null };
+    assert.equal(m.apply(create, 1).result.ok, true);
+    assert.equal(m.precheck(create), undefined, 'a retried request gets its first result from apply, so it is not refused here');
+  });
+});

@@ -1,0 +1,46 @@
+import { Chess } from 'chess.js';
+import { fail } from './errors';
+import type { Game } from './game';
+import { playMove } from './notation';
+import { checkStart } from './start';
+import { ChessErrorCode, type ChessError, type Command } from './types';
+
+/**
+ * The refusals a command would certainly meet if it were applied now, found without changing
+ * anything: the server runs this against its replica before proposing (DESIGN decision 4), so
+ * an illegal move, a move out of turn or a stranger's command never reaches the log. Passing it
+ * promises nothing — the state may move before the command is applied, and apply decides.
+ */
+export function precheck(game: Game | undefined, c: Command, gameCount: number, maxGames: number): { ok: false; error: ChessError } | undefined {
+  switch (c.type) {
+    case 'create': {
+      if (game !== undefined) return fail(ChessErrorCode.GameExists, `game ${c.gameId} exists`);
+      if (gameCount >= maxGames) return fail(ChessErrorCode.TooManyGames, `the server holds ${gameCount} games, its limit`);
+      const start = checkStart(c.fen);
+      return start.ok ? undefined : start;
+    }
+    case 'sweep':
+      return undefined;
+    case 'join':
+      if (game === undefined) return fail(ChessErrorCode.UnknownGame, `no game ${c.gameId}`);
+      if (game.status !== 'waiting') return fail(game.status === 'ended' ? ChessErrorCode.GameOver : ChessErrorCode.SeatTaken, `game ${c.gameId} has no open seat`);
+      return undefined;
+    case 'flag':
+      return game === undefined ? fail(ChessErrorCode.UnknownGame, `no game ${c.gameId}`) : undefined;
+    default: {
+      if (game === undefined) return fail(ChessErrorCode.UnknownGame, `no game ${c.gameId}`);
+      const color = game.seatOf(c.token);
+      if (color === undefined) return fail(ChessErrorCode.NotSeated, `that token holds no seat in game ${c.gameId}`);
+      if (game.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${c.gameId} is over (${game.result})`);
+      if (c.type === 'abort') return undefined;
+      if (game.status === 'waiting') return fail(ChessErrorCode.NotStarted, `game ${c.gameId} waits for its second player`);
+      if (c.type !== 'move') return undefined;
+      if (color !== game.turn) return fail(ChessErrorCode.NotYourTurn, `it is ${game.turn}'s turn in game ${c.gameId}`);
+      // A scratch board: the game's own is not touched.
+      if (playMove(new Chess(game.fen), c.move) === undefined) {
+        return fail(ChessErrorCode.IllegalMove, `${c.move} is not a legal move for ${color} in game ${c.gameId} (${game.fen})`);
+      }
+      return undefined;
+    }
+  }
+}
