@@ -73,7 +73,7 @@ export default [
     },
   },
   {
-    files: ['libs/raft/src/core/**/*.ts', 'libs/chess-fsm/src/**/*.ts'],
+    files: ['libs/raft/src/core/**/*.ts', 'libs/chess-fsm/src/**/*.ts', 'libs/protocol/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: pureCore,
   },
