@@ -1,4 +1,4 @@
-import type { Catchup, ChessError, Clocks, Color, GameEvent, GameSummary, TimeControl } from './game';
+import type { Catchup, ChessError, Clocks, Color, GameEvent, GameSummary, GameView, TimeControl } from './game';
 
 /**
  * The Socket.IO protocol, defined once for server, client, bench and load tests. Every
@@ -98,6 +98,8 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   /** An event of a watched game (players watch their own games automatically). */
   'game:event': (e: GameEvent) => void;
+  /** This node replaced its state from a snapshot: here is the watched game whole; carry on from its version. */
+  'game:resync': (view: GameView) => void;
   /** Now and then while a game's clock runs (volatile: may be dropped). */
   'clock:sync': (s: { gameId: string; version: number; clocks: Clocks; serverTime: number }) => void;
   /** The node is going away: reconnect (to any node) after about `reconnectInMs`. */

@@ -1,2 +1,3 @@
 export { Prng } from './prng';
 export { SimNode, type ReadyObserver } from './sim-node';
+export { freePort } from './ports';

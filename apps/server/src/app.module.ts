@@ -1,0 +1,54 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { RaftModule } from '@rookery/raft/nest';
+import type { Logger } from 'pino';
+import { stampEntry } from './chess/entry';
+import { GamesService } from './chess/games.service';
+import { Minter } from './chess/ids';
+import { ChessReplica } from './chess/replica';
+import { Referee } from './clock/referee';
+import type { ServerConfig } from './config';
+import { DrainState } from './drain';
+import { GamesGateway } from './gateway/games.gateway';
+import { GamesController } from './http/games.controller';
+import { HealthController } from './http/health.controller';
+import { raftLogger } from './logger';
+import { CONFIG, MINTER } from './tokens';
+
+/** The node: Raft (with the chess replica as its state machine), the gateway, the HTTP API. */
+@Module({})
+export class AppModule {
+  static forRoot(config: ServerConfig, log: Logger): DynamicModule {
+    const replica = new ChessReplica();
+    return {
+      module: AppModule,
+      imports: [
+        RaftModule.forRootAsync({
+          useFactory: () => ({
+            id: config.nodeId,
+            dataDir: config.dataDir,
+            listen: config.raft,
+            ...(config.advertise !== undefined ? { advertise: config.advertise } : {}),
+            secret: config.secret,
+            peers: config.peers,
+            stateMachine: replica,
+            tickMs: config.tickMs,
+            proposalTimeoutMs: config.proposalTimeoutMs,
+            // The leader stamps each chess entry with its clock: the state machine's only time.
+            stamp: (command) => stampEntry(command, Date.now()),
+            logger: raftLogger(log),
+          }),
+        }),
+      ],
+      controllers: [GamesController, HealthController],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: ChessReplica, useValue: replica },
+        { provide: MINTER, useValue: new Minter(config.secret) },
+        DrainState,
+        GamesService,
+        GamesGateway,
+        Referee,
+      ],
+    };
+  }
+}

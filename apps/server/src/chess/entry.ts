@@ -1,0 +1,36 @@
+/**
+ * A chess entry in the Raft log: the command and the entry time the state machine reads its
+ * clocks from. The leader stamps the time as it appends the entry (RaftNodeOptions.stamp), so
+ * the time is the leader's, wherever the command was received.
+ *   [version u8 = 1][entry time f64 LE, ms since the epoch][command JSON, UTF-8]
+ */
+const VERSION = 1;
+const HEAD = 9;
+
+export function encodeEntry(command: object, at: number): Uint8Array {
+  const json = Buffer.from(JSON.stringify(command), 'utf8');
+  const out = Buffer.allocUnsafe(HEAD + json.length);
+  out[0] = VERSION;
+  out.writeDoubleLE(at, 1);
+  json.copy(out, HEAD);
+  return out;
+}
+
+/** The same entry with the time `at`; anything that is not a chess entry is left as it is. */
+export function stampEntry(data: Uint8Array, at: number): Uint8Array {
+  if (data.length < HEAD || data[0] !== VERSION) return data;
+  const out = Buffer.from(data);
+  out.writeDoubleLE(at, 1);
+  return out;
+}
+
+/** The entry's time and command (undecoded JSON, validated by the state machine), or undefined for bytes no server wrote. */
+export function decodeEntry(data: Uint8Array): { at: number; command: unknown } | undefined {
+  if (data.length < HEAD || data[0] !== VERSION) return undefined;
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  try {
+    return { at: buf.readDoubleLE(1), command: JSON.parse(buf.subarray(HEAD).toString('utf8')) as unknown };
+  } catch {
+    return { at: buf.readDoubleLE(1), command: undefined };
+  }
+}

@@ -1,0 +1,40 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Command, CommandResult } from '@rookery/chess-fsm';
+import { GatewayErrorCode } from '@rookery/protocol';
+import { RaftRequestError, type RaftNode } from '@rookery/raft';
+import { RAFT_NODE } from '@rookery/raft/nest';
+import { encodeEntry } from './entry';
+import { ChessReplica } from './replica';
+
+export type Outcome = CommandResult | { ok: false; error: { code: GatewayErrorCode; message: string } };
+
+/**
+ * Turns a client's wish into a committed command: checks it against this replica first (so
+ * bad commands never reach the log), proposes it (a follower's proposal is forwarded to the
+ * leader, which stamps the entry time), and answers with the state machine's result once the
+ * entry is applied here — or with a timeout / unavailable error, never silence.
+ */
+@Injectable()
+export class GamesService {
+  constructor(
+    @Inject(RAFT_NODE) private readonly node: RaftNode,
+    @Inject(ChessReplica) private readonly replica: ChessReplica,
+  ) {}
+
+  async execute(command: Command): Promise<Outcome> {
+    const refused = this.replica.machine.precheck(command);
+    if (refused !== undefined) return refused;
+    try {
+      return (await this.node.propose(encodeEntry(command, Date.now()))) as CommandResult;
+    } catch (e) {
+      if (!(e instanceof RaftRequestError)) throw e;
+      if (e.code === 'ERR_TIMEOUT') return unavailable(GatewayErrorCode.Timeout, `${e.message}; retry with the same request id`);
+      if (e.code === 'ERR_SHUTTING_DOWN') return unavailable(GatewayErrorCode.Draining, e.message);
+      return unavailable(GatewayErrorCode.Unavailable, `${e.code}: ${e.message}; retry with the same request id`);
+    }
+  }
+}
+
+function unavailable(code: GatewayErrorCode, message: string): Outcome {
+  return { ok: false, error: { code, message } };
+}

@@ -1,0 +1,44 @@
+import { ChessMachine, type CommandResult, type GameEvent } from '@rookery/chess-fsm';
+import type { StateMachine } from '@rookery/raft';
+import { Subject, filter, type Observable } from 'rxjs';
+import { decodeEntry } from './entry';
+
+/**
+ * This node's replica of every game: the chess state machine behind the Raft node's
+ * StateMachine interface. Every committed entry is applied here on every node; the events it
+ * produces are published on `events$` — the Raft log is the broadcast bus (DESIGN decision 3),
+ * and each node sends its games' events to its own sockets.
+ */
+export class ChessReplica implements StateMachine<CommandResult> {
+  readonly machine = new ChessMachine();
+  private readonly events = new Subject<GameEvent>();
+  private readonly restores = new Subject<void>();
+  /** Every event applied here, in log order. */
+  readonly events$: Observable<GameEvent> = this.events.asObservable();
+  /** A snapshot replaced the state: watchers must resync from a view. */
+  readonly restored$: Observable<void> = this.restores.asObservable();
+  appliedIndex = 0;
+
+  apply(data: Uint8Array, entry: { index: number }): CommandResult {
+    this.appliedIndex = entry.index;
+    const decoded = decodeEntry(data);
+    if (decoded === undefined) return { ok: false, error: { code: 'ERR_MALFORMED', message: `entry ${entry.index} is not a chess entry` } };
+    const out = this.machine.apply(decoded.command, decoded.at);
+    for (const e of out.events) this.events.next(e);
+    return out.result;
+  }
+
+  /** One game's events, as they are applied. */
+  game$(gameId: string): Observable<GameEvent> {
+    return this.events$.pipe(filter((e) => e.gameId === gameId));
+  }
+
+  snapshot(): Uint8Array {
+    return this.machine.snapshot();
+  }
+
+  restore(data: Uint8Array): void {
+    this.machine.restore(data);
+    this.restores.next();
+  }
+}

@@ -1,0 +1,154 @@
+import type { NodeId, PeerAddress } from '@rookery/raft';
+
+/**
+ * The node's configuration, from flags and environment variables (flags win), checked at start:
+ * every problem is listed at once, each naming the flag and the variable.
+ */
+export interface ServerConfig {
+  nodeId: NodeId;
+  http: PeerAddress;
+  raft: PeerAddress;
+  advertise: PeerAddress | undefined;
+  /** Every founding member's Raft address, this node's included. */
+  peers: Map<NodeId, PeerAddress>;
+  /** A member's HTTP URL to ask for admission, instead of founding a cluster. */
+  join: string | undefined;
+  dataDir: string;
+  secret: string;
+  adminToken: string | undefined;
+  tickMs: number;
+  /** A command not committed and applied within this long is answered ERR_TIMEOUT. */
+  proposalTimeoutMs: number;
+  /** Static files served at / (the browser client), if any. */
+  clientDir: string | undefined;
+  /** Socket.IO play commands allowed per connection per 20 s (lichess allows about 100). */
+  moveRateLimit: number;
+  /** Other commands allowed per connection per 20 s. */
+  commandRateLimit: number;
+  /** Commands allowed per client IP per 20 s, over all its connections. */
+  ipRateLimit: number;
+  /** Connections allowed at once per client IP. */
+  maxConnectionsPerIp: number;
+  /** How long clients get between `server:draining` and being disconnected. */
+  drainGraceMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** flag name, environment variable, description. */
+const OPTIONS = [
+  ['id', 'NODE_ID', 'this node id, e.g. n1'],
+  ['http', 'HTTP_ADDR', 'HTTP and Socket.IO address host:port'],
+  ['raft', 'RAFT_ADDR', 'Raft peer address host:port'],
+  ['advertise', 'RAFT_ADVERTISE', 'the Raft address peers should dial, when --raft is a wildcard'],
+  ['peers', 'RAFT_PEERS', 'founding members id@host:port,...'],
+  ['join', 'RAFT_JOIN', "a member's HTTP URL, to join a running cluster"],
+  ['data', 'DATA_DIR', 'the Raft log and snapshots directory'],
+  ['secret', 'RAFT_SECRET', 'the cluster secret peers prove they hold'],
+  ['admin-token', 'ADMIN_TOKEN', 'the bearer token of the admin API (disabled when unset)'],
+  ['tick-ms', 'TICK_MS', 'Raft tick length in ms'],
+  ['proposal-timeout-ms', 'PROPOSAL_TIMEOUT_MS', 'how long a command may take to commit'],
+  ['client-dir', 'CLIENT_DIR', 'static files to serve at /'],
+  ['move-rate', 'MOVE_RATE_LIMIT', 'moves per connection per 20 s'],
+  ['command-rate', 'COMMAND_RATE_LIMIT', 'other commands per connection per 20 s'],
+  ['ip-rate', 'IP_RATE_LIMIT', 'commands per client IP per 20 s'],
+  ['max-connections-per-ip', 'MAX_CONNECTIONS_PER_IP', 'connections at once per client IP'],
+  ['drain-grace-ms', 'DRAIN_GRACE_MS', 'time clients get to move before a draining node closes them'],
+  ['log-level', 'LOG_LEVEL', 'debug, info, warn or error'],
+] as const;
+
+type Key = (typeof OPTIONS)[number][0];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ServerConfig {
+  const problems: string[] = [];
+  const raw = new Map<Key, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) {
+      problems.push(`unexpected argument ${a}`);
+      continue;
+    }
+    const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+    const opt = OPTIONS.find((o) => o[0] === name);
+    if (opt === undefined) {
+      problems.push(`unknown flag --${name}`);
+      continue;
+    }
+    const v = inline ?? argv[++i];
+    if (v === undefined) problems.push(`--${name} needs a value`);
+    else raw.set(opt[0], v);
+  }
+  for (const [flag, variable] of OPTIONS) if (!raw.has(flag) && env[variable] !== undefined && env[variable] !== '') raw.set(flag, env[variable]!);
+  const where = (k: Key): string => {
+    const o = OPTIONS.find((x) => x[0] === k)!;
+    return `--${o[0]} / ${o[1]} (${o[2]})`;
+  };
+  const required = (k: Key): string => {
+    const v = raw.get(k);
+    if (v === undefined) problems.push(`${where(k)} is required`);
+    return v ?? '';
+  };
+  const addr = (k: Key, v: string | undefined): PeerAddress | undefined => {
+    if (v === undefined) return undefined;
+    const at = v.lastIndexOf(':');
+    const port = Number(v.slice(at + 1));
+    if (at <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+      problems.push(`${where(k)}: ${JSON.stringify(v)} is not host:port`);
+      return undefined;
+    }
+    return { host: v.slice(0, at), port };
+  };
+  const int = (k: Key, dflt: number, min: number, max: number): number => {
+    const v = raw.get(k);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) problems.push(`${where(k)}: ${JSON.stringify(v)} is not an integer from ${min} to ${max}`);
+    return n;
+  };
+  const nodeId = required('id');
+  if (nodeId !== '' && !/^[A-Za-z0-9_-]{1,32}$/.test(nodeId)) problems.push(`${where('id')}: ${JSON.stringify(nodeId)} must be 1-32 letters, digits, _ or -`);
+  const http = addr('http', required('http'));
+  const raft = addr('raft', required('raft'));
+  const secret = required('secret');
+  if (secret !== '' && secret.length < 8) problems.push(`${where('secret')} must be at least 8 characters`);
+  const join = raw.get('join');
+  if (join !== undefined && !/^https?:\/\/[^/]+/.test(join)) problems.push(`${where('join')}: ${JSON.stringify(join)} is not an http(s) URL`);
+  const peers = new Map<NodeId, PeerAddress>();
+  for (const p of (raw.get('peers') ?? (raft !== undefined && join === undefined ? `${nodeId}@${raw.get('raft')}` : '')).split(',').filter(Boolean)) {
+    const [pid, a] = p.split('@');
+    const pa = addr('peers', a);
+    if (!pid || pa === undefined) problems.push(`${where('peers')}: ${JSON.stringify(p)} is not id@host:port`);
+    else peers.set(pid, pa);
+  }
+  if (join === undefined && nodeId !== '' && peers.size > 0 && !peers.has(nodeId)) problems.push(`${where('peers')} must include this node (${nodeId})`);
+  const logLevel = raw.get('log-level') ?? 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push(`${where('log-level')}: ${JSON.stringify(logLevel)}`);
+  const config: ServerConfig = {
+    nodeId,
+    http: http ?? { host: '', port: 0 },
+    raft: raft ?? { host: '', port: 0 },
+    advertise: addr('advertise', raw.get('advertise')),
+    peers,
+    join,
+    dataDir: required('data'),
+    secret,
+    adminToken: raw.get('admin-token'),
+    tickMs: int('tick-ms', 100, 1, 10_000),
+    proposalTimeoutMs: int('proposal-timeout-ms', 5000, 100, 600_000),
+    clientDir: raw.get('client-dir'),
+    moveRateLimit: int('move-rate', 100, 1, 1_000_000),
+    commandRateLimit: int('command-rate', 60, 1, 1_000_000),
+    ipRateLimit: int('ip-rate', 1000, 1, 10_000_000),
+    maxConnectionsPerIp: int('max-connections-per-ip', 50, 1, 1_000_000),
+    drainGraceMs: int('drain-grace-ms', 5000, 0, 600_000),
+    logLevel: logLevel as ServerConfig['logLevel'],
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

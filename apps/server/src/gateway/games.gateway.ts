@@ -1,0 +1,291 @@
+import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer, type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit } from '@nestjs/websockets';
+import type { Command, CommandResult } from '@rookery/chess-fsm';
+import {
+  CLIENT_EVENTS,
+  GatewayErrorCode,
+  SESSION,
+  TOKEN,
+  checkPayload,
+  type ClientEventName,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@rookery/protocol';
+import { firstValueFrom, filter, take, timeout, type Subscription } from 'rxjs';
+import type { Server, Socket } from 'socket.io';
+import type { Outcome } from '../chess/games.service';
+import { GamesService } from '../chess/games.service';
+import type { Minter } from '../chess/ids';
+import { ChessReplica } from '../chess/replica';
+import type { ServerConfig } from '../config';
+import { CONFIG, MINTER } from '../tokens';
+import { RateLimiter } from './rate-limit';
+import { DrainState } from '../drain';
+
+interface SocketData {
+  session: string;
+  /** Seat tokens held by this connection, by game id. */
+  seats: Map<string, string>;
+  ip: string;
+}
+type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type Failure = { ok: false; error: { code: string; message: string } };
+
+const room = (gameId: string): string => `game:${gameId}`;
+const bad = (code: string, message: string): Failure => ({ ok: false, error: { code, message } });
+const MOVE_EVENTS = new Set<ClientEventName>(['game:move']);
+const SEAT_EVENTS = new Set<string>(['game:move', 'game:resign', 'game:offerDraw', 'game:acceptDraw', 'game:declineDraw', 'game:claimDraw', 'game:abort']);
+
+/**
+ * The Socket.IO gateway: play, watch and resume. Every payload is validated, every command
+ * checked against this replica before it is proposed, every answer an acknowledgement (never
+ * silence). Events reach sockets through one subscription to the replica's applied events,
+ * fanned out by game rooms: every node serves every game, since every node applies every entry.
+ */
+@WebSocketGateway()
+export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+  @WebSocketServer() private server!: IoServer;
+  private readonly log = new Logger('GamesGateway');
+  private readonly subscriptions: Subscription[] = [];
+  private readonly connectionsPerIp = new Map<string, number>();
+  private readonly limiter: RateLimiter;
+  private clockSync: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(GamesService) private readonly games: GamesService,
+    @Inject(ChessReplica) private readonly replica: ChessReplica,
+    @Inject(CONFIG) private readonly config: ServerConfig,
+    @Inject(MINTER) private readonly minter: Minter,
+    @Inject(DrainState) private readonly drain: DrainState,
+  ) {
+    this.limiter = new RateLimiter(config);
+  }
+
+  afterInit(server: IoServer): void {
+    // Authentication happens in the handshake: Nest guards do not run at connection time.
+    server.use((socket, next) => {
+      if (this.drain.draining) return next(new Error(`${GatewayErrorCode.Draining}: this node is draining; connect to another`));
+      const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+      const ip = socket.handshake.address;
+      if ((this.connectionsPerIp.get(ip) ?? 0) >= this.config.maxConnectionsPerIp) {
+        return next(new Error(`${GatewayErrorCode.RateLimited}: too many connections from ${ip}`));
+      }
+      const session = auth['session'];
+      if (session !== undefined && (typeof session !== 'string' || !SESSION.test(session))) {
+        return next(new Error(`${GatewayErrorCode.BadRequest}: auth.session must be 8-64 letters, digits or _ . : -`));
+      }
+      const seats = new Map<string, string>();
+      const given = auth['seats'];
+      if (given !== undefined) {
+        if (typeof given !== 'object' || given === null || Array.isArray(given) || Object.keys(given).length > 64) {
+          return next(new Error(`${GatewayErrorCode.BadRequest}: auth.seats must map up to 64 game ids to seat tokens`));
+        }
+        for (const [gameId, token] of Object.entries(given as Record<string, unknown>)) {
+          if (typeof token !== 'string' || !TOKEN.test(token) || !/^[A-Za-z0-9_-]{1,32}$/.test(gameId)) {
+            return next(new Error(`${GatewayErrorCode.BadRequest}: auth.seats.${gameId.slice(0, 32)} is not a seat token`));
+          }
+          seats.set(gameId, token);
+        }
+      }
+      socket.data = { session: (session as string | undefined) ?? `anon-${socket.id}`, seats, ip };
+      next();
+    });
+    this.subscriptions.push(this.replica.events$.subscribe((e) => server.to(room(e.gameId)).emit('game:event', e)));
+    // A snapshot replaced this replica's state: every watcher gets a full view, marked as a resync.
+    this.subscriptions.push(
+      this.replica.restored$.subscribe(() => {
+        for (const [name] of server.of('/').adapter.rooms) {
+          if (!name.startsWith('game:')) continue;
+          const view = this.replica.machine.view(name.slice(5));
+          if (view !== undefined) server.to(name).emit('game:resync', view);
+        }
+      }),
+    );
+    this.clockSync = setInterval(() => this.syncClocks(), 2000);
+    this.clockSync.unref();
+  }
+
+  handleConnection(socket: IoSocket): void {
+    const ip = socket.data.ip;
+    this.connectionsPerIp.set(ip, (this.connectionsPerIp.get(ip) ?? 0) + 1);
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if ((CLIENT_EVENTS as readonly string[]).includes(event)) return;
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') (ack as (r: Failure) => void)(bad(GatewayErrorCode.BadRequest, `unknown event ${JSON.stringify(String(event).slice(0, 40))}`));
+    });
+  }
+
+  handleDisconnect(socket: IoSocket): void {
+    const ip = socket.data.ip;
+    const n = (this.connectionsPerIp.get(ip) ?? 1) - 1;
+    if (n <= 0) this.connectionsPerIp.delete(ip);
+    else this.connectionsPerIp.set(ip, n);
+    this.limiter.forget(socket.id);
+  }
+
+  onModuleDestroy(): void {
+    for (const s of this.subscriptions) s.unsubscribe();
+    if (this.clockSync !== undefined) clearInterval(this.clockSync);
+  }
+
+  // ---- Play ---------------------------------------------------------------------------------
+
+  @SubscribeMessage('game:create')
+  async create(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): Promise<unknown> {
+    const refused = this.admit(s, 'game:create', p);
+    if (refused) return refused;
+    const q = p as { requestId: string; timeControl: { initialMs: number; incrementMs: number } | null; color: 'white' | 'black' | 'random'; name?: string };
+    const { session } = s.data;
+    const gameId = this.minter.gameId(session, q.requestId);
+    const token = this.minter.token(session, q.requestId);
+    const color = q.color === 'random' ? this.minter.color(session, q.requestId) : q.color;
+    const r = await this.games.execute({ type: 'create', requestId: q.requestId, session, gameId, token, color, timeControl: q.timeControl, ...(q.name !== undefined ? { name: q.name } : {}) });
+    return this.seated(s, r, gameId, token);
+  }
+
+  @SubscribeMessage('game:join')
+  async join(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): Promise<unknown> {
+    const refused = this.admit(s, 'game:join', p);
+    if (refused) return refused;
+    const q = p as { requestId: string; gameId: string; color?: 'white' | 'black'; name?: string };
+    const { session } = s.data;
+    const token = this.minter.token(session, q.requestId);
+    const r = await this.games.execute({ type: 'join', requestId: q.requestId, session, gameId: q.gameId, token, ...(q.color !== undefined ? { color: q.color } : {}), ...(q.name !== undefined ? { name: q.name } : {}) });
+    return this.seated(s, r, q.gameId, token);
+  }
+
+  @SubscribeMessage('game:move')
+  move(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): Promise<unknown> {
+    return this.seatCommand(s, 'game:move', p, (q) => ({ type: 'move', move: String(q['move']) }));
+  }
+
+  @SubscribeMessage('game:resign')
+  resign(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): Promise<unknown> {
+    return this.seatCommand(s, 'game:resign', p, () => ({ type: 'resign' }));
+  }
+
+  @SubscribeMessage('game:offerDraw')
+  offerDraw(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): Promise<unknown> {
+    return this.seatCommand(s, 'game:offerDraw', p, () => ({ type: 'offerDraw' }));
+  }
+
+  @SubscribeMessage('game:acceptDraw')
+  acceptDraw(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): Promise<unknown> {
+    return this.seatCommand(s, 'game:acceptDraw', p, () => ({ type: 'acceptDraw' }));
+  }
+
+  @SubscribeMessage('game:declineDraw')
+  declineDraw(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): Promise<unknown> {
+    return this.seatCommand(s, 'game:declineDraw', p, () => ({ type: 'declineDraw' }));
+  }
+
+  @SubscribeMessage('game:claimDraw')
+  claimDraw(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): Promise<unknown> {
+    return this.seatCommand(s, 'game:claimDraw', p, (q) => ({ type: 'claimDraw', ...(q['reason'] !== undefined ? { reason: q['reason'] as 'threefold' | 'fifty-moves' } : {}) }));
+  }
+
+  @SubscribeMessage('game:abort')
+  abort(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): Promise<unknown> {
+    return this.seatCommand(s, 'game:abort', p, () => ({ type: 'abort' }));
+  }
+
+  // ---- Watch and resume ----------------------------------------------------------------------
+
+  @SubscribeMessage('game:watch')
+  async watch(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): Promise<unknown> {
+    const refused = this.admit(s, 'game:watch', p);
+    if (refused) return refused;
+    const { gameId, version } = p as { gameId: string; version?: number };
+    // A replica behind what the client has seen waits until it has applied that far (DESIGN decision 6).
+    const have = this.replica.machine.eventsSince(gameId, version ?? 0);
+    if (version !== undefined && (have.kind === 'ahead' || have.kind === 'unknown')) {
+      try {
+        await firstValueFrom(this.replica.game$(gameId).pipe(filter((e) => e.version >= version), take(1), timeout(this.config.proposalTimeoutMs)));
+      } catch {
+        return bad(GatewayErrorCode.Behind, `this node has not applied version ${version} of game ${gameId} within ${this.config.proposalTimeoutMs} ms; try another`);
+      }
+    }
+    // Joining the room and reading the catch-up in the same turn: no event can fall between them.
+    const catchup = version === undefined ? this.viewOf(gameId) : this.replica.machine.eventsSince(gameId, version);
+    if (catchup.kind === 'unknown' || catchup.kind === 'ahead') return bad('ERR_UNKNOWN_GAME', `no game ${gameId}`);
+    void s.join(room(gameId));
+    return { ok: true, catchup };
+  }
+
+  @SubscribeMessage('game:unwatch')
+  unwatch(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): unknown {
+    const refused = this.admit(s, 'game:unwatch', p);
+    if (refused) return refused;
+    void s.leave(room((p as { gameId: string }).gameId));
+    return { ok: true };
+  }
+
+  @SubscribeMessage('lobby:list')
+  lobby(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): unknown {
+    const refused = this.admit(s, 'lobby:list', p ?? {});
+    if (refused) return refused;
+    return { ok: true, games: this.replica.machine.liveGames().slice(-200) };
+  }
+
+  // ---- Helpers ---------------------------------------------------------------------------------
+
+  /** Validation and rate limits: the refusal, or undefined to go on. */
+  private admit(s: IoSocket, event: ClientEventName, p: unknown): Failure | undefined {
+    const problem = checkPayload(event, p);
+    if (problem !== undefined) return bad(GatewayErrorCode.BadRequest, problem);
+    if (event === 'game:watch' || event === 'game:unwatch' || event === 'lobby:list') return undefined;
+    const limited = this.limiter.take(s.id, s.data.ip, MOVE_EVENTS.has(event) ? 'move' : 'command');
+    if (limited !== undefined) return bad(GatewayErrorCode.RateLimited, limited);
+    if (this.drain.draining) return bad(GatewayErrorCode.Draining, 'this node is draining; reconnect to another');
+    return undefined;
+  }
+
+  private async seatCommand(s: IoSocket, event: ClientEventName, p: unknown, body: (q: Record<string, unknown>) => Record<string, unknown>): Promise<unknown> {
+    const refused = this.admit(s, event, p);
+    if (refused) return refused;
+    const q = p as Record<string, unknown> & { requestId: string; gameId: string };
+    const token = s.data.seats.get(q.gameId);
+    if (token === undefined || !SEAT_EVENTS.has(event)) return bad('ERR_NOT_SEATED', `this connection holds no seat in game ${q.gameId}`);
+    const command = { ...body(q), requestId: q.requestId, session: s.data.session, gameId: q.gameId, token } as Command;
+    const r = await this.games.execute(command);
+    if (!r.ok) return r;
+    return { ok: true, gameId: q.gameId, version: r.version, ...(r.duplicate ? { duplicate: true } : {}) };
+  }
+
+  /** After a create or join: remember the seat, watch the game from the version answered, and answer with the token. */
+  private seated(s: IoSocket, r: Outcome, gameId: string, token: string): unknown {
+    if (!r.ok) return r;
+    const ok = r as Extract<CommandResult, { ok: true }>;
+    s.data.seats.set(gameId, token);
+    // Events applied between the answer and now are sent here, the rest through the room: none missed, none twice.
+    const since = this.replica.machine.eventsSince(gameId, ok.version ?? 0);
+    void s.join(room(gameId));
+    if (since.kind === 'events') for (const e of since.events) s.emit('game:event', e);
+    return { ok: true, gameId, color: ok.color, token, version: ok.version, ...(ok.duplicate ? { duplicate: true } : {}) };
+  }
+
+  private viewOf(gameId: string): { kind: 'resync'; view: NonNullable<ReturnType<ChessReplica['machine']['view']>> } | { kind: 'unknown' } {
+    const view = this.replica.machine.view(gameId);
+    return view === undefined ? { kind: 'unknown' } : { kind: 'resync', view };
+  }
+
+  /** Clocks, now and then, to the watchers of games whose clock runs (volatile: a slow client just misses one). */
+  private syncClocks(): void {
+    const serverTime = Date.now();
+    for (const [name, members] of this.server.of('/').adapter.rooms) {
+      if (!name.startsWith('game:') || members.size === 0) continue;
+      const view = this.replica.machine.view(name.slice(5));
+      if (view?.clocks == null || view.clocks.running === null) continue;
+      this.server.volatile.to(name).emit('clock:sync', { gameId: view.gameId, version: view.version, clocks: view.clocks, serverTime });
+    }
+  }
+
+  /** Tells every client to move, then closes them (used by the drain). */
+  async drainClients(graceMs: number): Promise<void> {
+    this.server.emit('server:draining', { reconnectInMs: Math.min(graceMs, 1000) });
+    this.log.log(`draining ${this.server.of('/').sockets.size} sockets within ${graceMs} ms`);
+    await new Promise((r) => setTimeout(r, graceMs));
+    this.server.disconnectSockets(true);
+  }
+}

@@ -1,0 +1,101 @@
+import { Body, Controller, Get, Headers, HttpCode, HttpException, Inject, Param, Post, Header } from '@nestjs/common';
+import { ChessErrorCode, GatewayErrorCode, SESSION, TOKEN, checkPayload, type ClientEventName } from '@rookery/protocol';
+import { GamesService, type Outcome } from '../chess/games.service';
+import type { Minter } from '../chess/ids';
+import { ChessReplica } from '../chess/replica';
+import { MINTER } from '../tokens';
+
+/** HTTP status for each refusal: the body always carries the stable code. */
+const STATUS: Record<string, number> = {
+  [ChessErrorCode.Malformed]: 400,
+  [GatewayErrorCode.BadRequest]: 400,
+  [ChessErrorCode.UnknownGame]: 404,
+  [ChessErrorCode.NotSeated]: 403,
+  [GatewayErrorCode.RateLimited]: 429,
+  [GatewayErrorCode.Timeout]: 503,
+  [GatewayErrorCode.Unavailable]: 503,
+  [GatewayErrorCode.Draining]: 503,
+  [ChessErrorCode.TooManyGames]: 503,
+};
+
+function fail(code: string, message: string): never {
+  throw new HttpException({ ok: false, error: { code, message } }, STATUS[code] ?? 409);
+}
+
+function answer<T>(r: Outcome, body: T): T {
+  if (!r.ok) fail(r.error.code, r.error.message);
+  return body;
+}
+
+/**
+ * The JSON API (k6 and scripts). Writes are accepted on any node: a follower forwards them
+ * through Raft. A write names its client with the `x-rookery-session` header (with the body's
+ * requestId it makes the command unique, so a retry returns the first result); a seat's
+ * commands carry its token as `authorization: Bearer <token>`.
+ */
+@Controller('api/games')
+export class GamesController {
+  constructor(
+    @Inject(GamesService) private readonly games: GamesService,
+    @Inject(ChessReplica) private readonly replica: ChessReplica,
+    @Inject(MINTER) private readonly minter: Minter,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Headers('x-rookery-session') session: string | undefined, @Body() body: unknown): Promise<unknown> {
+    const s = this.check('game:create', body, session);
+    const q = body as { requestId: string; timeControl: { initialMs: number; incrementMs: number } | null; color: 'white' | 'black' | 'random'; name?: string };
+    const gameId = this.minter.gameId(s, q.requestId);
+    const token = this.minter.token(s, q.requestId);
+    const color = q.color === 'random' ? this.minter.color(s, q.requestId) : q.color;
+    const r = await this.games.execute({ type: 'create', requestId: q.requestId, session: s, gameId, token, color, timeControl: q.timeControl, ...(q.name !== undefined ? { name: q.name } : {}) });
+    return answer(r, r.ok ? { ok: true, gameId, color: r.color, token, version: r.version } : undefined);
+  }
+
+  @Post(':id/join')
+  async join(@Param('id') gameId: string, @Headers('x-rookery-session') session: string | undefined, @Body() body: unknown): Promise<unknown> {
+    const s = this.check('game:join', { ...(body as object), gameId }, session);
+    const q = body as { requestId: string; color?: 'white' | 'black'; name?: string };
+    const token = this.minter.token(s, q.requestId);
+    const r = await this.games.execute({ type: 'join', requestId: q.requestId, session: s, gameId, token, ...(q.color !== undefined ? { color: q.color } : {}), ...(q.name !== undefined ? { name: q.name } : {}) });
+    return answer(r, r.ok ? { ok: true, gameId, color: r.color, token, version: r.version } : undefined);
+  }
+
+  @Post(':id/moves')
+  async move(@Param('id') gameId: string, @Headers('x-rookery-session') session: string | undefined, @Headers('authorization') auth: string | undefined, @Body() body: unknown): Promise<unknown> {
+    const s = this.check('game:move', { ...(body as object), gameId }, session);
+    const token = /^Bearer (\S+)$/.exec(auth ?? '')?.[1];
+    if (token === undefined || !TOKEN.test(token)) fail(ChessErrorCode.NotSeated, 'a move needs the seat token: authorization: Bearer <token>');
+    const q = body as { requestId: string; move: string };
+    const r = await this.games.execute({ type: 'move', requestId: q.requestId, session: s, gameId, token, move: q.move });
+    return answer(r, r.ok ? { ok: true, gameId, version: r.version, ...(r.duplicate ? { duplicate: true } : {}) } : undefined);
+  }
+
+  @Get()
+  list(): unknown {
+    return { ok: true, games: this.replica.machine.liveGames() };
+  }
+
+  @Get(':id')
+  view(@Param('id') gameId: string): unknown {
+    const view = this.replica.machine.view(gameId);
+    if (view === undefined) fail(ChessErrorCode.UnknownGame, `no game ${gameId}`);
+    return { ok: true, game: view };
+  }
+
+  @Get(':id/pgn')
+  @Header('content-type', 'application/x-chess-pgn; charset=utf-8')
+  pgn(@Param('id') gameId: string): string {
+    const pgn = this.replica.machine.pgn(gameId);
+    if (pgn === undefined) fail(ChessErrorCode.UnknownGame, `no game ${gameId}`);
+    return pgn;
+  }
+
+  private check(event: ClientEventName, body: unknown, session: string | undefined): string {
+    const problem = checkPayload(event, body);
+    if (problem !== undefined) fail(GatewayErrorCode.BadRequest, problem);
+    if (session === undefined || !SESSION.test(session)) fail(GatewayErrorCode.BadRequest, 'writes need an x-rookery-session header of 8-64 letters, digits or _ . : -');
+    return session;
+  }
+}

@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@rookery/raft/testing';
+
+/**
+ * Real Rookery node processes on loopback ephemeral ports, for end-to-end tests: start a
+ * cluster, kill -9 or restart a node, find the leader, stop everything (and delete its data).
+ */
+export interface NodeHandle {
+  id: string;
+  httpPort: number;
+  raftPort: number;
+  url: string;
+  dataDir: string;
+  proc: ChildProcess | undefined;
+  /** Everything the process wrote, for a failing test's message. */
+  output: string;
+}
+
+const MAIN = join(__dirname, '..', 'main.ts');
+export const SECRET = 'e2e-cluster-secret';
+
+export class TestCluster {
+  readonly nodes: NodeHandle[] = [];
+  private readonly root = mkdtempSync(join(tmpdir(), 'rookery-e2e-'));
+
+  private constructor(private readonly extraArgs: string[]) {}
+
+  /** Starts `n` nodes and waits until each is ready (a leader is known everywhere). */
+  static async start(n = 3, extraArgs: string[] = []): Promise<TestCluster> {
+    const c = new TestCluster(extraArgs);
+    for (let i = 1; i <= n; i++) {
+      const id = `n${i}`;
+      c.nodes.push({ id, httpPort: await freePort(), raftPort: await freePort(), url: '', dataDir: join(c.root, id), proc: undefined, output: '' });
+    }
+    for (const node of c.nodes) node.url = `http://127.0.0.1:${node.httpPort}`;
+    await Promise.all(c.nodes.map((node) => c.launch(node)));
+    await c.waitReady();
+    return c;
+  }
+
+  private peers(): string {
+    return this.nodes.map((n) => `${n.id}@127.0.0.1:${n.raftPort}`).join(',');
+  }
+
+  /** Spawns the node's process and resolves when it prints that it is ready. */
+  launch(node: NodeHandle): Promise<void> {
+    const args = ['--import', 'tsx', MAIN, '--id', node.id, '--http', `127.0.0.1:${node.httpPort}`, '--raft', `127.0.0.1:${node.raftPort}`, '--peers', this.peers(), '--data', node.dataDir, '--tick-ms', '50', '--drain-grace-ms', '200', ...this.extraArgs];
+    const proc = spawn(process.execPath, args, { env: { ...process.env, RAFT_SECRET: SECRET, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    node.proc = proc;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${node.id} did not start within 30 s:\n${node.output}`)), 30_000);
+      const onData = (d: Buffer): void => {
+        node.output += d.toString();
+        if (node.output.includes(`rookery ${node.id} ready`)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', (d: Buffer) => (node.output += d.toString()));
+      proc.on('exit', (code) => {
+        clearTimeout(timer);
+        if (!node.output.includes(`rookery ${node.id} ready`)) reject(new Error(`${node.id} exited with ${code} before it was ready:\n${node.output}`));
+      });
+    });
+  }
+
+  async status(node: NodeHandle): Promise<{ role: string; term: number; leader: string; commitIndex: number; appliedIndex: number } | undefined> {
+    try {
+      const res = await fetch(`${node.url}/health/ready`);
+      return (await res.json()) as { role: string; term: number; leader: string; commitIndex: number; appliedIndex: number };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Waits until every running node knows a leader and is ready. */
+  async waitReady(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const states = await Promise.all(this.nodes.filter((n) => n.proc !== undefined).map(async (n) => (await fetch(`${n.url}/health/ready`).catch(() => undefined))?.status));
+      if (states.every((s) => s === 200)) return;
+      if (Date.now() > deadline) throw new Error(`cluster not ready within ${timeoutMs} ms: ${JSON.stringify(states)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** The node that answers 200 on /health/leader (waits for one). */
+  async leader(timeoutMs = 10_000): Promise<NodeHandle> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const n of this.nodes) {
+        if (n.proc === undefined) continue;
+        const res = await fetch(`${n.url}/health/leader`).catch(() => undefined);
+        if (res?.status === 200) return n;
+      }
+      if (Date.now() > deadline) throw new Error(`no leader within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** kill -9. */
+  kill(node: NodeHandle): void {
+    node.proc?.kill('SIGKILL');
+    node.proc = undefined;
+  }
+
+  /** Starts a killed node again on the same ports and data. */
+  restart(node: NodeHandle): Promise<void> {
+    return this.launch(node);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.nodes.map(
+        (n) =>
+          new Promise<void>((resolve) => {
+            if (n.proc === undefined || n.proc.exitCode !== null) return resolve();
+            n.proc.once('exit', () => resolve());
+            n.proc.kill('SIGKILL');
+          }),
+      ),
+    );
+    for (const n of this.nodes) n.proc = undefined;
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
