@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: '16kb' });
   app.useGlobalFilters(new ErrorsFilter());
+  if (config.clientDir !== undefined) app.useStaticAssets(config.clientDir);
   const node = app.get<RaftNode>(RAFT_NODE);
   nestLogger.node = node;
   await app.listen(config.http.port, config.http.host);
