@@ -135,16 +135,19 @@ function main(): void {
   const { machine } = newMachineWithGames(seedGames.length);
   let t = 1_800_000_000_000;
   for (const c of moveCommands(seedGames.map((g) => g.slice(0, 40)))) machine.apply(c, (t += 7));
-  const saved = JSON.parse(Buffer.from(machine.snapshot()).toString('utf8')) as { games: { id: string; seats: { white: { token: string }; black: { token: string } } }[] };
-  const template = saved.games;
-  saved.games = Array.from({ length: RESTORE_GAMES }, (_, i) => {
+  // The snapshot is JSON lines: a header, one line per game, then the dedupe table.
+  const lines = Buffer.from(machine.snapshot()).toString('utf8').split('\n');
+  const head = JSON.parse(lines[0]!) as { games: number; dedupeLines: number };
+  const template = lines.slice(1, 1 + head.games).map((l) => JSON.parse(l) as { id: string; seats: { white: { token: string }; black: { token: string } } });
+  const cloned = Array.from({ length: RESTORE_GAMES }, (_, i) => {
     const g = structuredClone(template[i % template.length]!);
     g.id = `r${i}`;
     g.seats.white.token = token(i, 'w');
     g.seats.black.token = token(i, 'b');
-    return g;
+    return JSON.stringify(g);
   });
-  const bytes = new Uint8Array(Buffer.from(JSON.stringify(saved)));
+  const text = [JSON.stringify({ ...head, games: RESTORE_GAMES, dedupeLines: 0 }), ...cloned, ''].join('\n');
+  const bytes = new Uint8Array(Buffer.from(text));
   const restoreTimes: number[] = [];
   const withMoveTimes: number[] = [];
   for (let r = 0; r < 3; r++) {

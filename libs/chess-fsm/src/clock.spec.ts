@@ -285,7 +285,7 @@ describe('a move at or past the fall is not played: the mover loses on time', ()
       const t = whiteRunning();
       const out = t.move('g', 'white', 'Nf3', at);
       assert.deepEqual(out, {
-        result: { ok: true, gameId: 'g', version: 6, color: 'white' },
+        result: { ok: true, gameId: 'g', version: 6, color: 'white', flagged: true },
         events: [{ type: 'flagged', color: 'white', result: '0-1', clocks: clocks(0, 60_000, null, at), gameId: 'g', version: 6, at }],
       });
       const v = t.m.view('g')!;

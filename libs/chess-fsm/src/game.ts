@@ -29,7 +29,7 @@ export interface Seat {
 }
 
 /** What a game command did: the seat it acted for, or why it was refused (having changed nothing). */
-export type Outcome = { ok: true; color: Color } | { ok: false; error: ChessError };
+export type Outcome = { ok: true; color: Color; flagged?: true } | { ok: false; error: ChessError };
 
 
 /**
@@ -108,10 +108,7 @@ export class Game {
     const refused = this.refuseUnlessPlaying();
     if (refused) return refused;
     if (color !== this.turn) return fail(ChessErrorCode.NotYourTurn, `it is ${this.turn}'s turn in game ${this.id}`);
-    if (this.clock?.fallen(color, at)) {
-      this.flagFall(at, out);
-      return { ok: true, color };
-    }
+    if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
     const m = playMove(this.chess(), text);
     if (m === undefined) return fail(ChessErrorCode.IllegalMove, `${text} is not a legal move for ${color} in game ${this.id} (${this.fen})`);
     const ply = this.plies;
@@ -139,6 +136,7 @@ export class Game {
   resign(color: Color, at: number, out: GameEvent[]): Outcome {
     const refused = this.refuseUnlessPlaying();
     if (refused) return refused;
+    if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
     const result = color === 'white' ? '0-1' : '1-0';
     this.end(at, result, 'resign');
     this.emit(at, out, { type: 'resigned', color, result });
@@ -148,6 +146,7 @@ export class Game {
   offerDraw(color: Color, at: number, out: GameEvent[]): Outcome {
     const refused = this.refuseUnlessPlaying();
     if (refused) return refused;
+    if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
     if (this.drawOffer === color) return fail(ChessErrorCode.DrawAlreadyOffered, `${color} already offered a draw in game ${this.id}`);
     // Offering when the opponent has offered is agreeing.
     if (this.drawOffer === opposite(color)) return this.acceptDraw(color, at, out);
@@ -159,6 +158,7 @@ export class Game {
   acceptDraw(color: Color, at: number, out: GameEvent[]): Outcome {
     const refused = this.refuseUnlessPlaying();
     if (refused) return refused;
+    if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
     if (this.drawOffer !== opposite(color)) return fail(ChessErrorCode.NoDrawOffer, `${opposite(color)} has not offered a draw in game ${this.id}`);
     this.draw(at, out, 'agreement');
     return { ok: true, color };
@@ -167,6 +167,7 @@ export class Game {
   declineDraw(color: Color, at: number, out: GameEvent[]): Outcome {
     const refused = this.refuseUnlessPlaying();
     if (refused) return refused;
+    if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
     if (this.drawOffer !== opposite(color)) return fail(ChessErrorCode.NoDrawOffer, `${opposite(color)} has not offered a draw in game ${this.id}`);
     this.drawOffer = null;
     this.emit(at, out, { type: 'drawDeclined', color, implicit: false });
@@ -177,6 +178,7 @@ export class Game {
   claimDraw(color: Color, reason: 'threefold' | 'fifty-moves' | undefined, at: number, out: GameEvent[]): Outcome {
     const refused = this.refuseUnlessPlaying();
     if (refused) return refused;
+    if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
     const threefold = (this.repetitions.get(positionKey(this.fen)) ?? 0) >= 3;
     const fifty = halfmoveClock(this.fen) >= 100;
     const rule = reason ?? (threefold ? 'threefold' : 'fifty-moves');
@@ -259,6 +261,25 @@ export class Game {
     else if (halfmoveClock(m.after) >= 150) this.draw(at, out, 'seventy-five-moves');
   }
 
+  /**
+   * Any seat command in a timed game first looks at the clock (FIDE 6.9, as lichess does): if
+   * the side to move has run out at `at`, the game ends on time and the command is not carried out.
+   */
+  private fallenFlag(at: number, out: GameEvent[]): boolean {
+    if (this.status !== 'started' || !this.clock?.fallen(this.turn, at)) return false;
+    this.flagFall(at, out);
+    return true;
+  }
+
+  /** Whether `text` is a legal move now, tried on the game's own board and taken back. */
+  wouldMove(text: string): boolean {
+    const board = this.chess();
+    const m = playMove(board, text);
+    if (m === undefined) return false;
+    board.undo();
+    return true;
+  }
+
   private flagFall(at: number, out: GameEvent[]): void {
     const loser = this.turn;
     const winner = opposite(loser);
@@ -297,7 +318,9 @@ export class Game {
   }
 
   private emit(at: number, out: GameEvent[], body: EventBody): void {
-    const event = { ...body, gameId: this.id, version: ++this.version, at } as GameEvent;
+    // Frozen: the caller gets the very objects kept for resuming clients, and must not change them.
+    const event = Object.freeze({ ...body, gameId: this.id, version: ++this.version, at }) as GameEvent;
+    if ('clocks' in event && event.clocks !== null) Object.freeze(event.clocks);
     out.push(event);
     this.history.push(event);
     // Trim in steps so the cost is amortised; at least `historyLimit` events are always kept.
@@ -318,7 +341,7 @@ export class Game {
       initialFen: this.initialFen,
       turn: this.turn,
       moves: this.sans.map((san, i) => ({ san, uci: this.ucis[i]! })),
-      timeControl: this.timeControl,
+      timeControl: copyControl(this.timeControl),
       clocks: this.clock?.view(this.turn, this.endedAt ?? at) ?? null,
       seats: { white: seat(this.seats.white), black: seat(this.seats.black) },
       drawOffer: this.drawOffer,
@@ -333,7 +356,7 @@ export class Game {
       gameId: this.id,
       status: this.status === 'waiting' ? 'waiting' : 'started',
       version: this.version,
-      timeControl: this.timeControl,
+      timeControl: copyControl(this.timeControl),
       seats: { white: seat(this.seats.white), black: seat(this.seats.black) },
       plies: this.plies,
       createdAt: this.createdAt,
@@ -342,6 +365,10 @@ export class Game {
 
   /** Creates the game's first event. */
   created(at: number, out: GameEvent[]): void {
-    this.emit(at, out, { type: 'created', timeControl: this.timeControl, fen: this.initialFen });
+    this.emit(at, out, { type: 'created', timeControl: copyControl(this.timeControl), fen: this.initialFen });
   }
+}
+
+function copyControl(tc: TimeControl | null): TimeControl | null {
+  return tc === null ? null : Object.freeze({ initialMs: tc.initialMs, incrementMs: tc.incrementMs });
 }

@@ -31,8 +31,12 @@ export class ChessMachine {
   private dedupe: Dedupe;
   private clock = 0;
 
-  constructor(readonly options: MachineOptions = DEFAULT_OPTIONS) {
-    this.dedupe = new Dedupe(options.dedupeLimit, options.dedupeTtlMs);
+  readonly options: Readonly<MachineOptions>;
+
+  constructor(options: Partial<MachineOptions> = {}) {
+    // Copied and frozen: every replica must keep the options it started with.
+    this.options = Object.freeze({ ...DEFAULT_OPTIONS, ...options });
+    this.dedupe = new Dedupe(this.options.dedupeLimit, this.options.dedupeTtlMs);
   }
 
   /** The latest entry time applied. Entry time never goes backwards here, even if a leader's clock does. */
@@ -55,6 +59,8 @@ export class ChessMachine {
     if (first !== undefined) return { result: { ...first, duplicate: true }, events: [] };
     const events: GameEvent[] = [];
     const result = this.dispatch(command, at, events);
+    // Frozen: the answer kept for retries is the one handed out.
+    Object.freeze(result);
     if (result.ok) this.dedupe.remember(command.session, command.requestId, at, result);
     return { result, events };
   }
@@ -123,7 +129,7 @@ export class ChessMachine {
   }
 
   private answer(game: Game, o: Outcome): CommandResult {
-    return o.ok ? { ok: true, gameId: game.id, version: game.version, color: o.color } : o;
+    return o.ok ? { ok: true, gameId: game.id, version: game.version, color: o.color, ...(o.flagged ? { flagged: true as const } : {}) } : o;
   }
 
   private sweep(at: number, out: GameEvent[]): CommandResult {
@@ -187,7 +193,7 @@ export class ChessMachine {
   /** Replaces the whole state with a snapshot's (taken by any replica). */
   restore(data: Uint8Array): void {
     const s = decodeSnapshot(data);
-    (this as { options: MachineOptions }).options = s.options;
+    (this as { options: Readonly<MachineOptions> }).options = Object.freeze({ ...DEFAULT_OPTIONS, ...s.options });
     this.clock = s.clock;
     this.games = new Map(s.games.map((g) => [g.id, g]));
     this.dedupe = new Dedupe(s.options.dedupeLimit, s.options.dedupeTtlMs);

@@ -1,4 +1,5 @@
 import { DEFAULT_POSITION } from 'chess.js';
+import { GameClock } from './clock';
 import type { Game } from './game';
 import type { EndReason } from './types';
 
@@ -35,7 +36,7 @@ export function pgn(game: Game, options: PgnOptions): string {
     ['White', game.seats.white?.name ?? '?'],
     ['Black', game.seats.black?.name ?? '?'],
     ['Result', game.result],
-    ['TimeControl', tc === null ? '-' : `${seconds(tc.initialMs)}+${seconds(tc.incrementMs)}`],
+    ['TimeControl', tc === null ? '-' : `${seconds(GameClock.initialTime(tc))}+${seconds(tc.incrementMs)}`],
     ['Termination', game.reason === null ? 'unterminated' : TERMINATION[game.reason]],
   ];
   if (game.reason !== null) tags.push(['RookeryReason', game.reason]);

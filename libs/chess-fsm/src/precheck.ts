@@ -1,7 +1,5 @@
-import { Chess } from 'chess.js';
 import { fail } from './errors';
 import type { Game } from './game';
-import { playMove } from './notation';
 import { checkStart } from './start';
 import { ChessErrorCode, type ChessError, type Command } from './types';
 
@@ -36,8 +34,8 @@ export function precheck(game: Game | undefined, c: Command, gameCount: number, 
       if (game.status === 'waiting') return fail(ChessErrorCode.NotStarted, `game ${c.gameId} waits for its second player`);
       if (c.type !== 'move') return undefined;
       if (color !== game.turn) return fail(ChessErrorCode.NotYourTurn, `it is ${game.turn}'s turn in game ${c.gameId}`);
-      // A scratch board: the game's own is not touched.
-      if (playMove(new Chess(game.fen), c.move) === undefined) {
+      // Tried on the game's own board and taken back: nothing changes.
+      if (!game.wouldMove(c.move)) {
         return fail(ChessErrorCode.IllegalMove, `${c.move} is not a legal move for ${color} in game ${c.gameId} (${game.fen})`);
       }
       return undefined;

@@ -3,12 +3,12 @@ import { Game, type Seat } from './game';
 import type { Clocks, Color, CommandOk, EndReason, GameEvent, GameResult, GameStatus, MachineOptions, TimeControl } from './types';
 
 /**
- * The snapshot: the whole machine as UTF-8 JSON. A game is stored as its position (FEN), its
+ * The snapshot: the whole machine as UTF-8 JSON lines. A game is stored as its position (FEN), its
  * moves, its clocks, its repetition counts and its event history, so restoring builds no board
  * and replays no move (boards are built lazily, on a game's next move).
  */
 
-const FORMAT = 'rookery-chess-fsm/1';
+const FORMAT = 'rookery-chess-fsm/2';
 
 interface SavedGame {
   id: string;
@@ -104,8 +104,31 @@ const utf8: Utf8 = (() => {
   return { encode: (s) => enc.encode(s), decode: (b) => dec.decode(b) };
 })();
 
+/** Dedupe entries per line: lines stay small whatever the table holds. */
+const DEDUPE_PER_LINE = 1000;
+
+/**
+ * One JSON document per line — a header, then each game, then the dedupe table in slices — each
+ * encoded on its own, so no single string has to hold the whole state (a JavaScript string
+ * holds at most about 512 MiB, which 30,000 long games would pass).
+ */
 export function encodeSnapshot(state: MachineState): Uint8Array {
-  const games: SavedGame[] = state.games.map((g) => ({
+  const dedupeLines = Math.ceil(state.dedupe.length / DEDUPE_PER_LINE);
+  const parts: Uint8Array[] = [utf8.encode(JSON.stringify({ format: FORMAT, options: state.options, clock: state.clock, games: state.games.length, dedupeLines }))];
+  for (const g of state.games) parts.push(utf8.encode(JSON.stringify(saveGame(g))));
+  for (let i = 0; i < dedupeLines; i++) parts.push(utf8.encode(JSON.stringify(state.dedupe.slice(i * DEDUPE_PER_LINE, (i + 1) * DEDUPE_PER_LINE))));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length + 1, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+    out[at++] = 10; // JSON.stringify never writes a raw newline, so lines split cleanly.
+  }
+  return out;
+}
+
+function saveGame(g: Game): SavedGame {
+  return {
     id: g.id,
     createdAt: g.createdAt,
     initialFen: g.initialFen,
@@ -124,35 +147,49 @@ export function encodeSnapshot(state: MachineState): Uint8Array {
     lastActivity: g.lastActivity,
     clock: g.clock?.toJSON() ?? null,
     history: g.history.map(saveEvent),
-  }));
-  return utf8.encode(JSON.stringify({ format: FORMAT, options: state.options, clock: state.clock, dedupe: state.dedupe, games }));
+  };
 }
 
 export function decodeSnapshot(data: Uint8Array): MachineState {
-  let raw: { format?: unknown; options: MachineOptions; clock: number; dedupe: [string, number, CommandOk][]; games: SavedGame[] };
-  try {
-    raw = JSON.parse(utf8.decode(data)) as typeof raw;
-  } catch (e) {
-    throw new Error(`chess-fsm snapshot: not a snapshot (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (raw.format !== FORMAT) throw new Error(`chess-fsm snapshot: format ${JSON.stringify(raw.format)}, expected ${FORMAT}`);
-  const games = raw.games.map((s) => {
-    const g = new Game(s.id, s.createdAt, s.initialFen, s.timeControl, raw.options.historyLimit);
-    g.status = s.status;
-    g.result = s.result;
-    g.reason = s.reason;
-    g.endedAt = s.endedAt;
-    g.version = s.version;
-    g.seats = s.seats;
-    g.fen = s.fen;
-    g.sans = s.sans;
-    g.ucis = s.ucis;
-    g.repetitions = new Map(s.repetitions);
-    g.drawOffer = s.drawOffer;
-    g.lastActivity = s.lastActivity;
-    g.clock = s.clock === null || s.timeControl === null ? null : GameClock.from(s.timeControl, s.clock);
-    g.history = s.history.map((e) => loadEvent(s.id, e));
-    return g;
-  });
-  return { options: raw.options, clock: raw.clock, dedupe: raw.dedupe, games };
+  let line = 0;
+  let start = 0;
+  const next = <T>(): T => {
+    const end = data.indexOf(10, start);
+    if (end < 0) throw new Error(`chess-fsm snapshot: line ${line + 1} is missing (${data.length} bytes)`);
+    try {
+      return JSON.parse(utf8.decode(data.subarray(start, end))) as T;
+    } catch (e) {
+      throw new Error(`chess-fsm snapshot: line ${line + 1} is not JSON (${e instanceof Error ? e.message : String(e)})`);
+    } finally {
+      line++;
+      start = end + 1;
+    }
+  };
+  const head = next<{ format?: unknown; options: MachineOptions; clock: number; games: number; dedupeLines: number }>();
+  if (head.format !== FORMAT) throw new Error(`chess-fsm snapshot: format ${JSON.stringify(head.format)}, expected ${FORMAT}`);
+  const games: Game[] = [];
+  for (let i = 0; i < head.games; i++) games.push(loadGame(next<SavedGame>(), head.options.historyLimit));
+  const dedupe: [string, number, CommandOk][] = [];
+  for (let i = 0; i < head.dedupeLines; i++) for (const d of next<[string, number, CommandOk][]>()) dedupe.push(d);
+  if (start !== data.length) throw new Error(`chess-fsm snapshot: ${data.length - start} bytes after the last line`);
+  return { options: head.options, clock: head.clock, dedupe, games };
+}
+
+function loadGame(s: SavedGame, historyLimit: number): Game {
+  const g = new Game(s.id, s.createdAt, s.initialFen, s.timeControl, historyLimit);
+  g.status = s.status;
+  g.result = s.result;
+  g.reason = s.reason;
+  g.endedAt = s.endedAt;
+  g.version = s.version;
+  g.seats = s.seats;
+  g.fen = s.fen;
+  g.sans = s.sans;
+  g.ucis = s.ucis;
+  g.repetitions = new Map(s.repetitions);
+  g.drawOffer = s.drawOffer;
+  g.lastActivity = s.lastActivity;
+  g.clock = s.clock === null || s.timeControl === null ? null : GameClock.from(s.timeControl, s.clock);
+  g.history = s.history.map((e) => loadEvent(s.id, e));
+  return g;
 }

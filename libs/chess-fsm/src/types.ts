@@ -1,6 +1,41 @@
-// The game's data types are the wire's: they live in libs/protocol, shared with the server and
-// the client. The machine's own configuration is here.
-export * from '@rookery/protocol';
+// The game's data types are the wire's: they live in libs/protocol (game.ts), shared with the
+// server and the client. The machine's own configuration is here.
+export { ChessErrorCode } from '@rookery/protocol';
+export type {
+  Color,
+  TimeControl,
+  CommandBase,
+  CreateCommand,
+  JoinCommand,
+  SeatCommandBase,
+  MoveCommand,
+  ResignCommand,
+  OfferDrawCommand,
+  AcceptDrawCommand,
+  DeclineDrawCommand,
+  ClaimDrawCommand,
+  AbortCommand,
+  FlagCommand,
+  SweepCommand,
+  Command,
+  CommandType,
+  ChessError,
+  CommandResult,
+  CommandOk,
+  EndReason,
+  DrawReason,
+  GameResult,
+  GameStatus,
+  Clocks,
+  PieceSymbol,
+  GameEvent,
+  GameEventType,
+  ApplyOutput,
+  SeatView,
+  GameView,
+  GameSummary,
+  Catchup,
+} from '@rookery/protocol';
 
 /**
  * The machine's limits. Every replica must use the same options (like Raft's own configuration);

@@ -1,3 +1,4 @@
+import { PATTERNS } from '@rookery/protocol';
 import { ChessErrorCode, type ChessError, type Color, type Command, type CommandType, type TimeControl } from './types';
 
 /**
@@ -6,13 +7,9 @@ import { ChessErrorCode, type ChessError, type Color, type Command, type Command
  * runs it before proposing. Unknown fields are refused, so a typo is an error, not a no-op.
  */
 
-const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-const GAME_ID = /^[A-Za-z0-9_-]{1,32}$/;
-const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
+const { id: ID, gameId: GAME_ID, token: TOKEN, name: NAME } = PATTERNS;
 // A move in UCI or SAN, loosely: the rules engine decides whether it is a move at all.
 const MOVE = /^(?:[a-h][1-8][a-h][1-8][qrbn]?|[KQRBNP]?[a-h]?[1-8]?x?[a-h][1-8](?:=?[QRBNqrbn])?[+#]?|[O0]-[O0](?:-[O0])?[+#]?)$/;
-// Printable characters, no control characters (which would corrupt a PGN header or a log line).
-const NAME = /^[^\p{Cc}\p{Cf}"\\]{1,32}$/u;
 
 /** Time control bounds: up to 3 hours each side, up to 3 minutes increment. */
 export const MAX_INITIAL_MS = 3 * 60 * 60_000;

@@ -7,6 +7,21 @@
 
 export type Color = 'white' | 'black';
 
+/**
+ * The shapes of ids, tokens and names, shared by the gateway and the state machine. Explicit
+ * character ranges, not Unicode properties: replicas on different Node (ICU) versions must
+ * accept and refuse exactly the same commands.
+ */
+export const PATTERNS = {
+  /** Request ids and sessions in commands. */
+  id: /^[A-Za-z0-9_.:-]{1,64}$/,
+  gameId: /^[A-Za-z0-9_-]{1,32}$/,
+  token: /^[A-Za-z0-9_-]{16,128}$/,
+  /** A player's name: 1-32 characters, none of them control or invisible formatting characters, quotes or backslashes. */
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  name: /^[^\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"\\]{1,32}$/u,
+} as const;
+
 /** Time control: initial time and increment per move, in milliseconds. `null` is untimed. */
 export interface TimeControl {
   initialMs: number;
@@ -147,6 +162,8 @@ export type CommandResult =
       forgotten?: number;
       /** Set when this is the stored answer to a retried request. */
       duplicate?: true;
+      /** The acting side's time had run out: the command was not carried out, the game ended on time instead. */
+      flagged?: true;
     }
   | { ok: false; error: ChessError };
 export type CommandOk = Extract<CommandResult, { ok: true }>;

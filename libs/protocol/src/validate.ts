@@ -1,3 +1,4 @@
+import { PATTERNS } from './game';
 import type { ClientEventName } from './socket';
 
 /**
@@ -5,9 +6,7 @@ import type { ClientEventName } from './socket';
  * undefined when it is well formed. Unknown fields are refused. The state machine validates
  * the command again when it applies it; this keeps junk from going further than the gateway.
  */
-const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-const GAME_ID = /^[A-Za-z0-9_-]{1,32}$/;
-const NAME = /^[^\p{Cc}\p{Cf}"\\]{1,32}$/u;
+const { id: REQUEST_ID, gameId: GAME_ID, name: NAME } = PATTERNS;
 const MOVE = /^[A-Za-z0-9=+#-]{2,10}$/;
 
 type Check = (v: unknown) => boolean;
@@ -81,4 +80,4 @@ export function checkPayload(event: ClientEventName, payload: unknown): string |
 /** A client's session id, as the handshake carries it. */
 export const SESSION = /^[A-Za-z0-9_.:-]{8,64}$/;
 /** A seat token. */
-export const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
+export const TOKEN = PATTERNS.token;
