@@ -7,11 +7,14 @@ import { Minter } from './chess/ids';
 import { ChessReplica } from './chess/replica';
 import { Referee } from './clock/referee';
 import type { ServerConfig } from './config';
-import { DrainState } from './drain';
 import { GamesGateway } from './gateway/games.gateway';
 import { GamesController } from './http/games.controller';
 import { HealthController } from './http/health.controller';
 import { raftLogger } from './logger';
+import { AdminController } from './ops/admin.controller';
+import { Drainer } from './ops/drainer';
+import { Metrics } from './ops/metrics';
+import { MetricsController } from './ops/metrics.controller';
 import { CONFIG, MINTER } from './tokens';
 
 /** The node: Raft (with the chess replica as its state machine), the gateway, the HTTP API. */
@@ -30,6 +33,7 @@ export class AppModule {
             ...(config.advertise !== undefined ? { advertise: config.advertise } : {}),
             secret: config.secret,
             peers: config.peers,
+            join: config.join !== undefined,
             stateMachine: replica,
             tickMs: config.tickMs,
             proposalTimeoutMs: config.proposalTimeoutMs,
@@ -39,12 +43,13 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [GamesController, HealthController],
+      controllers: [GamesController, HealthController, MetricsController, AdminController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ChessReplica, useValue: replica },
         { provide: MINTER, useValue: new Minter(config.secret) },
-        DrainState,
+        Drainer,
+        Metrics,
         GamesService,
         GamesGateway,
         Referee,

@@ -120,13 +120,14 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const join = raw.get('join');
   if (join !== undefined && !/^https?:\/\/[^/]+/.test(join)) problems.push(`${where('join')}: ${JSON.stringify(join)} is not an http(s) URL`);
   const peers = new Map<NodeId, PeerAddress>();
-  for (const p of (raw.get('peers') ?? (raft !== undefined && join === undefined ? `${nodeId}@${raw.get('raft')}` : '')).split(',').filter(Boolean)) {
+  for (const p of (raw.get('peers') ?? (raft !== undefined ? `${nodeId}@${raw.get('advertise') ?? raw.get('raft')}` : '')).split(',').filter(Boolean)) {
     const [pid, a] = p.split('@');
     const pa = addr('peers', a);
     if (!pid || pa === undefined) problems.push(`${where('peers')}: ${JSON.stringify(p)} is not id@host:port`);
     else peers.set(pid, pa);
   }
-  if (join === undefined && nodeId !== '' && peers.size > 0 && !peers.has(nodeId)) problems.push(`${where('peers')} must include this node (${nodeId})`);
+  if (join !== undefined && raw.get('admin-token') === undefined) problems.push(`${where('join')} needs ${where('admin-token')}: joining asks a member's admin API`);
+  if (nodeId !== '' && peers.size > 0 && !peers.has(nodeId)) problems.push(`${where('peers')} must include this node (${nodeId})`);
   const logLevel = raw.get('log-level') ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push(`${where('log-level')}: ${JSON.stringify(logLevel)}`);
   const config: ServerConfig = {

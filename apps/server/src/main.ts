@@ -5,11 +5,10 @@ import type { RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import { AppModule } from './app.module';
 import { ErrorsFilter } from './http/errors.filter';
-import { ConfigError, loadConfig } from './config';
-import { DrainState } from './drain';
-import { GamesGateway } from './gateway/games.gateway';
+import { ConfigError, loadConfig, type ServerConfig } from './config';
 import { RookeryIoAdapter } from './gateway/io-adapter';
 import { NestPinoLogger, createLogger } from './logger';
+import { Drainer } from './ops/drainer';
 
 /**
  * One Rookery node: `tsx apps/server/src/main.ts --id n1 --http 127.0.0.1:8001 --raft 127.0.0.1:7001
@@ -43,28 +42,31 @@ async function main(): Promise<void> {
   process.stdout.write(`rookery ${config.nodeId} ready http=${http.port} raft=${config.raft.port}\n`);
   log.info({ http: http.port, role: raft.role, term: raft.term }, 'ready');
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'draining');
-    // Drain (DESIGN decision 8): not ready, clients told to move and closed, leadership handed over, then stop.
-    app.get(DrainState).draining = true;
-    await app.get(GamesGateway).drainClients(config.drainGraceMs);
-    if (node.status().role === 'leader') {
-      try {
-        node.transferLeadership();
-        await new Promise((r) => setTimeout(r, config.tickMs * 5));
-      } catch (e) {
-        log.warn({ err: String(e) }, 'leadership transfer refused');
-      }
-    }
-    await app.close();
-    log.info('stopped');
-    process.exit(0);
-  };
+  if (config.join !== undefined) await askToJoin(config, log);
+  const drainer = app.get(Drainer);
+  drainer.onClose(() => app.close());
+  const stop = (signal: string): Promise<void> => drainer.drainAndExit(signal);
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** `--join URL`: asks a member's admin API to add this node (a learner first, promoted once caught up). */
+async function askToJoin(config: ServerConfig, log: ReturnType<typeof createLogger>): Promise<void> {
+  const raft = config.advertise ?? config.raft;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(new URL('/api/admin/members', config.join), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${config.adminToken}` },
+        body: JSON.stringify({ id: config.nodeId, raft: `${raft.host}:${raft.port}` }),
+      });
+      if (res.ok) return log.info({ join: config.join }, 'asked to join the cluster');
+      log.warn({ status: res.status, body: await res.text() }, 'join refused; retrying');
+    } catch (e) {
+      log.warn({ err: String(e) }, 'join request failed; retrying');
+    }
+    await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+  }
 }
 
 void main().catch((e) => {

@@ -4,6 +4,7 @@ import { GatewayErrorCode } from '@rookery/protocol';
 import { RaftRequestError, type RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import { encodeEntry } from './entry';
+import { Metrics } from '../ops/metrics';
 import { ChessReplica } from './replica';
 
 export type Outcome = CommandResult | { ok: false; error: { code: GatewayErrorCode; message: string } };
@@ -19,13 +20,23 @@ export class GamesService {
   constructor(
     @Inject(RAFT_NODE) private readonly node: RaftNode,
     @Inject(ChessReplica) private readonly replica: ChessReplica,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {}
 
   async execute(command: Command): Promise<Outcome> {
+    const out = await this.run(command);
+    this.metrics.commands.inc({ type: command.type, code: out.ok ? 'ok' : out.error.code });
+    return out;
+  }
+
+  private async run(command: Command): Promise<Outcome> {
     const refused = this.replica.machine.precheck(command);
     if (refused !== undefined) return refused;
+    const end = this.metrics.commitLatency.startTimer({ type: command.type });
     try {
-      return (await this.node.propose(encodeEntry(command, Date.now()))) as CommandResult;
+      const r = (await this.node.propose(encodeEntry(command, Date.now()))) as CommandResult;
+      end();
+      return r;
     } catch (e) {
       if (!(e instanceof RaftRequestError)) throw e;
       if (e.code === 'ERR_TIMEOUT') return unavailable(GatewayErrorCode.Timeout, `${e.message}; retry with the same request id`);

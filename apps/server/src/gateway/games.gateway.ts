@@ -20,7 +20,8 @@ import { ChessReplica } from '../chess/replica';
 import type { ServerConfig } from '../config';
 import { CONFIG, MINTER } from '../tokens';
 import { RateLimiter } from './rate-limit';
-import { DrainState } from '../drain';
+import { Drainer } from '../ops/drainer';
+import { Metrics } from '../ops/metrics';
 
 interface SocketData {
   session: string;
@@ -57,9 +58,11 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     @Inject(ChessReplica) private readonly replica: ChessReplica,
     @Inject(CONFIG) private readonly config: ServerConfig,
     @Inject(MINTER) private readonly minter: Minter,
-    @Inject(DrainState) private readonly drain: DrainState,
+    @Inject(Drainer) private readonly drain: Drainer,
+    @Inject(Metrics) private readonly metrics: Metrics,
   ) {
     this.limiter = new RateLimiter(config);
+    drain.onClients((graceMs) => this.drainClients(graceMs));
   }
 
   afterInit(server: IoServer): void {
@@ -107,6 +110,7 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
   }
 
   handleConnection(socket: IoSocket): void {
+    this.metrics.sockets.inc();
     const ip = socket.data.ip;
     this.connectionsPerIp.set(ip, (this.connectionsPerIp.get(ip) ?? 0) + 1);
     socket.onAny((event: string, ...args: unknown[]) => {
@@ -117,6 +121,7 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
   }
 
   handleDisconnect(socket: IoSocket): void {
+    this.metrics.sockets.dec();
     const ip = socket.data.ip;
     const n = (this.connectionsPerIp.get(ip) ?? 1) - 1;
     if (n <= 0) this.connectionsPerIp.delete(ip);
@@ -236,7 +241,10 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     if (problem !== undefined) return bad(GatewayErrorCode.BadRequest, problem);
     if (event === 'game:watch' || event === 'game:unwatch' || event === 'lobby:list') return undefined;
     const limited = this.limiter.take(s.id, s.data.ip, MOVE_EVENTS.has(event) ? 'move' : 'command');
-    if (limited !== undefined) return bad(GatewayErrorCode.RateLimited, limited);
+    if (limited !== undefined) {
+      this.metrics.rateLimited.inc({ kind: MOVE_EVENTS.has(event) ? 'move' : 'command' });
+      return bad(GatewayErrorCode.RateLimited, limited);
+    }
     if (this.drain.draining) return bad(GatewayErrorCode.Draining, 'this node is draining; reconnect to another');
     return undefined;
   }

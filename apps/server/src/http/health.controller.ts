@@ -1,7 +1,7 @@
 import { Controller, Get, HttpException, Inject } from '@nestjs/common';
 import type { RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
-import { DrainState } from '../drain';
+import { Drainer } from '../ops/drainer';
 
 /** How far this node's applied index may trail the commit index it knows and still be ready. */
 const READY_WINDOW = 100;
@@ -15,7 +15,7 @@ const READY_WINDOW = 100;
 export class HealthController {
   constructor(
     @Inject(RAFT_NODE) private readonly node: RaftNode,
-    @Inject(DrainState) private readonly drain: DrainState,
+    @Inject(Drainer) private readonly drain: Drainer,
   ) {}
 
   @Get('live')

@@ -1,0 +1,96 @@
+import { Body, Controller, Delete, Get, Headers, HttpException, Inject, Param, Post } from '@nestjs/common';
+import { RaftRequestError, type RaftNode } from '@rookery/raft';
+import { RAFT_NODE } from '@rookery/raft/nest';
+import type { ServerConfig } from '../config';
+import { CONFIG } from '../tokens';
+import { Drainer } from './drainer';
+
+/**
+ * The operator's API, behind `authorization: Bearer <ADMIN_TOKEN>` (absent when no token is
+ * configured): cluster status, membership (add, remove, demote), leadership transfer, drain.
+ * Membership changes go to the leader (any node forwards the add and remove requests through
+ * the log); a transfer or demote must be asked of the leader.
+ */
+@Controller('api/admin')
+export class AdminController {
+  constructor(
+    @Inject(RAFT_NODE) private readonly node: RaftNode,
+    @Inject(CONFIG) private readonly config: ServerConfig,
+    @Inject(Drainer) private readonly drainer: Drainer,
+  ) {}
+
+  private guard(auth: string | undefined): void {
+    const token = this.config.adminToken;
+    if (token === undefined) throw new HttpException({ ok: false, error: { code: 'ERR_NOT_FOUND', message: 'the admin API is off (no ADMIN_TOKEN)' } }, 404);
+    if (auth !== `Bearer ${token}`) throw new HttpException({ ok: false, error: { code: 'ERR_UNAUTHORIZED', message: 'the admin API needs authorization: Bearer <ADMIN_TOKEN>' } }, 401);
+  }
+
+  private async run<T>(f: () => T | Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      if (e instanceof RaftRequestError) throw new HttpException({ ok: false, error: { code: e.code, message: e.message, ...(e.leader ? { leader: e.leader } : {}) } }, e.code === 'ERR_NOT_LEADER' ? 421 : 409);
+      throw e;
+    }
+  }
+
+  @Get('status')
+  status(@Headers('authorization') auth: string | undefined): unknown {
+    this.guard(auth);
+    const s = this.node.status();
+    return { ok: true, ...s, progress: Object.fromEntries(s.progress), draining: this.drainer.draining };
+  }
+
+  /** Adds a server: it joins as a learner and is promoted to voter once caught up. */
+  @Post('members')
+  add(@Headers('authorization') auth: string | undefined, @Body() body: { id?: unknown; raft?: unknown }): Promise<unknown> {
+    this.guard(auth);
+    const id = body?.id;
+    const raft = body?.raft;
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || typeof raft !== 'string' || !/^[^:]+:\d{1,5}$/.test(raft)) {
+      throw new HttpException({ ok: false, error: { code: 'ERR_BAD_REQUEST', message: 'body must be { id, raft: "host:port" }' } }, 400);
+    }
+    const at = raft.lastIndexOf(':');
+    return this.run(async () => {
+      await this.node.requestJoin(id, { host: raft.slice(0, at), port: Number(raft.slice(at + 1)) });
+      return { ok: true };
+    });
+  }
+
+  /** Removes a server; resolves once a membership without it has committed. */
+  @Delete('members/:id')
+  remove(@Headers('authorization') auth: string | undefined, @Param('id') id: string): Promise<unknown> {
+    this.guard(auth);
+    return this.run(async () => {
+      await this.node.requestLeave(id);
+      return { ok: true };
+    });
+  }
+
+  @Post('members/:id/demote')
+  demote(@Headers('authorization') auth: string | undefined, @Param('id') id: string): Promise<unknown> {
+    this.guard(auth);
+    return this.run(() => {
+      this.node.proposeConfChange({ type: 'demote', node: id });
+      return { ok: true };
+    });
+  }
+
+  @Post('transfer')
+  transfer(@Headers('authorization') auth: string | undefined, @Body() body: { to?: unknown }): Promise<unknown> {
+    this.guard(auth);
+    const to = typeof body?.to === 'string' ? body.to : undefined;
+    return this.run(() => {
+      this.node.transferLeadership(to);
+      return { ok: true };
+    });
+  }
+
+  /** Drains this node (as SIGTERM does) and exits. */
+  @Post('drain')
+  drain(@Headers('authorization') auth: string | undefined): unknown {
+    this.guard(auth);
+    setImmediate(() => void this.drainer.drainAndExit('admin'));
+    return { ok: true, draining: true };
+  }
+}
