@@ -19,7 +19,6 @@ const boundaries = {
       bannedExternalImports: ['@nestjs/*', 'socket.io*', 'rxjs'],
     },
     { sourceTag: 'scope:protocol', onlyDependOnLibsWithTags: ['scope:protocol'] },
-    { sourceTag: 'scope:demo', onlyDependOnLibsWithTags: ['scope:raft'] },
     { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:raft', 'scope:chess', 'scope:protocol'] },
     { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:chess', 'scope:protocol'] },
   ],
