@@ -12,6 +12,7 @@ import { GamesController } from './http/games.controller';
 import { HealthController } from './http/health.controller';
 import { raftLogger } from './logger';
 import { AdminController } from './ops/admin.controller';
+import { ClusterEvents } from './ops/cluster-events';
 import { Drainer } from './ops/drainer';
 import { Metrics } from './ops/metrics';
 import { MetricsController } from './ops/metrics.controller';
@@ -49,6 +50,7 @@ export class AppModule {
         { provide: ChessReplica, useValue: replica },
         { provide: MINTER, useValue: new Minter(config.secret) },
         Drainer,
+        ClusterEvents,
         Metrics,
         GamesService,
         GamesGateway,
