@@ -67,9 +67,23 @@ describe('a retried request', () => {
   it('answers the stored result even when the retry’s body differs, and does not apply it', () => {
     const m = machine();
     const first = m.apply(create('c1', 'g1'), 0);
-    duplicate(m, create('c1', 'g2', { color: 'black' }), 0, first);
-    assert.equal(m.view('g2'), undefined);
+    duplicate(m, create('c1', 'g1', { color: 'black' }), 0, first);
+    assert.equal(m.view('g1')!.seats.black, null);
     assert.equal(m.size, 1);
+  });
+
+  it('refuses a request id reused for another game or another kind of command (ERR_REQUEST_ID_REUSED), changing nothing', () => {
+    const m = machine();
+    ok(m.apply(create('c1', 'g1'), 0));
+    const before = Buffer.from(m.snapshot());
+    for (const reuse of [create('c1', 'g2'), move('c1', 'g1', 'white', 'e4')]) {
+      const out = m.apply(reuse, 0);
+      assert.equal(out.result.ok ? 'ok' : out.result.error.code, 'ERR_REQUEST_ID_REUSED');
+      assert.deepEqual(out.events, []);
+      assert.equal(m.precheck(reuse)?.ok, false);
+    }
+    assert.ok(Buffer.from(m.snapshot()).equals(before));
+    assert.equal(m.view('g2'), undefined);
   });
 
   it('move: after the game moved on, the retry still gets its first result, not ERR_NOT_YOUR_TURN', () => {

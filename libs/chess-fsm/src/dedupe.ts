@@ -10,7 +10,7 @@ import type { CommandOk } from './types';
  * insertion order is also age order and both bounds evict from the front.
  */
 export class Dedupe {
-  private readonly seen = new Map<string, { at: number; result: CommandOk }>();
+  private readonly seen = new Map<string, { at: number; result: CommandOk; what: string }>();
 
   constructor(
     private readonly limit: number,
@@ -21,16 +21,17 @@ export class Dedupe {
     return this.seen.size;
   }
 
-  find(session: string, requestId: string, at: number): CommandOk | undefined {
+  /** The first answer to (session, requestId), and what that command was (its type and game). */
+  find(session: string, requestId: string, at: number): { result: CommandOk; what: string } | undefined {
     const hit = this.seen.get(key(session, requestId));
-    return hit !== undefined && hit.at > at - this.ttlMs ? hit.result : undefined;
+    return hit !== undefined && hit.at > at - this.ttlMs ? hit : undefined;
   }
 
-  remember(session: string, requestId: string, at: number, result: CommandOk): void {
+  remember(session: string, requestId: string, at: number, result: CommandOk, what: string): void {
     const k = key(session, requestId);
     // A key seen before (and expired) moves to the back: insertion order must stay age order.
     this.seen.delete(k);
-    this.seen.set(k, { at, result });
+    this.seen.set(k, { at, result, what });
     this.expire(at);
   }
 
@@ -42,13 +43,13 @@ export class Dedupe {
     }
   }
 
-  toJSON(): [string, number, CommandOk][] {
-    return [...this.seen].map(([k, v]) => [k, v.at, v.result]);
+  toJSON(): [string, number, CommandOk, string][] {
+    return [...this.seen].map(([k, v]) => [k, v.at, v.result, v.what]);
   }
 
-  load(saved: [string, number, CommandOk][]): void {
+  load(saved: [string, number, CommandOk, string][]): void {
     this.seen.clear();
-    for (const [k, at, result] of saved) this.seen.set(k, { at, result });
+    for (const [k, at, result, what] of saved) this.seen.set(k, { at, result, what });
   }
 }
 

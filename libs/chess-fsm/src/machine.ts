@@ -55,13 +55,17 @@ export class ChessMachine {
     const parsed = parseCommand(input);
     if (!parsed.ok) return { result: parsed, events: [] };
     const command = parsed.command;
+    const what = identity(command);
     const first = this.dedupe.find(command.session, command.requestId, at);
-    if (first !== undefined) return { result: { ...first, duplicate: true }, events: [] };
+    if (first !== undefined) {
+      if (first.what !== what) return { result: reused(command, first.what), events: [] };
+      return { result: { ...first.result, duplicate: true }, events: [] };
+    }
     const events: GameEvent[] = [];
     const result = this.dispatch(command, at, events);
     // Frozen: the answer kept for retries is the one handed out.
     Object.freeze(result);
-    if (result.ok) this.dedupe.remember(command.session, command.requestId, at, result);
+    if (result.ok) this.dedupe.remember(command.session, command.requestId, at, result, what);
     return { result, events };
   }
 
@@ -73,7 +77,8 @@ export class ChessMachine {
     const parsed = parseCommand(input);
     if (!parsed.ok) return parsed;
     const c = parsed.command;
-    if (this.dedupe.find(c.session, c.requestId, this.clock) !== undefined) return undefined;
+    const first = this.dedupe.find(c.session, c.requestId, this.clock);
+    if (first !== undefined) return first.what === identity(c) ? undefined : reused(c, first.what);
     return precheck('gameId' in c ? this.games.get(c.gameId) : undefined, c, this.games.size, this.options.maxGames);
   }
 
@@ -205,6 +210,15 @@ export class ChessMachine {
     m.restore(data);
     return m;
   }
+}
+
+/** What a request id was used for: a retry must be the same kind of command for the same game. */
+function identity(c: Command): string {
+  return 'gameId' in c ? `${c.type} in game ${c.gameId}` : c.type;
+}
+
+function reused(c: Command, first: string): CommandResult {
+  return fail(ChessErrorCode.RequestIdReused, `request id ${c.requestId} of this session was used for a ${first}; a new command needs a new request id`);
 }
 
 function unknownGame(gameId: string): CommandResult {

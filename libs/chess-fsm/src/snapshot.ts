@@ -88,7 +88,7 @@ export interface MachineState {
   options: MachineOptions;
   clock: number;
   games: Game[];
-  dedupe: [string, number, CommandOk][];
+  dedupe: [string, number, CommandOk, string][];
 }
 
 // TextEncoder is part of every JavaScript runtime this runs on, but not of the ES library the
@@ -169,8 +169,8 @@ export function decodeSnapshot(data: Uint8Array): MachineState {
   if (head.format !== FORMAT) throw new Error(`chess-fsm snapshot: format ${JSON.stringify(head.format)}, expected ${FORMAT}`);
   const games: Game[] = [];
   for (let i = 0; i < head.games; i++) games.push(loadGame(next<SavedGame>(), head.options.historyLimit));
-  const dedupe: [string, number, CommandOk][] = [];
-  for (let i = 0; i < head.dedupeLines; i++) for (const d of next<[string, number, CommandOk][]>()) dedupe.push(d);
+  const dedupe: [string, number, CommandOk, string][] = [];
+  for (let i = 0; i < head.dedupeLines; i++) for (const d of next<[string, number, CommandOk, string][]>()) dedupe.push(d);
   if (start !== data.length) throw new Error(`chess-fsm snapshot: ${data.length - start} bytes after the last line`);
   return { options: head.options, clock: head.clock, dedupe, games };
 }

@@ -140,6 +140,8 @@ export const ChessErrorCode = {
   CannotAbort: 'ERR_CANNOT_ABORT',
   /** A flag proposed while the side to move still has time (or in an untimed game). */
   NotFlagged: 'ERR_NOT_FLAGGED',
+  /** The request id was already used by this session for another command (another type or game). */
+  RequestIdReused: 'ERR_REQUEST_ID_REUSED',
 } as const;
 export type ChessErrorCode = (typeof ChessErrorCode)[keyof typeof ChessErrorCode];
 

@@ -11,6 +11,8 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@rookery/protocol';
+import type { RaftNode } from '@rookery/raft';
+import { RAFT_NODE } from '@rookery/raft/nest';
 import { firstValueFrom, filter, take, timeout, type Subscription } from 'rxjs';
 import type { Server, Socket } from 'socket.io';
 import type { Outcome } from '../chess/games.service';
@@ -60,6 +62,7 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     @Inject(MINTER) private readonly minter: Minter,
     @Inject(Drainer) private readonly drain: Drainer,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(RAFT_NODE) private readonly node: RaftNode,
   ) {
     this.limiter = new RateLimiter(config);
     drain.onClients((graceMs) => this.drainClients(graceMs));
@@ -204,7 +207,12 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     const { gameId, version } = p as { gameId: string; version?: number };
     // A replica behind what the client has seen waits until it has applied that far (DESIGN decision 6).
     const have = this.replica.machine.eventsSince(gameId, version ?? 0);
-    if (version !== undefined && (have.kind === 'ahead' || have.kind === 'unknown')) {
+    // An unknown game on a replica that has applied all it knows committed is unknown, not pending.
+    const caughtUp = (): boolean => {
+      const st = this.node.status();
+      return st.appliedIndex >= st.commit;
+    };
+    if (version !== undefined && (have.kind === 'ahead' || (have.kind === 'unknown' && !caughtUp()))) {
       try {
         await firstValueFrom(this.replica.game$(gameId).pipe(filter((e) => e.version >= version), take(1), timeout(this.config.proposalTimeoutMs)));
       } catch {
@@ -266,10 +274,13 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     if (!r.ok) return r;
     const ok = r as Extract<CommandResult, { ok: true }>;
     s.data.seats.set(gameId, token);
-    // Events applied between the answer and now are sent here, the rest through the room: none missed, none twice.
-    const since = this.replica.machine.eventsSince(gameId, ok.version ?? 0);
-    void s.join(room(gameId));
-    if (since.kind === 'events') for (const e of since.events) s.emit('game:event', e);
+    // Events applied between the answer and now are sent here, the rest through the room: none
+    // missed, none twice. A socket already in the room (a retried create) has had them all.
+    if (!s.rooms.has(room(gameId))) {
+      const since = this.replica.machine.eventsSince(gameId, ok.version ?? 0);
+      void s.join(room(gameId));
+      if (since.kind === 'events') for (const e of since.events) s.emit('game:event', e);
+    }
     return { ok: true, gameId, color: ok.color, token, version: ok.version, ...(ok.duplicate ? { duplicate: true } : {}) };
   }
 

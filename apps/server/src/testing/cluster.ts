@@ -36,8 +36,14 @@ export class TestCluster {
       c.nodes.push({ id, httpPort: await freePort(), raftPort: await freePort(), url: '', dataDir: join(c.root, id), proc: undefined, output: '' });
     }
     for (const node of c.nodes) node.url = `http://127.0.0.1:${node.httpPort}`;
-    await Promise.all(c.nodes.map((node) => c.launch(node)));
-    await c.waitReady();
+    try {
+      await Promise.all(c.nodes.map((node) => c.launch(node)));
+      await c.waitReady();
+    } catch (e) {
+      // Nobody else can stop what was started: the caller never got the cluster.
+      await c.stop();
+      throw e;
+    }
     return c;
   }
 
