@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Ack, SeatAck } from '@rookery/protocol';
+import { createServer } from 'node:net';
+import { TestCluster } from '../testing/cluster';
+import { Client, sleep } from './client';
+
+// The node as an operator and a timed game see it: the leader's flags, clock sync, metrics,
+// the admin API, the drain on SIGTERM, and `npm start`.
+describe('operations and clocks (3 real nodes)', () => {
+  let cluster: TestCluster;
+  const clients: Client[] = [];
+  before(async () => {
+    cluster = await TestCluster.start(3, ['--admin-token', 'ops-admin-token-1']);
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await cluster.stop();
+  });
+
+  it('the leader flags a side whose clock ran out; watchers get clock syncs meanwhile', async () => {
+    const [a, b] = cluster.nodes;
+    const white = await Client.connect(a!, { session: 'ops-white-session' });
+    const black = await Client.connect(b!, { session: 'ops-black-session' });
+    clients.push(white, black);
+    const syncs: number[] = [];
+    black.socket.on('clock:sync', (s) => syncs.push(s.clocks.white));
+    const created = (await white.raw('game:create', { requestId: 'ops-c', timeControl: { initialMs: 4000, incrementMs: 0 }, color: 'white' })) as Ack<SeatAck>;
+    assert.ok(created.ok, JSON.stringify(created));
+    assert.ok((await black.join(created.gameId, 'ops-j')).ok);
+    assert.ok((await white.move(created.gameId, 'ops-1', 'e4')).ok);
+    assert.ok((await black.move(created.gameId, 'ops-2', 'e5')).ok);
+    // White's clock runs from here: 4 s, then the leader proposes the flag.
+    const flagged = await black.waitFor((e) => e.type === 'flagged', 'the flag', 8000);
+    assert.deepEqual([flagged.type === 'flagged' && flagged.color, flagged.type === 'flagged' && flagged.result], ['white', '0-1']);
+    const flaggedAt = flagged.at;
+    const movedAt = black.eventsOf(created.gameId).find((e) => e.type === 'moved' && e.ply === 2)!.at;
+    assert.ok(flaggedAt - movedAt >= 4000 && flaggedAt - movedAt < 6000, `flagged ${flaggedAt - movedAt} ms after the clock started`);
+    assert.ok(syncs.length >= 1, 'at least one clock:sync while white thought');
+    assert.ok(syncs.every((w) => w === 4000), 'a sync carries the clock as of its start, the client counts down');
+  });
+
+  it('serves Prometheus metrics and guards the admin API with its token', async () => {
+    const node = cluster.nodes[0]!;
+    const metrics = await (await fetch(`${node.url}/metrics`)).text();
+    for (const name of ['rookery_raft_term', 'rookery_raft_commit_index', 'rookery_raft_applied_index', 'rookery_raft_role', 'rookery_sockets', 'rookery_games', 'rookery_commands_total', 'rookery_command_seconds_bucket']) {
+      assert.match(metrics, new RegExp(`^${name}`, 'm'), name);
+    }
+    assert.equal((await fetch(`${node.url}/api/admin/status`)).status, 401);
+    const status = await fetch(`${node.url}/api/admin/status`, { headers: { authorization: 'Bearer ops-admin-token-1' } });
+    assert.equal(status.status, 200);
+    const body = (await status.json()) as { membership: { voters: string[] } };
+    assert.deepEqual([...body.membership.voters].sort(), ['n1', 'n2', 'n3']);
+  });
+
+  it('hands leadership over on the admin call', async () => {
+    const leader = await cluster.leader();
+    const to = cluster.nodes.find((n) => n !== leader)!;
+    const res = await fetch(`${leader.url}/api/admin/transfer`, { method: 'POST', headers: { authorization: 'Bearer ops-admin-token-1', 'content-type': 'application/json' }, body: JSON.stringify({ to: to.id }) });
+    assert.equal(res.status, 201, await res.text());
+    // The transfer takes a few ticks: the new leader answers /health/leader once it has taken over.
+    const deadline = Date.now() + 5000;
+    while ((await fetch(`${to.url}/health/leader`)).status !== 200 && Date.now() < deadline) await sleep(50);
+    assert.equal((await fetch(`${to.url}/health/leader`)).status, 200, `${to.id} did not take over`);
+    assert.equal((await fetch(`${leader.url}/health/leader`)).status, 503);
+  });
+
+  it('drains on SIGTERM: not ready, clients told to move and closed, exit 0; the cluster goes on', async () => {
+    const leader = await cluster.leader();
+    const node = cluster.nodes.find((n) => n !== leader)!;
+    const client = await Client.connect(node, { session: 'ops-drain-session' });
+    clients.push(client);
+    const told = new Promise<number>((resolve) => client.socket.once('server:draining', (d) => resolve(d.reconnectInMs)));
+    const closed = new Promise<void>((resolve) => client.socket.once('disconnect', () => resolve()));
+    const exited = new Promise<number | null>((resolve) => node.proc!.once('exit', (code) => resolve(code)));
+    node.proc!.kill('SIGTERM');
+    assert.ok((await told) > 0);
+    const ready = await fetch(`${node.url}/health/ready`).catch(() => undefined);
+    assert.ok(ready === undefined || ready.status === 503, 'not ready while draining');
+    await closed;
+    assert.equal(await exited, 0);
+    node.proc = undefined;
+    // The other two still commit.
+    const other = cluster.nodes.find((n) => n !== node && n.proc !== undefined)!;
+    const c = await Client.connect(other, { session: 'ops-after-drain' });
+    clients.push(c);
+    assert.ok((await c.create('ops-after', 'white')).ok);
+    await cluster.restart(node);
+  });
+});
+
+describe('npm start', () => {
+  it('runs a local cluster, prints its URLs, and stops cleanly on Ctrl-C', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'rookery-start-'));
+    const httpBase = await freeRange(3);
+    const raftBase = await freeRange(3);
+    const proc = spawn('npm', ['start', '--', '--nodes', '3', '--http-base', String(httpBase), '--raft-base', String(raftBase), '--data', data], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const deadline = Date.now() + 40_000;
+      while ((out.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? []).length < 3 && Date.now() < deadline) await sleep(100);
+      const urls = out.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? [];
+      assert.equal(urls.length, 3, out);
+      const page = await fetch(`${urls[0]}/`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /Rookery/);
+      const exited = new Promise<string>((resolve) => proc.once('exit', (code, signal) => resolve(String(signal ?? code))));
+      // Ctrl-C: the terminal signals the whole foreground group (npm, the launcher, the nodes).
+      process.kill(-proc.pid!, 'SIGINT');
+      // npm itself dies of the signal; the launcher drains every node first.
+      assert.ok(['0', 'SIGINT'].includes(await exited), out);
+      assert.match(out, /draining and stopping every node/);
+      for (const url of urls) assert.equal(await fetch(`${url}/health/live`).then(() => 'up', () => 'down'), 'down', `${url} still answers after Ctrl-C`);
+    } finally {
+      try {
+        process.kill(-proc.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The first of `n` consecutive free loopback ports. */
+async function freeRange(n: number): Promise<number> {
+  const free = (port: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) ok = await free(base + i);
+    if (ok) return base;
+  }
+}
