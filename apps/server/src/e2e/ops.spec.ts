@@ -39,7 +39,10 @@ describe('operations and clocks (3 real nodes)', () => {
     assert.deepEqual([flagged.type === 'flagged' && flagged.color, flagged.type === 'flagged' && flagged.result], ['white', '0-1']);
     const flaggedAt = flagged.at;
     const movedAt = black.eventsOf(created.gameId).find((e) => e.type === 'moved' && e.ply === 2)!.at;
-    assert.ok(flaggedAt - movedAt >= 4000 && flaggedAt - movedAt < 6000, `flagged ${flaggedAt - movedAt} ms after the clock started`);
+    // Never early (the state machine checks the entry time); late only by the leader's reaction (loose: CI runs many clusters at once).
+    const after = flaggedAt - movedAt;
+    assert.ok(after >= 4000, `flagged ${after} ms after the clock started`);
+    assert.ok(after < 15_000, `flagged ${after} ms after the clock started`);
     assert.ok(syncs.length >= 1, 'at least one clock:sync while white thought');
     assert.ok(syncs.every((w) => w === 4000), 'a sync carries the clock as of its start, the client counts down');
   });
