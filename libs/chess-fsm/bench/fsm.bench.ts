@@ -160,7 +160,7 @@ function main(): void {
     for (let i = 0; i < RESTORE_GAMES; i++) {
       // Ply 41 is White's: 40 plies were played from the standard position.
       const move = seedGames[i % seedGames.length]![40]!;
-      const { result } = restored.apply({ type: 'move', requestId: 'after-restore', session: 'bench', gameId: `r${i}`, token: token(i, 'w'), move }, ++at);
+      const { result } = restored.apply({ type: 'move', requestId: 'after-restore', session: `bench-${i}`, gameId: `r${i}`, token: token(i, 'w'), move }, ++at);
       if (!result.ok) throw new Error(`bench:fsm: move after restore refused: ${result.error.code} ${result.error.message}`);
     }
     withMoveTimes.push(Number(process.hrtime.bigint() - s) / 1e9);
