@@ -8,6 +8,7 @@ import { ChessReplica } from './chess/replica';
 import { Referee } from './clock/referee';
 import type { ServerConfig } from './config';
 import { GamesGateway } from './gateway/games.gateway';
+import { RateLimiter } from './gateway/rate-limit';
 import { GamesController } from './http/games.controller';
 import { HealthController } from './http/health.controller';
 import { raftLogger } from './logger';
@@ -50,6 +51,7 @@ export class AppModule {
         { provide: ChessReplica, useValue: replica },
         { provide: MINTER, useValue: new Minter(config.secret) },
         Drainer,
+        RateLimiter,
         ClusterEvents,
         Metrics,
         GamesService,

@@ -74,14 +74,17 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       problems.push(`unexpected argument ${a}`);
       continue;
     }
-    const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+    // Only the first '=' separates: a value may contain more (a base64 secret).
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+    const inline = eq < 0 ? undefined : a.slice(eq + 1);
     const opt = OPTIONS.find((o) => o[0] === name);
     if (opt === undefined) {
       problems.push(`unknown flag --${name}`);
       continue;
     }
     const v = inline ?? argv[++i];
-    if (v === undefined) problems.push(`--${name} needs a value`);
+    if (v === undefined || v === '') problems.push(`--${name} needs a value`);
     else raw.set(opt[0], v);
   }
   for (const [flag, variable] of OPTIONS) if (!raw.has(flag) && env[variable] !== undefined && env[variable] !== '') raw.set(flag, env[variable]!);
@@ -97,8 +100,9 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const addr = (k: Key, v: string | undefined): PeerAddress | undefined => {
     if (v === undefined) return undefined;
     const at = v.lastIndexOf(':');
-    const port = Number(v.slice(at + 1));
-    if (at <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+    const digits = v.slice(at + 1);
+    const port = Number(digits);
+    if (at <= 0 || !/^\d{1,5}$/.test(digits) || port > 65535) {
       problems.push(`${where(k)}: ${JSON.stringify(v)} is not host:port`);
       return undefined;
     }
@@ -107,7 +111,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   const int = (k: Key, dflt: number, min: number, max: number): number => {
     const v = raw.get(k);
     if (v === undefined) return dflt;
-    const n = Number(v);
+    const n = /^-?\d+$/.test(v) ? Number(v) : NaN;
     if (!Number.isInteger(n) || n < min || n > max) problems.push(`${where(k)}: ${JSON.stringify(v)} is not an integer from ${min} to ${max}`);
     return n;
   };

@@ -29,7 +29,8 @@ export interface Seat {
 }
 
 /** What a game command did: the seat it acted for, or why it was refused (having changed nothing). */
-export type Outcome = { ok: true; color: Color; flagged?: true } | { ok: false; error: ChessError };
+export type Refusal = { ok: false; error: ChessError };
+export type Outcome = { ok: true; color: Color; flagged?: true } | Refusal;
 
 
 /**
@@ -86,17 +87,52 @@ export class Game {
     return undefined;
   }
 
-  // ---- Commands -------------------------------------------------------------------------------
+  // ---- Refusals: read-only, shared by the commands below and by precheck ------------------------
 
-  seat(color: Color | undefined, seat: Seat, at: number, out: GameEvent[]): Outcome {
+  /** Why `seat` cannot take `color` (or the open seat), if it cannot. */
+  seatRefusal(color: Color | undefined, seat: Pick<Seat, 'session' | 'token'>): Refusal | undefined {
     if (this.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
-    const other = (c: Color): Seat | null => this.seats[opposite(c)];
     const wanted = color ?? (this.seats.white === null ? 'white' : 'black');
     if (this.seats[wanted] !== null) return fail(ChessErrorCode.SeatTaken, `the ${wanted} seat of game ${this.id} is taken`);
-    const rival = other(wanted);
+    const rival = this.seats[opposite(wanted)];
     if (rival !== null && (rival.session === seat.session || rival.token === seat.token)) {
       return fail(ChessErrorCode.AlreadySeated, `session already holds the ${opposite(wanted)} seat of game ${this.id}`);
     }
+    return undefined;
+  }
+
+  offerRefusal(color: Color): Refusal | undefined {
+    return this.drawOffer === color ? fail(ChessErrorCode.DrawAlreadyOffered, `${color} already offered a draw in game ${this.id}`) : undefined;
+  }
+
+  /** Accepting or declining needs the opponent's offer. */
+  answerRefusal(color: Color): Refusal | undefined {
+    return this.drawOffer !== opposite(color) ? fail(ChessErrorCode.NoDrawOffer, `${opposite(color)} has not offered a draw in game ${this.id}`) : undefined;
+  }
+
+  /** The rule a claim invokes, or why there is nothing to claim. */
+  claimRefusal(reason: 'threefold' | 'fifty-moves' | undefined): { rule: 'threefold' | 'fifty-moves' } | Refusal {
+    const seen = this.repetitions.get(positionKey(this.fen)) ?? 0;
+    const plies = halfmoveClock(this.fen);
+    const rule = reason ?? (seen >= 3 ? 'threefold' : 'fifty-moves');
+    if (rule === 'threefold' ? seen < 3 : plies < 100) {
+      return fail(ChessErrorCode.CannotClaim, `no ${rule} draw to claim in game ${this.id}: the position occurred ${seen} times, ${plies} plies since a capture or pawn move`);
+    }
+    return { rule };
+  }
+
+  abortRefusal(): Refusal | undefined {
+    if (this.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
+    if (this.plies >= 2) return fail(ChessErrorCode.CannotAbort, `game ${this.id} can no longer be aborted: both sides have moved`);
+    return undefined;
+  }
+
+  // ---- Commands -------------------------------------------------------------------------------
+
+  seat(color: Color | undefined, seat: Seat, at: number, out: GameEvent[]): Outcome {
+    const refused = this.seatRefusal(color, seat);
+    if (refused) return refused;
+    const wanted = color ?? (this.seats.white === null ? 'white' : 'black');
     this.seats[wanted] = seat;
     this.lastActivity = at;
     this.emit(at, out, { type: 'seated', color: wanted, name: seat.name });
@@ -147,7 +183,8 @@ export class Game {
     const refused = this.refuseUnlessPlaying();
     if (refused) return refused;
     if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
-    if (this.drawOffer === color) return fail(ChessErrorCode.DrawAlreadyOffered, `${color} already offered a draw in game ${this.id}`);
+    const already = this.offerRefusal(color);
+    if (already) return already;
     // Offering when the opponent has offered is agreeing.
     if (this.drawOffer === opposite(color)) return this.acceptDraw(color, at, out);
     this.drawOffer = color;
@@ -159,7 +196,8 @@ export class Game {
     const refused = this.refuseUnlessPlaying();
     if (refused) return refused;
     if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
-    if (this.drawOffer !== opposite(color)) return fail(ChessErrorCode.NoDrawOffer, `${opposite(color)} has not offered a draw in game ${this.id}`);
+    const none = this.answerRefusal(color);
+    if (none) return none;
     this.draw(at, out, 'agreement');
     return { ok: true, color };
   }
@@ -168,7 +206,8 @@ export class Game {
     const refused = this.refuseUnlessPlaying();
     if (refused) return refused;
     if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
-    if (this.drawOffer !== opposite(color)) return fail(ChessErrorCode.NoDrawOffer, `${opposite(color)} has not offered a draw in game ${this.id}`);
+    const none = this.answerRefusal(color);
+    if (none) return none;
     this.drawOffer = null;
     this.emit(at, out, { type: 'drawDeclined', color, implicit: false });
     return { ok: true, color };
@@ -179,20 +218,16 @@ export class Game {
     const refused = this.refuseUnlessPlaying();
     if (refused) return refused;
     if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
-    const threefold = (this.repetitions.get(positionKey(this.fen)) ?? 0) >= 3;
-    const fifty = halfmoveClock(this.fen) >= 100;
-    const rule = reason ?? (threefold ? 'threefold' : 'fifty-moves');
-    if (rule === 'threefold' ? !threefold : !fifty) {
-      return fail(ChessErrorCode.CannotClaim, `no ${rule} draw to claim in game ${this.id}: the position occurred ${this.repetitions.get(positionKey(this.fen)) ?? 0} times, ${halfmoveClock(this.fen)} plies since a capture or pawn move`);
-    }
-    this.draw(at, out, rule);
+    const claim = this.claimRefusal(reason);
+    if ('ok' in claim) return claim;
+    this.draw(at, out, claim.rule);
     return { ok: true, color };
   }
 
   /** Before both sides have moved (or while the game waits for its second player), either seat may abort. */
   abort(color: Color, at: number, out: GameEvent[]): Outcome {
-    if (this.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
-    if (this.plies >= 2) return fail(ChessErrorCode.CannotAbort, `game ${this.id} can no longer be aborted: both sides have moved`);
+    const refused = this.abortRefusal();
+    if (refused) return refused;
     this.end(at, '*', 'aborted');
     this.emit(at, out, { type: 'aborted', reason: 'aborted', by: color, result: '*' });
     return { ok: true, color };

@@ -79,7 +79,7 @@ export class ChessMachine {
     const c = parsed.command;
     const first = this.dedupe.find(c.session, c.requestId, this.clock);
     if (first !== undefined) return first.what === identity(c) ? undefined : reused(c, first.what);
-    return precheck('gameId' in c ? this.games.get(c.gameId) : undefined, c, this.games.size, this.options.maxGames);
+    return precheck('gameId' in c ? this.games.get(c.gameId) : undefined, c, this.games.size, this.options.maxGames, this.clock);
   }
 
   private dispatch(c: Command, at: number, out: GameEvent[]): CommandResult {

@@ -44,7 +44,7 @@ describe('precheck', () => {
         const turn = board.turn() === 'w' ? { session: WS, token: WT } : { session: BS, token: BT };
         const other = board.turn() === 'w' ? { session: BS, token: BT } : { session: WS, token: WT };
         // Now and then a stray: the wrong side, a spectator, an illegal move, a draw claim.
-        switch (rand(6)) {
+        switch (rand(8)) {
           case 0:
             check({ type: 'move', requestId: `r${n++}`, ...other, gameId: id, move: legal[0]! });
             break;
@@ -56,6 +56,12 @@ describe('precheck', () => {
             break;
           case 3:
             check({ type: 'claimDraw', requestId: `r${n++}`, ...turn, gameId: id });
+            break;
+          case 4:
+            check({ type: rand(2) === 0 ? 'acceptDraw' : 'declineDraw', requestId: `r${n++}`, ...turn, gameId: id });
+            break;
+          case 5:
+            check({ type: rand(2) === 0 ? 'abort' : 'offerDraw', requestId: `r${n++}`, ...other, gameId: id });
             break;
         }
         check({ type: 'move', requestId: `r${n++}`, ...turn, gameId: id, move: legal[rand(legal.length)]! });

@@ -77,6 +77,8 @@ export interface CommandAck {
   gameId: string;
   version: number;
   duplicate?: true;
+  /** The side to move had run out of time: the command was not carried out, the game ended on time (see the `flagged` event). */
+  flagged?: true;
 }
 
 export interface ClientToServerEvents {

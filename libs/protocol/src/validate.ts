@@ -65,7 +65,8 @@ export function checkPayload(event: ClientEventName, payload: unknown): string |
   const shape = SHAPES[event];
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return `${event} takes an object`;
   const p = payload as Record<string, unknown>;
-  for (const key of Object.keys(p)) if (!(key in shape)) return `${event} has no field ${key}`;
+  // Own fields only: `constructor` or `__proto__` is not a field just because every object inherits one.
+  for (const key of Object.keys(p)) if (!Object.prototype.hasOwnProperty.call(shape, key)) return `${event} has no field ${key}`;
   for (const [key, f] of Object.entries(shape)) {
     const v = p[key];
     if (v === undefined) {

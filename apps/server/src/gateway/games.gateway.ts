@@ -52,7 +52,6 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
   private readonly log = new Logger('GamesGateway');
   private readonly subscriptions: Subscription[] = [];
   private readonly connectionsPerIp = new Map<string, number>();
-  private readonly limiter: RateLimiter;
   private clockSync: NodeJS.Timeout | undefined;
 
   constructor(
@@ -63,8 +62,8 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     @Inject(Drainer) private readonly drain: Drainer,
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(RAFT_NODE) private readonly node: RaftNode,
+    @Inject(RateLimiter) private readonly limiter: RateLimiter,
   ) {
-    this.limiter = new RateLimiter(config);
     drain.onClients((graceMs) => this.drainClients(graceMs));
   }
 
@@ -266,7 +265,8 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     const command = { ...body(q), requestId: q.requestId, session: s.data.session, gameId: q.gameId, token } as Command;
     const r = await this.games.execute(command);
     if (!r.ok) return r;
-    return { ok: true, gameId: q.gameId, version: r.version, ...(r.duplicate ? { duplicate: true } : {}) };
+    // flagged: the side to move had run out of time, so the game ended on time instead.
+    return { ok: true, gameId: q.gameId, version: r.version, ...(r.duplicate ? { duplicate: true } : {}), ...(r.flagged ? { flagged: true } : {}) };
   }
 
   /** After a create or join: remember the seat, watch the game from the version answered, and answer with the token. */

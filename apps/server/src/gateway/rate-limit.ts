@@ -1,4 +1,6 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { ServerConfig } from '../config';
+import { CONFIG } from '../tokens';
 
 const WINDOW_MS = 20_000;
 
@@ -9,14 +11,15 @@ interface Window {
 
 /**
  * Fixed 20-second windows per connection (moves apart from other commands, as lichess counts
- * play messages) and per client IP over all its connections. The answer is the reason a
+ * play messages) and per client IP over all its connections and HTTP requests. The answer is the reason a
  * request is refused, or undefined.
  */
+@Injectable()
 export class RateLimiter {
   private readonly perSocket = new Map<string, { move: Window; command: Window }>();
   private readonly perIp = new Map<string, Window>();
 
-  constructor(private readonly config: Pick<ServerConfig, 'moveRateLimit' | 'commandRateLimit' | 'ipRateLimit'>) {}
+  constructor(@Inject(CONFIG) private readonly config: Pick<ServerConfig, 'moveRateLimit' | 'commandRateLimit' | 'ipRateLimit'>) {}
 
   take(socketId: string, ip: string, kind: 'move' | 'command', now = Date.now()): string | undefined {
     let s = this.perSocket.get(socketId);
@@ -26,6 +29,11 @@ export class RateLimiter {
     }
     const limit = kind === 'move' ? this.config.moveRateLimit : this.config.commandRateLimit;
     if (!admit(s[kind], limit, now)) return `more than ${limit} ${kind === 'move' ? 'moves' : 'commands'} in 20 s on this connection`;
+    return this.takeIp(ip, now);
+  }
+
+  /** The per-IP window alone (HTTP requests have no connection to count). */
+  takeIp(ip: string, now = Date.now()): string | undefined {
     let w = this.perIp.get(ip);
     if (w === undefined) {
       w = { start: now, count: 0 };

@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpException, Inject, Param, Post, Header } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpException, Inject, Ip, Param, Post, Res } from '@nestjs/common';
 import { ChessErrorCode, GatewayErrorCode, SESSION, TOKEN, checkPayload, type ClientEventName } from '@rookery/protocol';
 import { GamesService, type Outcome } from '../chess/games.service';
 import type { Minter } from '../chess/ids';
 import { ChessReplica } from '../chess/replica';
+import { RateLimiter } from '../gateway/rate-limit';
+import { Drainer } from '../ops/drainer';
 import { MINTER } from '../tokens';
 
 /** HTTP status for each refusal: the body always carries the stable code. */
@@ -39,37 +41,39 @@ export class GamesController {
     @Inject(GamesService) private readonly games: GamesService,
     @Inject(ChessReplica) private readonly replica: ChessReplica,
     @Inject(MINTER) private readonly minter: Minter,
+    @Inject(Drainer) private readonly drain: Drainer,
+    @Inject(RateLimiter) private readonly limiter: RateLimiter,
   ) {}
 
   @Post()
   @HttpCode(201)
-  async create(@Headers('x-rookery-session') session: string | undefined, @Body() body: unknown): Promise<unknown> {
-    const s = this.check('game:create', body, session);
+  async create(@Ip() ip: string, @Headers('x-rookery-session') session: string | undefined, @Body() body: unknown): Promise<unknown> {
+    const s = this.check('game:create', body, session, ip);
     const q = body as { requestId: string; timeControl: { initialMs: number; incrementMs: number } | null; color: 'white' | 'black' | 'random'; name?: string };
     const gameId = this.minter.gameId(s, q.requestId);
     const token = this.minter.token(s, q.requestId);
     const color = q.color === 'random' ? this.minter.color(s, q.requestId) : q.color;
     const r = await this.games.execute({ type: 'create', requestId: q.requestId, session: s, gameId, token, color, timeControl: q.timeControl, ...(q.name !== undefined ? { name: q.name } : {}) });
-    return answer(r, r.ok ? { ok: true, gameId, color: r.color, token, version: r.version } : undefined);
+    return answer(r, r.ok ? { ok: true, gameId, color: r.color, token, version: r.version, ...(r.duplicate ? { duplicate: true } : {}) } : undefined);
   }
 
   @Post(':id/join')
-  async join(@Param('id') gameId: string, @Headers('x-rookery-session') session: string | undefined, @Body() body: unknown): Promise<unknown> {
-    const s = this.check('game:join', { ...(body as object), gameId }, session);
+  async join(@Ip() ip: string, @Param('id') gameId: string, @Headers('x-rookery-session') session: string | undefined, @Body() body: unknown): Promise<unknown> {
+    const s = this.check('game:join', { ...(body as object), gameId }, session, ip);
     const q = body as { requestId: string; color?: 'white' | 'black'; name?: string };
     const token = this.minter.token(s, q.requestId);
     const r = await this.games.execute({ type: 'join', requestId: q.requestId, session: s, gameId, token, ...(q.color !== undefined ? { color: q.color } : {}), ...(q.name !== undefined ? { name: q.name } : {}) });
-    return answer(r, r.ok ? { ok: true, gameId, color: r.color, token, version: r.version } : undefined);
+    return answer(r, r.ok ? { ok: true, gameId, color: r.color, token, version: r.version, ...(r.duplicate ? { duplicate: true } : {}) } : undefined);
   }
 
   @Post(':id/moves')
-  async move(@Param('id') gameId: string, @Headers('x-rookery-session') session: string | undefined, @Headers('authorization') auth: string | undefined, @Body() body: unknown): Promise<unknown> {
-    const s = this.check('game:move', { ...(body as object), gameId }, session);
+  async move(@Ip() ip: string, @Param('id') gameId: string, @Headers('x-rookery-session') session: string | undefined, @Headers('authorization') auth: string | undefined, @Body() body: unknown): Promise<unknown> {
+    const s = this.check('game:move', { ...(body as object), gameId }, session, ip);
     const token = /^Bearer (\S+)$/.exec(auth ?? '')?.[1];
     if (token === undefined || !TOKEN.test(token)) fail(ChessErrorCode.NotSeated, 'a move needs the seat token: authorization: Bearer <token>');
     const q = body as { requestId: string; move: string };
     const r = await this.games.execute({ type: 'move', requestId: q.requestId, session: s, gameId, token, move: q.move });
-    return answer(r, r.ok ? { ok: true, gameId, version: r.version, ...(r.duplicate ? { duplicate: true } : {}) } : undefined);
+    return answer(r, r.ok ? { ok: true, gameId, version: r.version, ...(r.duplicate ? { duplicate: true } : {}), ...(r.flagged ? { flagged: true } : {}) } : undefined);
   }
 
   @Get()
@@ -85,17 +89,22 @@ export class GamesController {
   }
 
   @Get(':id/pgn')
-  @Header('content-type', 'application/x-chess-pgn; charset=utf-8')
-  pgn(@Param('id') gameId: string): string {
+  pgn(@Param('id') gameId: string, @Res({ passthrough: true }) res: { type(t: string): unknown }): string {
     const pgn = this.replica.machine.pgn(gameId);
     if (pgn === undefined) fail(ChessErrorCode.UnknownGame, `no game ${gameId}`);
+    // Only a found game is PGN: an error stays JSON.
+    res.type('application/x-chess-pgn; charset=utf-8');
     return pgn;
   }
 
-  private check(event: ClientEventName, body: unknown, session: string | undefined): string {
+  /** Validation, the drain and the per-IP rate limit (shared with the client's sockets); the session. */
+  private check(event: ClientEventName, body: unknown, session: string | undefined, ip: string): string {
     const problem = checkPayload(event, body);
     if (problem !== undefined) fail(GatewayErrorCode.BadRequest, problem);
     if (session === undefined || !SESSION.test(session)) fail(GatewayErrorCode.BadRequest, 'writes need an x-rookery-session header of 8-64 letters, digits or _ . : -');
+    if (this.drain.draining) fail(GatewayErrorCode.Draining, 'this node is draining; send writes to another');
+    const limited = this.limiter.takeIp(ip);
+    if (limited !== undefined) fail(GatewayErrorCode.RateLimited, limited);
     return session;
   }
 }
