@@ -1,11 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Command, CommandResult } from '@rookery/chess-fsm';
-import { GatewayErrorCode } from '@rookery/protocol';
+import { ChessErrorCode, GatewayErrorCode } from '@rookery/protocol';
 import { RaftRequestError, type RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import { encodeEntry } from './entry';
 import { Metrics } from '../ops/metrics';
 import { ChessReplica } from './replica';
+
+/** Refusals a replica that is behind might give, where an up-to-date one would not. */
+const MAYBE_STALE = new Set<string>([
+  ChessErrorCode.UnknownGame,
+  ChessErrorCode.NotSeated,
+  ChessErrorCode.NotStarted,
+  ChessErrorCode.NotYourTurn,
+  ChessErrorCode.IllegalMove,
+  ChessErrorCode.NoDrawOffer,
+  ChessErrorCode.DrawAlreadyOffered,
+  ChessErrorCode.CannotClaim,
+]);
 
 export type Outcome = CommandResult | { ok: false; error: { code: GatewayErrorCode; message: string } };
 
@@ -30,7 +42,18 @@ export class GamesService {
   }
 
   private async run(command: Command): Promise<Outcome> {
-    const refused = this.replica.machine.precheck(command);
+    let refused = this.replica.machine.precheck(command);
+    if (refused !== undefined && !refused.ok && MAYBE_STALE.has(refused.error.code)) {
+      // This replica may not have applied what the client already saw elsewhere (the game just
+      // created, the opponent's move): a ReadIndex round brings it up to the leader's commit
+      // index, and the check is made again before refusing.
+      try {
+        await this.node.readIndex();
+        refused = this.replica.machine.precheck(command);
+      } catch {
+        // No leader to ask: the first answer stands.
+      }
+    }
     if (refused !== undefined) return refused;
     const end = this.metrics.commitLatency.startTimer({ type: command.type });
     try {

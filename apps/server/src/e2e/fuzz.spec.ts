@@ -25,7 +25,8 @@ import { TestCluster, type NodeHandle } from '../testing/cluster';
  * (slow against a live cluster, so off by default: the first failure is reported as found).
  */
 
-const SEED = process.env['FC_SEED'] !== undefined ? Number(process.env['FC_SEED']) : Date.now() % 0x7fff_ffff;
+// A fixed seed by default, so CI runs the same cases every time; FC_SEED=<n> explores others.
+const SEED = process.env['FC_SEED'] !== undefined ? Number(process.env['FC_SEED']) : 20_261_125;
 const SCALE = Math.max(1, Number(process.env['FUZZ_SCALE'] ?? 1));
 const runs = (n: number): number => Math.round(n * SCALE);
 const params = (numRuns: number, salt: number): { seed: number; numRuns: number; endOnFailure: boolean } => ({ seed: (SEED + salt) | 0, numRuns: runs(numRuns), endOnFailure: process.env['FUZZ_SHRINK'] !== '1' });

@@ -31,9 +31,13 @@ describe('operations and clocks (3 real nodes)', () => {
     black.socket.on('clock:sync', (s) => syncs.push(s.clocks.white));
     const created = (await white.raw('game:create', { requestId: 'ops-c', timeControl: { initialMs: 4000, incrementMs: 0 }, color: 'white' })) as Ack<SeatAck>;
     assert.ok(created.ok, JSON.stringify(created));
-    assert.ok((await black.join(created.gameId, 'ops-j')).ok);
-    assert.ok((await white.move(created.gameId, 'ops-1', 'e4')).ok);
-    assert.ok((await black.move(created.gameId, 'ops-2', 'e5')).ok);
+    // Straight after the answers, on other nodes: a replica that has not applied them yet catches up first.
+    const joined = await black.join(created.gameId, 'ops-j');
+    assert.ok(joined.ok, JSON.stringify(joined));
+    const e4 = await white.move(created.gameId, 'ops-1', 'e4');
+    assert.ok(e4.ok, JSON.stringify(e4));
+    const e5 = await black.move(created.gameId, 'ops-2', 'e5');
+    assert.ok(e5.ok, JSON.stringify(e5));
     // White's clock runs from here: 4 s, then the leader proposes the flag.
     const flagged = await black.waitFor((e) => e.type === 'flagged', 'the flag', 8000);
     assert.deepEqual([flagged.type === 'flagged' && flagged.color, flagged.type === 'flagged' && flagged.result], ['white', '0-1']);
@@ -45,6 +49,26 @@ describe('operations and clocks (3 real nodes)', () => {
     assert.ok(after < 15_000, `flagged ${after} ms after the clock started`);
     assert.ok(syncs.length >= 1, 'at least one clock:sync while white thought');
     assert.ok(syncs.every((w) => w === 4000), 'a sync carries the clock as of its start, the client counts down');
+  });
+
+  it('a command sent to another node straight after the answer is never refused for staleness', async () => {
+    const [a, b, c] = cluster.nodes;
+    const white = await Client.connect(a!, { session: 'stale-white-session' });
+    const black = await Client.connect(b!, { session: 'stale-black-session' });
+    const white2 = await Client.connect(c!, { session: 'stale-white-session' });
+    clients.push(white, black, white2);
+    for (let i = 0; i < 10; i++) {
+      const created = await white.create(`stale-c${i}`, 'white');
+      assert.ok(created.ok, JSON.stringify(created));
+      // No waiting: b may not have applied the create yet, c not the join.
+      const joined = await black.join(created.gameId, `stale-j${i}`);
+      assert.ok(joined.ok, `join ${i}: ${JSON.stringify(joined)}`);
+      const moved = await white2.raw('game:move', { requestId: `stale-m${i}`, gameId: created.gameId, move: 'e4' });
+      // white2 holds no seat on its connection: the seat is refused, but never as an unknown game.
+      assert.equal((moved as { ok: boolean; error?: { code: string } }).error?.code, 'ERR_NOT_SEATED');
+      const e5early = await black.move(created.gameId, `stale-e5-${i}`, 'e5');
+      assert.equal(e5early.ok ? 'ok' : e5early.error.code, 'ERR_NOT_YOUR_TURN', 'white has not moved: refused after catching up');
+    }
   });
 
   it('serves Prometheus metrics and guards the admin API with its token', async () => {
