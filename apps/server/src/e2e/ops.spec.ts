@@ -170,3 +170,21 @@ async function freeRange(n: number): Promise<number> {
     if (ok) return base;
   }
 }
+
+describe('connections per IP (--max-connections-per-ip 2)', () => {
+  it('refuses a third connection from one address in the handshake, and admits one again when another closes', async () => {
+    const cluster = await TestCluster.start(1, ['--max-connections-per-ip', '2']);
+    const open: Client[] = [];
+    try {
+      const node = cluster.nodes[0]!;
+      open.push(await Client.connect(node, { session: 'cap-session-1' }), await Client.connect(node, { session: 'cap-session-2' }));
+      await assert.rejects(Client.connect(node, { session: 'cap-session-3' }), /ERR_RATE_LIMITED/);
+      open.shift()!.close();
+      await sleep(200);
+      open.push(await Client.connect(node, { session: 'cap-session-4' }));
+    } finally {
+      for (const c of open) c.close();
+      await cluster.stop();
+    }
+  });
+});
