@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Command, CommandResult } from '@rookery/chess-fsm';
-import { ChessErrorCode, GatewayErrorCode } from '@rookery/protocol';
+import type { Color, Command, CommandResult } from '@rookery/chess-fsm';
+import { ChessErrorCode, GatewayErrorCode, type CreatePayload, type JoinPayload } from '@rookery/protocol';
 import { RaftRequestError, type RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
+import { MINTER } from '../tokens';
 import { encodeEntry } from './entry';
+import type { Minter } from './ids';
 import { Metrics } from '../ops/metrics';
 import { ChessReplica } from './replica';
 
@@ -19,6 +21,18 @@ const MAYBE_STALE = new Set<string>([
   ChessErrorCode.CannotClaim,
 ]);
 
+export interface Seated {
+  outcome: Outcome;
+  gameId: string;
+  token: string;
+}
+
+/** The answer to a create or join: the seat's token goes to its holder only. */
+export function seatAck({ outcome, gameId, token }: Seated): Outcome | { ok: true; gameId: string; color: Color | undefined; token: string; version: number | undefined; duplicate?: true } {
+  if (!outcome.ok) return outcome;
+  return { ok: true, gameId, color: outcome.color, token, version: outcome.version, ...(outcome.duplicate ? { duplicate: true as const } : {}) };
+}
+
 export type Outcome = CommandResult | { ok: false; error: { code: GatewayErrorCode; message: string } };
 
 /**
@@ -33,7 +47,23 @@ export class GamesService {
     @Inject(RAFT_NODE) private readonly node: RaftNode,
     @Inject(ChessReplica) private readonly replica: ChessReplica,
     @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(MINTER) private readonly minter: Minter,
   ) {}
+
+  /** A seat-taking command: its outcome, and the game and token it minted (the same on a retry, on any node). */
+  async create(session: string, p: CreatePayload): Promise<Seated> {
+    const gameId = this.minter.gameId(session, p.requestId);
+    const token = this.minter.token(session, p.requestId);
+    const color = p.color === 'random' ? this.minter.color(session, p.requestId) : p.color;
+    const outcome = await this.execute({ type: 'create', requestId: p.requestId, session, gameId, token, color, timeControl: p.timeControl, ...(p.name !== undefined ? { name: p.name } : {}) });
+    return { outcome, gameId, token };
+  }
+
+  async join(session: string, p: JoinPayload): Promise<Seated> {
+    const token = this.minter.token(session, p.requestId);
+    const outcome = await this.execute({ type: 'join', requestId: p.requestId, session, gameId: p.gameId, token, ...(p.color !== undefined ? { color: p.color } : {}), ...(p.name !== undefined ? { name: p.name } : {}) });
+    return { outcome, gameId: p.gameId, token };
+  }
 
   async execute(command: Command): Promise<Outcome> {
     const out = await this.run(command);

@@ -1,6 +1,6 @@
 import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer, type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit } from '@nestjs/websockets';
-import type { Command, CommandResult } from '@rookery/chess-fsm';
+import type { Command } from '@rookery/chess-fsm';
 import {
   CLIENT_EVENTS,
   GatewayErrorCode,
@@ -8,6 +8,8 @@ import {
   TOKEN,
   checkPayload,
   type ClientEventName,
+  type CreatePayload,
+  type JoinPayload,
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@rookery/protocol';
@@ -15,12 +17,10 @@ import type { RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import { firstValueFrom, filter, take, timeout, type Subscription } from 'rxjs';
 import type { Server, Socket } from 'socket.io';
-import type { Outcome } from '../chess/games.service';
-import { GamesService } from '../chess/games.service';
-import type { Minter } from '../chess/ids';
+import { GamesService, seatAck, type Seated } from '../chess/games.service';
 import { ChessReplica } from '../chess/replica';
 import type { ServerConfig } from '../config';
-import { CONFIG, MINTER } from '../tokens';
+import { CONFIG } from '../tokens';
 import { RateLimiter } from './rate-limit';
 import { Drainer } from '../ops/drainer';
 import { Metrics } from '../ops/metrics';
@@ -58,7 +58,6 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     @Inject(GamesService) private readonly games: GamesService,
     @Inject(ChessReplica) private readonly replica: ChessReplica,
     @Inject(CONFIG) private readonly config: ServerConfig,
-    @Inject(MINTER) private readonly minter: Minter,
     @Inject(Drainer) private readonly drain: Drainer,
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(RAFT_NODE) private readonly node: RaftNode,
@@ -142,24 +141,14 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
   async create(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): Promise<unknown> {
     const refused = this.admit(s, 'game:create', p);
     if (refused) return refused;
-    const q = p as { requestId: string; timeControl: { initialMs: number; incrementMs: number } | null; color: 'white' | 'black' | 'random'; name?: string };
-    const { session } = s.data;
-    const gameId = this.minter.gameId(session, q.requestId);
-    const token = this.minter.token(session, q.requestId);
-    const color = q.color === 'random' ? this.minter.color(session, q.requestId) : q.color;
-    const r = await this.games.execute({ type: 'create', requestId: q.requestId, session, gameId, token, color, timeControl: q.timeControl, ...(q.name !== undefined ? { name: q.name } : {}) });
-    return this.seated(s, r, gameId, token);
+    return this.seated(s, await this.games.create(s.data.session, p as CreatePayload));
   }
 
   @SubscribeMessage('game:join')
   async join(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): Promise<unknown> {
     const refused = this.admit(s, 'game:join', p);
     if (refused) return refused;
-    const q = p as { requestId: string; gameId: string; color?: 'white' | 'black'; name?: string };
-    const { session } = s.data;
-    const token = this.minter.token(session, q.requestId);
-    const r = await this.games.execute({ type: 'join', requestId: q.requestId, session, gameId: q.gameId, token, ...(q.color !== undefined ? { color: q.color } : {}), ...(q.name !== undefined ? { name: q.name } : {}) });
-    return this.seated(s, r, q.gameId, token);
+    return this.seated(s, await this.games.join(s.data.session, p as JoinPayload));
   }
 
   @SubscribeMessage('game:move')
@@ -270,18 +259,18 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
   }
 
   /** After a create or join: remember the seat, watch the game from the version answered, and answer with the token. */
-  private seated(s: IoSocket, r: Outcome, gameId: string, token: string): unknown {
-    if (!r.ok) return r;
-    const ok = r as Extract<CommandResult, { ok: true }>;
+  private seated(s: IoSocket, seated: Seated): unknown {
+    const { outcome, gameId, token } = seated;
+    if (!outcome.ok) return outcome;
     s.data.seats.set(gameId, token);
     // Events applied between the answer and now are sent here, the rest through the room: none
     // missed, none twice. A socket already in the room (a retried create) has had them all.
     if (!s.rooms.has(room(gameId))) {
-      const since = this.replica.machine.eventsSince(gameId, ok.version ?? 0);
+      const since = this.replica.machine.eventsSince(gameId, outcome.version ?? 0);
       void s.join(room(gameId));
       if (since.kind === 'events') for (const e of since.events) s.emit('game:event', e);
     }
-    return { ok: true, gameId, color: ok.color, token, version: ok.version, ...(ok.duplicate ? { duplicate: true } : {}) };
+    return seatAck(seated);
   }
 
   private viewOf(gameId: string): { kind: 'resync'; view: NonNullable<ReturnType<ChessReplica['machine']['view']>> } | { kind: 'unknown' } {

@@ -1,11 +1,9 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpException, Inject, Ip, Param, Post, Res } from '@nestjs/common';
-import { ChessErrorCode, GatewayErrorCode, SESSION, TOKEN, checkPayload, type ClientEventName } from '@rookery/protocol';
-import { GamesService, type Outcome } from '../chess/games.service';
-import type { Minter } from '../chess/ids';
+import { ChessErrorCode, GatewayErrorCode, SESSION, TOKEN, checkPayload, type ClientEventName, type CreatePayload, type JoinPayload } from '@rookery/protocol';
+import { GamesService, seatAck } from '../chess/games.service';
 import { ChessReplica } from '../chess/replica';
 import { RateLimiter } from '../gateway/rate-limit';
 import { Drainer } from '../ops/drainer';
-import { MINTER } from '../tokens';
 
 /** HTTP status for each refusal: the body always carries the stable code. */
 const STATUS: Record<string, number> = {
@@ -24,8 +22,8 @@ function fail(code: string, message: string): never {
   throw new HttpException({ ok: false, error: { code, message } }, STATUS[code] ?? 409);
 }
 
-function answer<T>(r: Outcome, body: T): T {
-  if (!r.ok) fail(r.error.code, r.error.message);
+function answer<T>(r: { ok: boolean; error?: { code: string; message: string } }, body: T): T {
+  if (!r.ok) fail(r.error!.code, r.error!.message);
   return body;
 }
 
@@ -40,7 +38,6 @@ export class GamesController {
   constructor(
     @Inject(GamesService) private readonly games: GamesService,
     @Inject(ChessReplica) private readonly replica: ChessReplica,
-    @Inject(MINTER) private readonly minter: Minter,
     @Inject(Drainer) private readonly drain: Drainer,
     @Inject(RateLimiter) private readonly limiter: RateLimiter,
   ) {}
@@ -49,21 +46,15 @@ export class GamesController {
   @HttpCode(201)
   async create(@Ip() ip: string, @Headers('x-rookery-session') session: string | undefined, @Body() body: unknown): Promise<unknown> {
     const s = this.check('game:create', body, session, ip);
-    const q = body as { requestId: string; timeControl: { initialMs: number; incrementMs: number } | null; color: 'white' | 'black' | 'random'; name?: string };
-    const gameId = this.minter.gameId(s, q.requestId);
-    const token = this.minter.token(s, q.requestId);
-    const color = q.color === 'random' ? this.minter.color(s, q.requestId) : q.color;
-    const r = await this.games.execute({ type: 'create', requestId: q.requestId, session: s, gameId, token, color, timeControl: q.timeControl, ...(q.name !== undefined ? { name: q.name } : {}) });
-    return answer(r, r.ok ? { ok: true, gameId, color: r.color, token, version: r.version, ...(r.duplicate ? { duplicate: true } : {}) } : undefined);
+    const ack = seatAck(await this.games.create(s, body as CreatePayload));
+    return answer(ack, ack);
   }
 
   @Post(':id/join')
   async join(@Ip() ip: string, @Param('id') gameId: string, @Headers('x-rookery-session') session: string | undefined, @Body() body: unknown): Promise<unknown> {
     const s = this.check('game:join', { ...(body as object), gameId }, session, ip);
-    const q = body as { requestId: string; color?: 'white' | 'black'; name?: string };
-    const token = this.minter.token(s, q.requestId);
-    const r = await this.games.execute({ type: 'join', requestId: q.requestId, session: s, gameId, token, ...(q.color !== undefined ? { color: q.color } : {}), ...(q.name !== undefined ? { name: q.name } : {}) });
-    return answer(r, r.ok ? { ok: true, gameId, color: r.color, token, version: r.version, ...(r.duplicate ? { duplicate: true } : {}) } : undefined);
+    const ack = seatAck(await this.games.join(s, { ...(body as Omit<JoinPayload, 'gameId'>), gameId }));
+    return answer(ack, ack);
   }
 
   @Post(':id/moves')
