@@ -91,7 +91,7 @@ export class Game {
 
   /** Why `seat` cannot take `color` (or the open seat), if it cannot. */
   seatRefusal(color: Color | undefined, seat: Pick<Seat, 'session' | 'token'>): Refusal | undefined {
-    if (this.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
+    if (this.status === 'ended') return this.over();
     const wanted = color ?? (this.seats.white === null ? 'white' : 'black');
     if (this.seats[wanted] !== null) return fail(ChessErrorCode.SeatTaken, `the ${wanted} seat of game ${this.id} is taken`);
     const rival = this.seats[opposite(wanted)];
@@ -99,6 +99,21 @@ export class Game {
       return fail(ChessErrorCode.AlreadySeated, `session already holds the ${opposite(wanted)} seat of game ${this.id}`);
     }
     return undefined;
+  }
+
+  /** Seat commands other than abort need a game in play. */
+  playRefusal(): Refusal | undefined {
+    if (this.status === 'ended') return this.over();
+    if (this.status === 'waiting') return fail(ChessErrorCode.NotStarted, `game ${this.id} waits for its ${this.seats.white === null ? 'white' : 'black'} player`);
+    return undefined;
+  }
+
+  turnRefusal(color: Color): Refusal | undefined {
+    return color !== this.turn ? fail(ChessErrorCode.NotYourTurn, `it is ${this.turn}'s turn in game ${this.id}`) : undefined;
+  }
+
+  illegal(color: Color, text: string): Refusal {
+    return fail(ChessErrorCode.IllegalMove, `${text} is not a legal move for ${color} in game ${this.id} (${this.fen})`);
   }
 
   offerRefusal(color: Color): Refusal | undefined {
@@ -122,7 +137,7 @@ export class Game {
   }
 
   abortRefusal(): Refusal | undefined {
-    if (this.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
+    if (this.status === 'ended') return this.over();
     if (this.plies >= 2) return fail(ChessErrorCode.CannotAbort, `game ${this.id} can no longer be aborted: both sides have moved`);
     return undefined;
   }
@@ -141,12 +156,11 @@ export class Game {
   }
 
   move(color: Color, text: string, at: number, out: GameEvent[]): Outcome {
-    const refused = this.refuseUnlessPlaying();
+    const refused = this.playRefusal() ?? this.turnRefusal(color);
     if (refused) return refused;
-    if (color !== this.turn) return fail(ChessErrorCode.NotYourTurn, `it is ${this.turn}'s turn in game ${this.id}`);
     if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
     const m = playMove(this.chess(), text);
-    if (m === undefined) return fail(ChessErrorCode.IllegalMove, `${text} is not a legal move for ${color} in game ${this.id} (${this.fen})`);
+    if (m === undefined) return this.illegal(color, text);
     const ply = this.plies;
     const before = this.fen;
     this.fen = m.after;
@@ -170,9 +184,8 @@ export class Game {
   }
 
   resign(color: Color, at: number, out: GameEvent[]): Outcome {
-    const refused = this.refuseUnlessPlaying();
-    if (refused) return refused;
-    if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
+    const first = this.begin(color, at, out);
+    if (first) return first;
     const result = color === 'white' ? '0-1' : '1-0';
     this.end(at, result, 'resign');
     this.emit(at, out, { type: 'resigned', color, result });
@@ -180,9 +193,8 @@ export class Game {
   }
 
   offerDraw(color: Color, at: number, out: GameEvent[]): Outcome {
-    const refused = this.refuseUnlessPlaying();
-    if (refused) return refused;
-    if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
+    const first = this.begin(color, at, out);
+    if (first) return first;
     const already = this.offerRefusal(color);
     if (already) return already;
     // Offering when the opponent has offered is agreeing.
@@ -193,9 +205,8 @@ export class Game {
   }
 
   acceptDraw(color: Color, at: number, out: GameEvent[]): Outcome {
-    const refused = this.refuseUnlessPlaying();
-    if (refused) return refused;
-    if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
+    const first = this.begin(color, at, out);
+    if (first) return first;
     const none = this.answerRefusal(color);
     if (none) return none;
     this.draw(at, out, 'agreement');
@@ -203,9 +214,8 @@ export class Game {
   }
 
   declineDraw(color: Color, at: number, out: GameEvent[]): Outcome {
-    const refused = this.refuseUnlessPlaying();
-    if (refused) return refused;
-    if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
+    const first = this.begin(color, at, out);
+    if (first) return first;
     const none = this.answerRefusal(color);
     if (none) return none;
     this.drawOffer = null;
@@ -215,9 +225,8 @@ export class Game {
 
   /** Threefold repetition (the position now has occurred three times) or the 50-move rule (100 plies). */
   claimDraw(color: Color, reason: 'threefold' | 'fifty-moves' | undefined, at: number, out: GameEvent[]): Outcome {
-    const refused = this.refuseUnlessPlaying();
-    if (refused) return refused;
-    if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
+    const first = this.begin(color, at, out);
+    if (first) return first;
     const claim = this.claimRefusal(reason);
     if ('ok' in claim) return claim;
     this.draw(at, out, claim.rule);
@@ -235,7 +244,7 @@ export class Game {
 
   /** A flag fall, proposed by the leader: valid only if the side to move's time is up at `at`. */
   flag(at: number, out: GameEvent[]): Outcome {
-    if (this.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
+    if (this.status === 'ended') return this.over();
     const toMove = this.turn;
     if (this.clock === null || this.status !== 'started' || !this.clock.fallen(toMove, at)) {
       const left = this.clock?.left(toMove, toMove, at);
@@ -249,10 +258,7 @@ export class Game {
   sweep(at: number, o: { openTimeoutMs: number; firstMoveTimeoutMs: number; idleTimeoutMs: number }, out: GameEvent[]): boolean {
     if (this.status === 'ended') return false;
     const idle = at - this.lastActivity;
-    if (this.clock?.fallen(this.turn, at) && this.status === 'started') {
-      this.flagFall(at, out);
-      return true;
-    }
+    if (this.fallenFlag(at, out)) return true;
     const abandoned =
       this.status === 'waiting'
         ? at - this.createdAt >= o.openTimeoutMs
@@ -294,6 +300,14 @@ export class Game {
     if (insufficientMaterial(placement(m.after))) this.draw(at, out, 'insufficient-material');
     else if ((this.repetitions.get(positionKey(m.after)) ?? 0) >= 5) this.draw(at, out, 'fivefold');
     else if (halfmoveClock(m.after) >= 150) this.draw(at, out, 'seventy-five-moves');
+  }
+
+  /**
+   * What a seat command meets before its own rules: a game not in play refuses it, and a fallen
+   * flag ends the game instead (the answer says `flagged`).
+   */
+  private begin(color: Color, at: number, out: GameEvent[]): Outcome | undefined {
+    return this.playRefusal() ?? (this.fallenFlag(at, out) ? { ok: true, color, flagged: true } : undefined);
   }
 
   /**
@@ -340,10 +354,8 @@ export class Game {
     this.board = null;
   }
 
-  private refuseUnlessPlaying(): Outcome | undefined {
-    if (this.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
-    if (this.status === 'waiting') return fail(ChessErrorCode.NotStarted, `game ${this.id} waits for its ${this.seats.white === null ? 'white' : 'black'} player`);
-    return undefined;
+  private over(): Refusal {
+    return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
   }
 
   private chess(): Chess {

@@ -1,8 +1,7 @@
 import { Dedupe } from './dedupe';
-import { fail } from './errors';
+import { fail, notSeated, unknownGame } from './errors';
 import { Game, type Outcome } from './game';
-import { precheck } from './precheck';
-import { checkStart } from './start';
+import { createRefusal, precheck } from './precheck';
 import { pgn, type PgnOptions } from './pgn';
 import { decodeSnapshot, encodeSnapshot } from './snapshot';
 import { parseCommand } from './validate';
@@ -85,9 +84,7 @@ export class ChessMachine {
   private dispatch(c: Command, at: number, out: GameEvent[]): CommandResult {
     switch (c.type) {
       case 'create': {
-        if (this.games.has(c.gameId)) return fail(ChessErrorCode.GameExists, `game ${c.gameId} exists`);
-        if (this.games.size >= this.options.maxGames) return fail(ChessErrorCode.TooManyGames, `the server holds ${this.games.size} games, its limit`);
-        const start = checkStart(c.fen);
+        const start = createRefusal(this.games.has(c.gameId), c, this.games.size, this.options.maxGames);
         if (!start.ok) return start;
         // Copied: the machine keeps nothing that belongs to the caller.
         const tc = c.timeControl === null ? null : { initialMs: c.timeControl.initialMs, incrementMs: c.timeControl.incrementMs };
@@ -112,7 +109,7 @@ export class ChessMachine {
         const game = this.games.get(c.gameId);
         if (game === undefined) return unknownGame(c.gameId);
         const color = game.seatOf(c.token);
-        if (color === undefined) return fail(ChessErrorCode.NotSeated, `that token holds no seat in game ${c.gameId}`);
+        if (color === undefined) return notSeated(c.gameId);
         switch (c.type) {
           case 'move':
             return this.answer(game, game.move(color, c.move, at, out));
@@ -221,6 +218,3 @@ function reused(c: Command, first: string): CommandResult {
   return fail(ChessErrorCode.RequestIdReused, `request id ${c.requestId} of this session was used for a ${first}; a new command needs a new request id`);
 }
 
-function unknownGame(gameId: string): CommandResult {
-  return fail(ChessErrorCode.UnknownGame, `no game ${gameId}`);
-}

@@ -1,4 +1,4 @@
-import { fail } from './errors';
+import { fail, notSeated, unknownGame } from './errors';
 import type { Game } from './game';
 import { checkStart } from './start';
 import { ChessErrorCode, type ChessError, type Command } from './types';
@@ -9,28 +9,33 @@ import { ChessErrorCode, type ChessError, type Command } from './types';
  * an illegal move, a move out of turn or a stranger's command never reaches the log. Passing it
  * promises nothing — the state may move before the command is applied, and apply decides.
  */
+/** Why a game cannot be created, or the normalised FEN it starts from. */
+export function createRefusal(exists: boolean, c: { gameId: string; fen?: string }, gameCount: number, maxGames: number): { ok: true; fen: string } | { ok: false; error: ChessError } {
+  if (exists) return fail(ChessErrorCode.GameExists, `game ${c.gameId} exists`);
+  if (gameCount >= maxGames) return fail(ChessErrorCode.TooManyGames, `the server holds ${gameCount} games, its limit`);
+  return checkStart(c.fen);
+}
+
 export function precheck(game: Game | undefined, c: Command, gameCount: number, maxGames: number, now: number): { ok: false; error: ChessError } | undefined {
   switch (c.type) {
     case 'create': {
-      if (game !== undefined) return fail(ChessErrorCode.GameExists, `game ${c.gameId} exists`);
-      if (gameCount >= maxGames) return fail(ChessErrorCode.TooManyGames, `the server holds ${gameCount} games, its limit`);
-      const start = checkStart(c.fen);
+      const start = createRefusal(game !== undefined, c, gameCount, maxGames);
       return start.ok ? undefined : start;
     }
     case 'sweep':
       return undefined;
     case 'join':
-      if (game === undefined) return fail(ChessErrorCode.UnknownGame, `no game ${c.gameId}`);
+      if (game === undefined) return unknownGame(c.gameId);
       return game.seatRefusal(c.color, c);
     case 'flag':
-      return game === undefined ? fail(ChessErrorCode.UnknownGame, `no game ${c.gameId}`) : undefined;
+      return game === undefined ? unknownGame(c.gameId) : undefined;
     default: {
-      if (game === undefined) return fail(ChessErrorCode.UnknownGame, `no game ${c.gameId}`);
+      if (game === undefined) return unknownGame(c.gameId);
       const color = game.seatOf(c.token);
-      if (color === undefined) return fail(ChessErrorCode.NotSeated, `that token holds no seat in game ${c.gameId}`);
+      if (color === undefined) return notSeated(c.gameId);
       if (c.type === 'abort') return game.abortRefusal();
-      if (game.status === 'ended') return fail(ChessErrorCode.GameOver, `game ${c.gameId} is over (${game.result})`);
-      if (game.status === 'waiting') return fail(ChessErrorCode.NotStarted, `game ${c.gameId} waits for its second player`);
+      const notPlaying = game.playRefusal();
+      if (notPlaying) return notPlaying;
       // A fallen flag ends the game whatever the command: apply decides that, so nothing more is refused here.
       if (game.clock?.fallen(game.turn, now)) return undefined;
       if (c.type === 'offerDraw') return game.offerRefusal(color);
@@ -40,12 +45,8 @@ export function precheck(game: Game | undefined, c: Command, gameCount: number, 
         return 'ok' in claim ? claim : undefined;
       }
       if (c.type !== 'move') return undefined;
-      if (color !== game.turn) return fail(ChessErrorCode.NotYourTurn, `it is ${game.turn}'s turn in game ${c.gameId}`);
       // Tried on the game's own board and taken back: nothing changes.
-      if (!game.wouldMove(c.move)) {
-        return fail(ChessErrorCode.IllegalMove, `${c.move} is not a legal move for ${color} in game ${c.gameId} (${game.fen})`);
-      }
-      return undefined;
+      return game.turnRefusal(color) ?? (game.wouldMove(c.move) ? undefined : game.illegal(color, c.move));
     }
   }
 }
