@@ -11,6 +11,7 @@ import {
   type ApplyOutput,
   type Catchup,
   type Command,
+  type Clocks,
   type CommandResult,
   type GameEvent,
   type GameSummary,
@@ -166,10 +167,23 @@ export class ChessMachine {
   }
 
   /** The games being played or waiting for a player, oldest first. */
-  liveGames(): GameSummary[] {
-    const out: GameSummary[] = [];
-    for (const game of this.games.values()) if (game.status !== 'ended') out.push(game.summary());
-    return out;
+  liveGames(newest = Infinity): GameSummary[] {
+    const live: Game[] = [];
+    for (const game of this.games.values()) if (game.status !== 'ended') live.push(game);
+    // Summaries only for the ones asked for: the lobby shows the newest few of many.
+    return live.slice(Math.max(0, live.length - newest)).map((g) => g.summary());
+  }
+
+  /** The ids of the games being played or waiting for a player. */
+  *liveGameIds(): Generator<string> {
+    for (const [id, game] of this.games) if (game.status !== 'ended') yield id;
+  }
+
+  /** A game's clocks now, without building its whole view (for periodic clock syncs). */
+  clocks(gameId: string): { version: number; clocks: Clocks } | undefined {
+    const game = this.games.get(gameId);
+    if (game?.clock == null) return undefined;
+    return { version: game.version, clocks: game.clock.view(game.turn, game.endedAt ?? this.clock) };
   }
 
   pgn(gameId: string, options: PgnOptions = {}): string | undefined {

@@ -27,10 +27,18 @@ export interface Seated {
   token: string;
 }
 
+type Refused = Extract<Outcome, { ok: false }>;
+
 /** The answer to a create or join: the seat's token goes to its holder only. */
-export function seatAck({ outcome, gameId, token }: Seated): Outcome | { ok: true; gameId: string; color: Color | undefined; token: string; version: number | undefined; duplicate?: true } {
+export function seatAck({ outcome, gameId, token }: Seated): Refused | { ok: true; gameId: string; color: Color | undefined; token: string; version: number | undefined; duplicate?: true } {
   if (!outcome.ok) return outcome;
   return { ok: true, gameId, color: outcome.color, token, version: outcome.version, ...(outcome.duplicate ? { duplicate: true as const } : {}) };
+}
+
+/** The answer to a seat's command; `flagged`: the side to move had run out of time, so the game ended on time instead. */
+export function commandAck(gameId: string, outcome: Outcome): Refused | { ok: true; gameId: string; version: number | undefined; duplicate?: true; flagged?: true } {
+  if (!outcome.ok) return outcome;
+  return { ok: true, gameId, version: outcome.version, ...(outcome.duplicate ? { duplicate: true as const } : {}), ...(outcome.flagged ? { flagged: true as const } : {}) };
 }
 
 export type Outcome = CommandResult | { ok: false; error: { code: GatewayErrorCode; message: string } };

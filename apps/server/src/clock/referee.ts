@@ -51,7 +51,7 @@ export class Referee implements OnApplicationBootstrap, OnModuleDestroy {
   /** All live games' deadlines again (after a restore, and now and then as a safety net). */
   private rescan(): void {
     this.deadlines.clear();
-    for (const g of this.replica.machine.liveGames()) this.track(g.gameId);
+    for (const id of this.replica.machine.liveGameIds()) this.track(id);
     this.lastRescan = Date.now();
   }
 

@@ -17,7 +17,7 @@ import type { RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import { firstValueFrom, filter, take, timeout, type Subscription } from 'rxjs';
 import type { Server, Socket } from 'socket.io';
-import { GamesService, seatAck, type Seated } from '../chess/games.service';
+import { GamesService, commandAck, seatAck, type Seated } from '../chess/games.service';
 import { ChessReplica } from '../chess/replica';
 import type { ServerConfig } from '../config';
 import { CONFIG } from '../tokens';
@@ -38,7 +38,6 @@ type Failure = { ok: false; error: { code: string; message: string } };
 const room = (gameId: string): string => `game:${gameId}`;
 const bad = (code: string, message: string): Failure => ({ ok: false, error: { code, message } });
 const MOVE_EVENTS = new Set<ClientEventName>(['game:move']);
-const SEAT_EVENTS = new Set<string>(['game:move', 'game:resign', 'game:offerDraw', 'game:acceptDraw', 'game:declineDraw', 'game:claimDraw', 'game:abort']);
 
 /**
  * The Socket.IO gateway: play, watch and resume. Every payload is validated, every command
@@ -193,22 +192,20 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     const refused = this.admit(s, 'game:watch', p);
     if (refused) return refused;
     const { gameId, version } = p as { gameId: string; version?: number };
-    // A replica behind what the client has seen waits until it has applied that far (DESIGN decision 6).
-    const have = this.replica.machine.eventsSince(gameId, version ?? 0);
-    // An unknown game on a replica that has applied all it knows committed is unknown, not pending.
-    const caughtUp = (): boolean => {
-      const st = this.node.status();
-      return st.appliedIndex >= st.commit;
-    };
-    if (version !== undefined && (have.kind === 'ahead' || (have.kind === 'unknown' && !caughtUp()))) {
+    // Reading the catch-up and joining the room in the same turn: no event can fall between them.
+    let catchup = version === undefined ? this.viewOf(gameId) : this.replica.machine.eventsSince(gameId, version);
+    // A replica behind what the client has seen waits until it has applied that far (DESIGN
+    // decision 6). An unknown game on a replica that has applied all it knows committed is
+    // unknown, not pending.
+    const st = this.node.status();
+    if (version !== undefined && (catchup.kind === 'ahead' || (catchup.kind === 'unknown' && st.appliedIndex < st.commit))) {
       try {
         await firstValueFrom(this.replica.game$(gameId).pipe(filter((e) => e.version >= version), take(1), timeout(this.config.proposalTimeoutMs)));
       } catch {
         return bad(GatewayErrorCode.Behind, `this node has not applied version ${version} of game ${gameId} within ${this.config.proposalTimeoutMs} ms; try another`);
       }
+      catchup = this.replica.machine.eventsSince(gameId, version);
     }
-    // Joining the room and reading the catch-up in the same turn: no event can fall between them.
-    const catchup = version === undefined ? this.viewOf(gameId) : this.replica.machine.eventsSince(gameId, version);
     if (catchup.kind === 'unknown' || catchup.kind === 'ahead') return bad('ERR_UNKNOWN_GAME', `no game ${gameId}`);
     void s.join(room(gameId));
     return { ok: true, catchup };
@@ -226,7 +223,7 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
   lobby(@ConnectedSocket() s: IoSocket, @MessageBody() p: unknown): unknown {
     const refused = this.admit(s, 'lobby:list', p ?? {});
     if (refused) return refused;
-    return { ok: true, games: this.replica.machine.liveGames().slice(-200) };
+    return { ok: true, games: this.replica.machine.liveGames(200) };
   }
 
   // ---- Helpers ---------------------------------------------------------------------------------
@@ -250,12 +247,9 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     if (refused) return refused;
     const q = p as Record<string, unknown> & { requestId: string; gameId: string };
     const token = s.data.seats.get(q.gameId);
-    if (token === undefined || !SEAT_EVENTS.has(event)) return bad('ERR_NOT_SEATED', `this connection holds no seat in game ${q.gameId}`);
+    if (token === undefined) return bad('ERR_NOT_SEATED', `this connection holds no seat in game ${q.gameId}`);
     const command = { ...body(q), requestId: q.requestId, session: s.data.session, gameId: q.gameId, token } as Command;
-    const r = await this.games.execute(command);
-    if (!r.ok) return r;
-    // flagged: the side to move had run out of time, so the game ended on time instead.
-    return { ok: true, gameId: q.gameId, version: r.version, ...(r.duplicate ? { duplicate: true } : {}), ...(r.flagged ? { flagged: true } : {}) };
+    return commandAck(q.gameId, await this.games.execute(command));
   }
 
   /** After a create or join: remember the seat, watch the game from the version answered, and answer with the token. */
@@ -283,9 +277,10 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     const serverTime = Date.now();
     for (const [name, members] of this.server.of('/').adapter.rooms) {
       if (!name.startsWith('game:') || members.size === 0) continue;
-      const view = this.replica.machine.view(name.slice(5));
-      if (view?.clocks == null || view.clocks.running === null) continue;
-      this.server.volatile.to(name).emit('clock:sync', { gameId: view.gameId, version: view.version, clocks: view.clocks, serverTime });
+      const gameId = name.slice(5);
+      const c = this.replica.machine.clocks(gameId);
+      if (c === undefined || c.clocks.running === null) continue;
+      this.server.volatile.to(name).emit('clock:sync', { gameId, version: c.version, clocks: c.clocks, serverTime });
     }
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpException, Inject, Ip, Param, Post, Res } from '@nestjs/common';
 import { ChessErrorCode, GatewayErrorCode, SESSION, TOKEN, checkPayload, type ClientEventName, type CreatePayload, type JoinPayload } from '@rookery/protocol';
-import { GamesService, seatAck } from '../chess/games.service';
+import { GamesService, commandAck, seatAck } from '../chess/games.service';
 import { ChessReplica } from '../chess/replica';
 import { RateLimiter } from '../gateway/rate-limit';
 import { Drainer } from '../ops/drainer';
@@ -22,9 +22,10 @@ function fail(code: string, message: string): never {
   throw new HttpException({ ok: false, error: { code, message } }, STATUS[code] ?? 409);
 }
 
-function answer<T>(r: { ok: boolean; error?: { code: string; message: string } }, body: T): T {
-  if (!r.ok) fail(r.error!.code, r.error!.message);
-  return body;
+/** An answer that is a refusal becomes its HTTP error; any other is the body. */
+function answer<T extends { ok: boolean }>(r: T | { ok: false; error: { code: string; message: string } }): T {
+  if ('error' in r && !r.ok) fail(r.error.code, r.error.message);
+  return r as T;
 }
 
 /**
@@ -46,15 +47,13 @@ export class GamesController {
   @HttpCode(201)
   async create(@Ip() ip: string, @Headers('x-rookery-session') session: string | undefined, @Body() body: unknown): Promise<unknown> {
     const s = this.check('game:create', body, session, ip);
-    const ack = seatAck(await this.games.create(s, body as CreatePayload));
-    return answer(ack, ack);
+    return answer(seatAck(await this.games.create(s, body as CreatePayload)));
   }
 
   @Post(':id/join')
   async join(@Ip() ip: string, @Param('id') gameId: string, @Headers('x-rookery-session') session: string | undefined, @Body() body: unknown): Promise<unknown> {
     const s = this.check('game:join', { ...(body as object), gameId }, session, ip);
-    const ack = seatAck(await this.games.join(s, { ...(body as Omit<JoinPayload, 'gameId'>), gameId }));
-    return answer(ack, ack);
+    return answer(seatAck(await this.games.join(s, { ...(body as Omit<JoinPayload, 'gameId'>), gameId })));
   }
 
   @Post(':id/moves')
@@ -63,8 +62,7 @@ export class GamesController {
     const token = /^Bearer (\S+)$/.exec(auth ?? '')?.[1];
     if (token === undefined || !TOKEN.test(token)) fail(ChessErrorCode.NotSeated, 'a move needs the seat token: authorization: Bearer <token>');
     const q = body as { requestId: string; move: string };
-    const r = await this.games.execute({ type: 'move', requestId: q.requestId, session: s, gameId, token, move: q.move });
-    return answer(r, r.ok ? { ok: true, gameId, version: r.version, ...(r.duplicate ? { duplicate: true } : {}), ...(r.flagged ? { flagged: true } : {}) } : undefined);
+    return answer(commandAck(gameId, await this.games.execute({ type: 'move', requestId: q.requestId, session: s, gameId, token, move: q.move })));
   }
 
   @Get()
