@@ -1,4 +1,4 @@
-import type { NodeId, PeerAddress } from '@rookery/raft';
+import { parseAddress, type NodeId, type PeerAddress } from '@rookery/raft';
 
 /**
  * The node's configuration, from flags and environment variables (flags win), checked at start:
@@ -99,14 +99,9 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   };
   const addr = (k: Key, v: string | undefined): PeerAddress | undefined => {
     if (v === undefined) return undefined;
-    const at = v.lastIndexOf(':');
-    const digits = v.slice(at + 1);
-    const port = Number(digits);
-    if (at <= 0 || !/^\d{1,5}$/.test(digits) || port > 65535) {
-      problems.push(`${where(k)}: ${JSON.stringify(v)} is not host:port`);
-      return undefined;
-    }
-    return { host: v.slice(0, at), port };
+    const a = parseAddress(v);
+    if (a === undefined) problems.push(`${where(k)}: ${JSON.stringify(v)} is not host:port`);
+    return a;
   };
   const int = (k: Key, dflt: number, min: number, max: number): number => {
     const v = raw.get(k);

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpException, Inject, Param, Post } from '@nestjs/common';
-import { RaftRequestError, type RaftNode } from '@rookery/raft';
+import { RaftRequestError, parseAddress, type RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import type { ServerConfig } from '../config';
 import { CONFIG } from '../tokens';
@@ -46,13 +46,12 @@ export class AdminController {
   add(@Headers('authorization') auth: string | undefined, @Body() body: { id?: unknown; raft?: unknown }): Promise<unknown> {
     this.guard(auth);
     const id = body?.id;
-    const raft = body?.raft;
-    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || typeof raft !== 'string' || !/^[^:]+:\d{1,5}$/.test(raft)) {
+    const raft = typeof body?.raft === 'string' ? parseAddress(body.raft) : undefined;
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || raft === undefined) {
       throw new HttpException({ ok: false, error: { code: 'ERR_BAD_REQUEST', message: 'body must be { id, raft: "host:port" }' } }, 400);
     }
-    const at = raft.lastIndexOf(':');
     return this.run(async () => {
-      await this.node.requestJoin(id, { host: raft.slice(0, at), port: Number(raft.slice(at + 1)) });
+      await this.node.requestJoin(id, raft);
       return { ok: true };
     });
   }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { NodeId } from '../core/types';
-import type { PeerAddress } from '../transport/transport';
+import { parseAddress, type PeerAddress } from '../transport/transport';
 import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
 
 /**
@@ -55,8 +55,9 @@ function arg(name: string): string | undefined {
 }
 
 function address(s: string): PeerAddress {
-  const at = s.lastIndexOf(':');
-  return { host: s.slice(0, at), port: Number(s.slice(at + 1)) };
+  const a = parseAddress(s);
+  if (a === undefined) throw new Error(`kv-node: ${JSON.stringify(s)} is not host:port`);
+  return a;
 }
 
 async function main(): Promise<void> {

@@ -1,2 +1,2 @@
 export { CodecError, decodeMessage, encodeMessage } from './codec';
-export { PeerTransport, type PeerAddress, type TransportOptions, type TransportStats } from './transport';
+export { PeerTransport, parseAddress, type PeerAddress, type TransportOptions, type TransportStats } from './transport';

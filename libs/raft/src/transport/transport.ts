@@ -9,6 +9,15 @@ export interface PeerAddress {
   readonly port: number;
 }
 
+/** `host:port` (the port in decimal, 0-65535) as an address, or undefined when it is not one. */
+export function parseAddress(s: string): PeerAddress | undefined {
+  const at = s.lastIndexOf(':');
+  const digits = s.slice(at + 1);
+  const port = Number(digits);
+  if (at <= 0 || !/^\d{1,5}$/.test(digits) || port > 65535) return undefined;
+  return { host: s.slice(0, at), port };
+}
+
 export interface TransportOptions {
   readonly id: NodeId;
   /** Where to listen; port 0 picks a free one (see `start()`'s result). */
