@@ -63,7 +63,9 @@ export class Metrics {
       help: 'Games held by this replica that are live (waiting or started)',
       registers: [this.registry],
       collect() {
-        this.set(replica.machine.liveGames().length);
+        let live = 0;
+        for (const _ of replica.machine.liveGameIds()) live++;
+        this.set(live);
       },
     });
     replica.events$.subscribe(() => this.events.inc());
