@@ -185,3 +185,43 @@ export function decodeMessage(payload: Buffer): Message {
   r.done();
   return { type, from, to, term, logTerm, index, entries, commit, reject, rejectHint, context, snapshot };
 }
+
+/**
+ * An application message: what an application built on the node tells its peers outside the
+ * log (presence, say — not state, so not replicated). It travels on the same authenticated
+ * connection as Raft messages and opens with a byte no Raft message type has, so the receiver
+ * tells the two apart; a node sends one only to a peer whose handshake said it reads them.
+ *   [APP_MESSAGE u8 = 0xff][channel length u8][channel UTF-8][payload]
+ */
+export const APP_MESSAGE = 0xff;
+/** A channel's name: 1-64 of `A-Z a-z 0-9 _ . : -`. */
+export const APP_CHANNEL = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export interface AppMessage {
+  readonly channel: string;
+  readonly payload: Uint8Array;
+}
+
+/** The frame of an application message; the caller has checked the channel's name. */
+export function encodeAppMessage(channel: string, payload: Uint8Array): Buffer {
+  const name = Buffer.from(channel, 'utf8');
+  const out = Buffer.allocUnsafe(4 + 2 + name.length + payload.length);
+  out.writeUInt32LE(2 + name.length + payload.length, 0);
+  out[4] = APP_MESSAGE;
+  out[5] = name.length;
+  name.copy(out, 6);
+  out.set(payload, 6 + name.length);
+  return out;
+}
+
+export function isAppMessage(payload: Buffer): boolean {
+  return payload.length > 0 && payload[0] === APP_MESSAGE;
+}
+
+/** Decodes an application message's frame payload; throws CodecError when it is not one. */
+export function decodeAppMessage(payload: Buffer): AppMessage {
+  if (!isAppMessage(payload) || payload.length < 2 || payload.length < 2 + payload[1]!) throw new CodecError('truncated application message');
+  const channel = payload.subarray(2, 2 + payload[1]!).toString('utf8');
+  if (!APP_CHANNEL.test(channel)) throw new CodecError('application message on a channel with a bad name');
+  return { channel, payload: new Uint8Array(payload.subarray(2 + payload[1]!)) };
+}

@@ -1,2 +1,2 @@
-export { CodecError, decodeMessage, encodeMessage } from './codec';
+export { APP_CHANNEL, CodecError, decodeMessage, encodeMessage } from './codec';
 export { PeerTransport, parseAddress, type PeerAddress, type TransportOptions, type TransportStats } from './transport';

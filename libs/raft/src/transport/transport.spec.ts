@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { RaftCore } from '../core/raft';
 import { MemoryStorage } from '../core/storage';
 import { emptyMessage, type Message, type NodeId } from '../core/types';
-import { CodecError, decodeMessage, encodeMessage } from './codec';
+import { CodecError, decodeAppMessage, decodeMessage, encodeAppMessage, encodeMessage } from './codec';
 import { jsonFrame, PeerTransport, type PeerAddress } from './transport';
 
 const LOCAL = { host: '127.0.0.1', port: 0 };
@@ -166,6 +166,161 @@ describe('peer transport', () => {
       assert.ok(nodes.reduce((n, x) => n + x.transport.stats.rejected, 0) >= 3, 'every member refused the intruder');
     } finally {
       await Promise.all([...nodes.map((n) => n.stop()), intruder.stop()]);
+    }
+  });
+});
+
+describe('application messages on the peer transport', () => {
+  interface Got {
+    from: NodeId;
+    channel: string;
+    text: string;
+  }
+  const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+  /** Two members, n1 dialling n2 (n1 sends, n2 receives). */
+  async function pair(opts: { maxA?: number; maxB?: number } = {}): Promise<{ a: PeerTransport; b: PeerTransport; gotB: Got[]; raftB: Message[]; stop: () => Promise<void> }> {
+    const gotB: Got[] = [];
+    const raftB: Message[] = [];
+    const a = new PeerTransport({ id: 'n1', listen: LOCAL, secret: SECRET, onMessage: () => undefined, ...(opts.maxA !== undefined ? { maxAppMessageBytes: opts.maxA } : {}) });
+    const b = new PeerTransport({
+      id: 'n2',
+      listen: LOCAL,
+      secret: SECRET,
+      onMessage: (m) => raftB.push(m),
+      onAppMessage: (from, channel, payload) => gotB.push({ from, channel, text: Buffer.from(payload).toString('utf8') }),
+      ...(opts.maxB !== undefined ? { maxAppMessageBytes: opts.maxB } : {}),
+    });
+    await a.start();
+    const addrB = await b.start();
+    a.setPeer('n2', addrB);
+    return { a, b, gotB, raftB, stop: () => Promise.all([a.stop(), b.stop()]).then(() => undefined) };
+  }
+  /** Sends until one is written (the connection and its handshake take a moment). */
+  async function sendWhenConnected(t: PeerTransport, to: NodeId, channel: string, payload: Uint8Array): Promise<void> {
+    await until(() => t.sendApp(to, channel, payload), 3000, `a connection to ${to} that takes application messages`);
+  }
+
+  it('round-trips through the codec, and is told apart from every Raft message type', () => {
+    const frame = encodeAppMessage('presence', text('{"g":1}'));
+    assert.equal(frame.readUInt32LE(0), frame.length - 4);
+    const body = frame.subarray(4);
+    assert.deepEqual(decodeAppMessage(body), { channel: 'presence', payload: text('{"g":1}') });
+    assert.throws(() => decodeMessage(body), CodecError, 'no Raft message type starts with its tag');
+    assert.throws(() => decodeAppMessage(encodeMessage(sample()).subarray(4)), CodecError);
+    assert.throws(() => decodeAppMessage(body.subarray(0, 5)), CodecError, 'a channel cut short');
+  });
+
+  it('reach an authenticated peer on their channel, on the connection Raft messages use, and are never queued for a peer not connected', async () => {
+    const { a, gotB, raftB, stop } = await pair();
+    try {
+      assert.equal(a.sendApp('n9', 'presence', text('x')), false, 'no such peer');
+      await sendWhenConnected(a, 'n2', 'presence', text('first'));
+      a.send(heartbeat(5));
+      assert.equal(a.sendApp('n2', 'other.channel:1', text('second')), true);
+      await until(() => gotB.length === 2 && raftB.length === 1, 3000, 'both application messages and the heartbeat');
+      assert.deepEqual(gotB, [
+        { from: 'n1', channel: 'presence', text: 'first' },
+        { from: 'n1', channel: 'other.channel:1', text: 'second' },
+      ]);
+      assert.equal(raftB[0]!.term, 5);
+      assert.equal(a.stats.appSent, 2);
+      assert.throws(() => a.sendApp('n2', 'bad channel', text('x')), RangeError);
+      assert.throws(() => a.sendApp('n2', 'presence', new Uint8Array(64 * 1024 + 1)), RangeError, 'larger than maxAppMessageBytes');
+    } finally {
+      await stop();
+    }
+  });
+
+  it('one larger than the receiver takes is dropped there; the connection goes on', async () => {
+    const { a, b, gotB, raftB, stop } = await pair({ maxA: 4096, maxB: 100 });
+    try {
+      await sendWhenConnected(a, 'n2', 'presence', text('y'.repeat(101)));
+      a.sendApp('n2', 'presence', text('small'));
+      a.send(heartbeat(6));
+      await until(() => gotB.length === 1 && raftB.length === 1, 3000, 'the small one and the heartbeat');
+      assert.deepEqual(gotB.map((g) => g.text), ['small']);
+      assert.equal(b.stats.appIgnored, 1);
+      assert.equal(b.stats.rejected, 0);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('a connection that has not proved it holds the secret cannot inject one', async () => {
+    const got: Got[] = [];
+    const member = new PeerTransport({ id: 'n1', listen: LOCAL, secret: SECRET, onMessage: () => undefined, onAppMessage: (from, channel) => got.push({ from, channel, text: '' }) });
+    const intruder = new PeerTransport({ id: 'n2', listen: LOCAL, secret: 'not-the-secret', onMessage: () => undefined });
+    const addr = await member.start();
+    await intruder.start();
+    try {
+      // A transport with the wrong secret: its handshake fails, so it never has a connection to send on.
+      intruder.setPeer('n1', addr);
+      for (let i = 0; i < 20; i++) {
+        intruder.sendApp('n1', 'presence', text('forged'));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(intruder.stats.appSent, 0);
+      // Raw sockets: an application message instead of the handshake, and after a forged one.
+      for (const frames of [[encodeAppMessage('presence', text('forged'))], [jsonFrame({ id: 'n2', mac: '00', nonce: '00' }), encodeAppMessage('presence', text('forged'))]]) {
+        const raw = connect(addr.port, addr.host);
+        raw.on('error', () => undefined);
+        raw.resume();
+        await new Promise<void>((resolve) => raw.once('connect', () => resolve()));
+        for (const f of frames) raw.write(f);
+        await new Promise<void>((resolve) => raw.once('close', () => resolve()));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(got, [], 'nothing reached the member');
+      assert.ok(member.stats.rejected >= 3, `refused ${member.stats.rejected} connections`);
+    } finally {
+      await Promise.all([member.stop(), intruder.stop()]);
+    }
+  });
+
+  it('are not sent to a peer whose challenge does not say it reads them (an older node), which still gets Raft messages', async () => {
+    const a = new PeerTransport({ id: 'n1', listen: LOCAL, secret: SECRET, onMessage: () => undefined });
+    const proof = new PeerTransport({ id: 'n2', listen: LOCAL, secret: SECRET, onMessage: () => undefined }); // only for its mac()
+    const frames: Buffer[] = [];
+    const sockets = new Set<Socket>();
+    // An older n2: the handshake as it was (no appMessages in the challenge), then it records frames.
+    const old = createServer((socket) => {
+      sockets.add(socket);
+      const nonce = Buffer.alloc(32, 7);
+      let authed = false;
+      let buf = Buffer.alloc(0);
+      socket.on('error', () => undefined);
+      socket.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32LE(0)) {
+          const body = buf.subarray(4, 4 + buf.readUInt32LE(0));
+          buf = buf.subarray(4 + body.length);
+          if (authed) {
+            frames.push(body);
+            continue;
+          }
+          const hello = JSON.parse(body.toString('utf8')) as { nonce: string };
+          socket.write(jsonFrame({ mac: proof.mac('server', 'n2', 'n1', Buffer.from(hello.nonce, 'hex')).toString('hex') }));
+          authed = true;
+        }
+      });
+      socket.write(jsonFrame({ protocol: 'rookery-raft/1', id: 'n2', nonce: nonce.toString('hex') }));
+    });
+    await new Promise<void>((resolve) => old.listen(0, '127.0.0.1', () => resolve()));
+    await a.start();
+    try {
+      a.setPeer('n2', { host: '127.0.0.1', port: (old.address() as { port: number }).port });
+      await until(() => {
+        a.sendApp('n2', 'presence', text('x'));
+        a.send(heartbeat(8));
+        return frames.length > 0;
+      }, 3000, 'a Raft message at the older node');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.ok(frames.every((f) => decodeMessage(f).type === 'MsgHeartbeat'), 'only Raft messages reached it');
+      assert.equal(a.stats.appSent, 0);
+      assert.ok(a.stats.appDropped > 0);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await Promise.all([a.stop(), new Promise((r) => old.close(r))]);
     }
   });
 });

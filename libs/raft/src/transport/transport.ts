@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Logger, Message, NodeId } from '../core/types';
 import { SILENT_LOGGER } from '../core/types';
-import { CodecError, decodeMessage, encodeMessage } from './codec';
+import { APP_CHANNEL, CodecError, decodeAppMessage, decodeMessage, encodeAppMessage, encodeMessage, isAppMessage } from './codec';
 
 export interface PeerAddress {
   readonly host: string;
@@ -25,6 +25,8 @@ export interface TransportOptions {
   /** The cluster secret every member holds; peers prove they have it before anything else. */
   readonly secret: string | Uint8Array;
   readonly onMessage: (m: Message) => void;
+  /** An application message (see `sendApp`) from a peer that proved itself. */
+  readonly onAppMessage?: (from: NodeId, channel: string, payload: Uint8Array) => void;
   /** The address a peer that proved itself says it listens on (so a new member can be answered). */
   readonly onPeerAddress?: (id: NodeId, address: PeerAddress) => void;
   /** The address to tell peers we listen on (defaults to the bound one). */
@@ -37,6 +39,8 @@ export interface TransportOptions {
   readonly reconnectMaxMs?: number;
   /** Largest frame accepted (a snapshot chunk plus headers). */
   readonly maxFrameBytes?: number;
+  /** Largest application message payload, sent or accepted (default 64 KiB). */
+  readonly maxAppMessageBytes?: number;
 }
 
 export interface TransportStats {
@@ -46,6 +50,14 @@ export interface TransportStats {
   dropped: number;
   /** Connections refused because the peer could not prove it holds the secret. */
   rejected: number;
+  /** Application messages written to a peer's connection. */
+  appSent: number;
+  /** Application messages handed to `onAppMessage`. */
+  appReceived: number;
+  /** Application messages not sent: the peer was down, slow, or does not read them. */
+  appDropped: number;
+  /** Application messages received and thrown away: too large or malformed. */
+  appIgnored: number;
 }
 
 const PROTOCOL = 'rookery-raft/1';
@@ -53,6 +65,8 @@ const PROTOCOL = 'rookery-raft/1';
 const HANDSHAKE_FRAME_BYTES = 4096;
 /** Connections still in their handshake, at most (a flood of them is refused). */
 const MAX_PENDING_HANDSHAKES = 64;
+/** Said in the challenge by a node that reads application messages (older nodes would refuse the connection). */
+const APP_MESSAGES = 1;
 
 /**
  * The peer transport: TCP, one long-lived outbound connection per peer (each node dials its
@@ -60,6 +74,7 @@ const MAX_PENDING_HANDSHAKES = 64;
  * [length u32][payload], HMAC challenge-response in both directions before any message, and
  * bounded queues: a peer that is down or slow costs at most maxQueueBytes, then its messages
  * are dropped, which Raft tolerates. Reconnects back off exponentially with full jitter.
+ * Application messages (`sendApp`) share the authenticated connections, best effort.
  */
 export class PeerTransport {
   private readonly peers = new Map<NodeId, OutboundPeer>();
@@ -69,7 +84,7 @@ export class PeerTransport {
   private pendingHandshakes = 0;
   /** The address we listen on, as told to peers. */
   bound: PeerAddress | undefined;
-  readonly stats: TransportStats = { sent: 0, received: 0, dropped: 0, rejected: 0 };
+  readonly stats: TransportStats = { sent: 0, received: 0, dropped: 0, rejected: 0, appSent: 0, appReceived: 0, appDropped: 0, appIgnored: 0 };
   readonly logger: Logger;
 
   constructor(readonly opts: TransportOptions) {
@@ -119,6 +134,21 @@ export class PeerTransport {
     peer.send(encodeMessage(m));
   }
 
+  /**
+   * Sends an application message to peer `to` on `channel` when it is connected and reads them;
+   * answers false when it dropped it instead. Never queued: application messages are news
+   * (presence), resent by their sender, and stale news delivered late is worse than none.
+   * A bad channel name or a payload over maxAppMessageBytes is the caller's bug: a RangeError.
+   */
+  sendApp(to: NodeId, channel: string, payload: Uint8Array): boolean {
+    if (!APP_CHANNEL.test(channel)) throw new RangeError(`application channel ${JSON.stringify(channel)} is not 1-64 of A-Z a-z 0-9 _ . : -`);
+    if (payload.length > this.maxAppMessageBytes) throw new RangeError(`application message of ${payload.length} bytes on ${channel} exceeds ${this.maxAppMessageBytes}`);
+    const sent = this.peers.get(to)?.sendApp(encodeAppMessage(channel, payload)) ?? false;
+    if (sent) this.stats.appSent++;
+    else this.stats.appDropped++;
+    return sent;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const p of this.peers.values()) p.close();
@@ -139,6 +169,10 @@ export class PeerTransport {
 
   get maxFrameBytes(): number {
     return this.opts.maxFrameBytes ?? 64 * 1024 * 1024;
+  }
+
+  get maxAppMessageBytes(): number {
+    return this.opts.maxAppMessageBytes ?? 64 * 1024;
   }
 
   /** An inbound connection: challenge it, then take its messages. */
@@ -187,6 +221,10 @@ export class PeerTransport {
         socket.write(jsonFrame({ mac: proof.toString('hex') }));
         return true;
       }
+      if (isAppMessage(frame)) {
+        this.receiveApp(peer, frame);
+        return true;
+      }
       let m: Message;
       try {
         m = decodeMessage(frame);
@@ -202,7 +240,30 @@ export class PeerTransport {
       this.opts.onMessage(m);
       return true;
     }, (why) => this.refuse(socket, why));
-    socket.write(jsonFrame({ protocol: PROTOCOL, id: this.opts.id, nonce: nonce.toString('hex') }));
+    socket.write(jsonFrame({ protocol: PROTOCOL, id: this.opts.id, nonce: nonce.toString('hex'), appMessages: APP_MESSAGES }));
+  }
+
+  /**
+   * An application message from an authenticated peer. One that is too large or malformed is
+   * dropped, not fatal: the connection carries Raft too, and a peer of another version may
+   * differ in what it sends.
+   */
+  private receiveApp(peer: NodeId, frame: Buffer): void {
+    let app;
+    try {
+      app = decodeAppMessage(frame);
+    } catch (e) {
+      this.stats.appIgnored++;
+      this.logger.warn(`raft transport ${this.opts.id}: dropped an application message from ${peer}: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    if (app.payload.length > this.maxAppMessageBytes) {
+      this.stats.appIgnored++;
+      this.logger.warn(`raft transport ${this.opts.id}: dropped an application message of ${app.payload.length} bytes on ${app.channel} from ${peer}`);
+      return;
+    }
+    this.stats.appReceived++;
+    this.opts.onAppMessage?.(peer, app.channel, app.payload);
   }
 
   private refuse(socket: Socket, why: string): void {
@@ -216,6 +277,8 @@ export class PeerTransport {
 class OutboundPeer {
   private socket: Socket | undefined;
   private ready = false;
+  /** The peer said in its challenge that it reads application messages. */
+  private readsApp = false;
   private queue: Buffer[] = [];
   private queuedBytes = 0;
   private attempts = 0;
@@ -247,6 +310,14 @@ class OutboundPeer {
     this.queuedBytes += frame.length;
   }
 
+  /** Writes an application message's frame now, or answers false (see PeerTransport.sendApp). */
+  sendApp(frame: Buffer): boolean {
+    const max = this.t.opts.maxQueueBytes ?? 8 * 1024 * 1024;
+    if (!this.ready || !this.readsApp || this.socket === undefined || this.socket.writableLength + frame.length > max) return false;
+    this.socket.write(frame);
+    return true;
+  }
+
   connect(): void {
     if (this.closed || this.t.isStopped) return;
     const socket = connect({ host: this.address.host, port: this.address.port });
@@ -269,6 +340,7 @@ class OutboundPeer {
           return false;
         }
         serverId = msg.id;
+        this.readsApp = msg.appMessages === APP_MESSAGES;
         const mac = this.t.mac('client', this.t.opts.id, serverId, Buffer.from(msg.nonce, 'hex'));
         socket.write(jsonFrame({ id: this.t.opts.id, mac: mac.toString('hex'), nonce: nonce.toString('hex'), listen: this.t.bound }));
         return true;
