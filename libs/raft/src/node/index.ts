@@ -1,1 +1,2 @@
+export { type PeerMessageHandler } from './peer-channels';
 export { RaftNode, RaftRequestError, type RaftNodeOptions, type StateMachine } from './raft-node';

@@ -7,6 +7,7 @@ import { DiskStorage, type DiskStorageOptions } from '../storage/disk-storage';
 import { PeerTransport, type PeerAddress, type TransportStats } from '../transport/transport';
 import { Directory } from './directory';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
+import { PeerChannels, checkChannel, type PeerMessageHandler } from './peer-channels';
 
 const LEADER_MESSAGES: ReadonlySet<Message['type']> = new Set(['MsgApp', 'MsgHeartbeat', 'MsgSnap']);
 
@@ -94,11 +95,13 @@ export class RaftNode extends EventEmitter {
   private readonly directory: Directory;
   private lastReconcile = 0;
   private readonly logger: Logger;
+  private readonly channels: PeerChannels;
 
   constructor(private readonly opts: RaftNodeOptions) {
     super();
     this.id = opts.id;
     this.logger = opts.logger ?? SILENT_LOGGER;
+    this.channels = new PeerChannels(opts.id, this.logger);
     // During start the transport does not exist yet: addresses from a snapshot wait in the
     // directory and are dialled once it does.
     this.directory = new Directory(opts.id, this.logger, (id, a) => this.transport?.setPeer(id, a));
@@ -131,6 +134,9 @@ export class RaftNode extends EventEmitter {
       secret: o.secret,
       logger: this.logger,
       onMessage: (m) => this.onMessage(m),
+      onAppMessage: (from, channel, payload) => {
+        if (!this.stopping) this.channels.deliver(from, channel, payload);
+      },
       // A peer that proved itself and is new to us (a member that just added us) can be answered.
       onPeerAddress: (id, a) => {
         if (id !== this.id && !this.transport.peerAddresses().has(id)) this.transport.setPeer(id, a);
@@ -212,6 +218,25 @@ export class RaftNode extends EventEmitter {
   /** Learns (or changes) a peer's address, e.g. a server that asks to join. */
   setPeer(id: NodeId, address: PeerAddress): void {
     if (id !== this.id) this.transport.setPeer(id, address);
+  }
+
+  /**
+   * Sends an application message on `channel` to every peer connected now; answers how many it
+   * went to. Outside the log and best effort: not queued for a peer that is down, not retried,
+   * not ordered with entries — for news like presence that its sender repeats. A channel name
+   * that is not 1-64 of `A-Z a-z 0-9 _ . : -`, or a payload over 64 KiB, is a RangeError.
+   */
+  broadcast(channel: string, payload: Uint8Array): number {
+    checkChannel(channel);
+    if (this.transport === undefined || this.stopping) return 0;
+    let sent = 0;
+    for (const id of this.transport.peerAddresses().keys()) if (this.transport.sendApp(id, channel, payload)) sent++;
+    return sent;
+  }
+
+  /** Calls `handler` with each application message a peer sends on `channel`; returns the unsubscribe. */
+  onPeerMessage(channel: string, handler: PeerMessageHandler): () => void {
+    return this.channels.on(channel, handler);
   }
 
   async stop(): Promise<void> {
