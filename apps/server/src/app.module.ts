@@ -9,6 +9,7 @@ import { Referee } from './clock/referee';
 import type { ServerConfig } from './config';
 import { GamesGateway } from './gateway/games.gateway';
 import { RateLimiter } from './gateway/rate-limit';
+import { ClientController } from './http/client.controller';
 import { GamesController } from './http/games.controller';
 import { HealthController } from './http/health.controller';
 import { raftLogger } from './logger';
@@ -45,7 +46,7 @@ export class AppModule {
           }),
         }),
       ],
-      controllers: [GamesController, HealthController, MetricsController, AdminController],
+      controllers: [GamesController, HealthController, MetricsController, AdminController, ClientController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: ChessReplica, useValue: replica },

@@ -53,6 +53,8 @@ describe('loadConfig', () => {
       tickMs: 100,
       proposalTimeoutMs: 5000,
       clientDir: undefined,
+      // No client nodes: a browser client stays on the origin that served it (behind a load balancer).
+      clientNodes: [],
       moveRateLimit: 100,
       commandRateLimit: 60,
       ipRateLimit: 1000,
@@ -72,6 +74,7 @@ describe('loadConfig', () => {
       TICK_MS: '50',
       PROPOSAL_TIMEOUT_MS: '2000',
       CLIENT_DIR: '/srv/client',
+      CLIENT_NODES: 'https://n1.example,https://n2.example:8443',
       MOVE_RATE_LIMIT: '10',
       COMMAND_RATE_LIMIT: '20',
       IP_RATE_LIMIT: '30',
@@ -89,6 +92,7 @@ describe('loadConfig', () => {
     assert.equal(c.secret, 'env-secret-42');
     assert.equal(c.adminToken, 'admin');
     assert.equal(c.clientDir, '/srv/client');
+    assert.deepEqual(c.clientNodes, ['https://n1.example', 'https://n2.example:8443']);
     assert.deepEqual(
       [c.tickMs, c.proposalTimeoutMs, c.moveRateLimit, c.commandRateLimit, c.ipRateLimit, c.maxConnectionsPerIp, c.drainGraceMs, c.logLevel],
       [50, 2000, 10, 20, 30, 40, 0, 'debug'],
@@ -113,6 +117,7 @@ describe('loadConfig', () => {
       ['--tick-ms', 'TICK_MS', '7', '25', (c) => c.tickMs, 25],
       ['--proposal-timeout-ms', 'PROPOSAL_TIMEOUT_MS', '900', '1500', (c) => c.proposalTimeoutMs, 1500],
       ['--client-dir', 'CLIENT_DIR', '/env-client', '/flag-client', (c) => c.clientDir, '/flag-client'],
+      ['--client-nodes', 'CLIENT_NODES', 'http://env:1', 'http://flag:2', (c) => c.clientNodes, ['http://flag:2']],
       ['--move-rate', 'MOVE_RATE_LIMIT', '1', '2', (c) => c.moveRateLimit, 2],
       ['--command-rate', 'COMMAND_RATE_LIMIT', '3', '4', (c) => c.commandRateLimit, 4],
       ['--ip-rate', 'IP_RATE_LIMIT', '5', '6', (c) => c.ipRateLimit, 6],
@@ -256,6 +261,16 @@ describe('loadConfig', () => {
         oneProblem(FLAGS, re, { [variable]: v });
       }
     }
+  });
+
+  it('reads --client-nodes as origins, and refuses what a browser could not be sent to', () => {
+    const c = loadConfig([...FLAGS, '--client-nodes', 'http://127.0.0.1:8001,HTTP://Node2.Example:8002/,https://n3.example:443,http://[::1]:8004'], {});
+    assert.deepEqual(c.clientNodes, ['http://127.0.0.1:8001', 'http://node2.example:8002', 'https://n3.example', 'http://[::1]:8004'], 'as a browser writes Origin');
+    for (const v of ['127.0.0.1:8001', 'ws://h:1', 'ftp://h', 'http://h:1/rookery', 'http://h:1/?x', 'http://h:1#top', 'http://user:pw@h:1', 'http://', 'http://h:99999', ' http://h:1']) {
+      oneProblem([...FLAGS, '--client-nodes', v], new RegExp(`^--client-nodes / CLIENT_NODES .*: ${JSON.stringify(v).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a base URL like http://host:port`));
+    }
+    oneProblem([...FLAGS, '--client-nodes', 'http://h:1,http://h:1/'], /^--client-nodes \/ CLIENT_NODES .*: http:\/\/h:1 is listed twice$/);
+    oneProblem(FLAGS, /^--client-nodes \/ CLIENT_NODES .*"nope" is not a base URL/, { CLIENT_NODES: 'http://h:1,nope' });
   });
 
   it('reads a flag given twice as its last value', () => {

@@ -21,6 +21,12 @@ export interface ServerConfig {
   proposalTimeoutMs: number;
   /** Static files served at / (the browser client), if any. */
   clientDir: string | undefined;
+  /**
+   * The public base URLs (origins, e.g. `http://127.0.0.1:8001`) of the nodes a browser client
+   * may reconnect to directly, in order; empty behind a load balancer. Their origins are granted
+   * CORS for Socket.IO's long-polling.
+   */
+  clientNodes: string[];
   /** Socket.IO play commands allowed per connection per 20 s (lichess allows about 100). */
   moveRateLimit: number;
   /** Other commands allowed per connection per 20 s. */
@@ -48,6 +54,7 @@ const OPTIONS = [
   ['tick-ms', 'TICK_MS', 'Raft tick length in ms'],
   ['proposal-timeout-ms', 'PROPOSAL_TIMEOUT_MS', 'how long a command may take to commit'],
   ['client-dir', 'CLIENT_DIR', 'static files to serve at /'],
+  ['client-nodes', 'CLIENT_NODES', 'the nodes a browser client may reconnect to: http://host:port,...'],
   ['move-rate', 'MOVE_RATE_LIMIT', 'moves per connection per 20 s'],
   ['command-rate', 'COMMAND_RATE_LIMIT', 'other commands per connection per 20 s'],
   ['ip-rate', 'IP_RATE_LIMIT', 'commands per client IP per 20 s'],
@@ -126,6 +133,13 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     else peers.set(pid, pa);
   }
   if (join !== undefined && raw.get('admin-token') === undefined) problems.push(`${where('join')} needs ${where('admin-token')}: joining asks a member's admin API`);
+  const clientNodes: string[] = [];
+  for (const u of (raw.get('client-nodes') ?? '').split(',').filter(Boolean)) {
+    const origin = baseUrl(u);
+    if (origin === undefined) problems.push(`${where('client-nodes')}: ${JSON.stringify(u)} is not a base URL like http://host:port (http or https, no path, query or credentials)`);
+    else if (clientNodes.includes(origin)) problems.push(`${where('client-nodes')}: ${origin} is listed twice`);
+    else clientNodes.push(origin);
+  }
   if (nodeId !== '' && peers.size > 0 && !peers.has(nodeId)) problems.push(`${where('peers')} must include this node (${nodeId})`);
   const logLevel = raw.get('log-level') ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push(`${where('log-level')}: ${JSON.stringify(logLevel)}`);
@@ -142,6 +156,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     tickMs: int('tick-ms', 100, 1, 10_000),
     proposalTimeoutMs: int('proposal-timeout-ms', 5000, 100, 600_000),
     clientDir: raw.get('client-dir'),
+    clientNodes,
     moveRateLimit: int('move-rate', 100, 1, 1_000_000),
     commandRateLimit: int('command-rate', 60, 1, 1_000_000),
     ipRateLimit: int('ip-rate', 1000, 1, 10_000_000),
@@ -151,4 +166,16 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `http(s)://host[:port]` with at most a trailing '/' as its origin (what a browser sends as Origin), or undefined. */
+function baseUrl(s: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return undefined;
+  }
+  const bare = u.pathname === '/' && u.search === '' && u.hash === '' && u.username === '' && u.password === '';
+  return (u.protocol === 'http:' || u.protocol === 'https:') && bare && /^https?:\/\/[^/?#]+\/?$/i.test(s) ? u.origin : undefined;
 }

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.nodeId, config.logLevel);
   const nestLogger = new NestPinoLogger(log);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), { logger: nestLogger });
-  app.useWebSocketAdapter(new RookeryIoAdapter(app));
+  app.useWebSocketAdapter(new RookeryIoAdapter(app, config));
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: '16kb' });
   app.useGlobalFilters(new ErrorsFilter());

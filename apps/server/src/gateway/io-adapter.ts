@@ -2,14 +2,22 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { MAX_PAYLOAD_BYTES } from '@rookery/protocol';
 import type { Server, ServerOptions } from 'socket.io';
+import type { ServerConfig } from '../config';
 
-/** Socket.IO's server options, set once: small payloads, a heartbeat HAProxy's tunnel timeout outlasts. */
+/**
+ * Socket.IO's server options, set once: small payloads, a heartbeat HAProxy's tunnel timeout
+ * outlasts, and CORS for the client nodes' origins only.
+ */
 export class RookeryIoAdapter extends IoAdapter {
-  constructor(app: INestApplicationContext) {
+  constructor(
+    app: INestApplicationContext,
+    private readonly config: Pick<ServerConfig, 'clientNodes'>,
+  ) {
     super(app);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
+    const origins = this.config.clientNodes;
     return super.createIOServer(port, {
       ...options,
       maxHttpBufferSize: MAX_PAYLOAD_BYTES,
@@ -17,6 +25,11 @@ export class RookeryIoAdapter extends IoAdapter {
       pingTimeout: 20_000,
       // Reconnecting clients resume by version (game:watch), not by Socket.IO's connection-state recovery.
       connectionStateRecovery: undefined,
+      // A client page served by one node connects to another when it moves (--client-nodes):
+      // long-polling is cross-origin XHR there, which the browser allows only with CORS. No
+      // cookies are involved (a session is in the handshake's auth), so no credentials.
+      // Without client nodes, no CORS at all: the page talks to the origin that served it.
+      cors: origins.length > 0 ? { origin: [...origins], methods: ['GET', 'POST'], credentials: false } : undefined,
     }) as Server;
   }
 }
