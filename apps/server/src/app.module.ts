@@ -8,6 +8,7 @@ import { ChessReplica } from './chess/replica';
 import { Referee } from './clock/referee';
 import type { ServerConfig } from './config';
 import { GamesGateway } from './gateway/games.gateway';
+import { Presence } from './gateway/presence';
 import { RateLimiter } from './gateway/rate-limit';
 import { ClientController } from './http/client.controller';
 import { GamesController } from './http/games.controller';
@@ -53,6 +54,7 @@ export class AppModule {
         { provide: MINTER, useValue: new Minter(config.secret) },
         Drainer,
         RateLimiter,
+        Presence,
         ClusterEvents,
         Metrics,
         GamesService,

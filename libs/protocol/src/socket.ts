@@ -106,6 +106,12 @@ export interface ServerToClientEvents {
   'clock:sync': (s: { gameId: string; version: number; clocks: Clocks; serverTime: number }) => void;
   /** The node is going away: reconnect (to any node) after about `reconnectInMs`. */
   'server:draining': (d: { reconnectInMs: number }) => void;
+  /**
+   * How many connections, on every node of the cluster, watch a game without holding one of its
+   * seats. Sent to a game's watchers when the number changes (at most about once a second) and
+   * to a connection soon after it starts watching.
+   */
+  'game:spectators': (s: { gameId: string; count: number }) => void;
 }
 
 export type ClientEventName = keyof ClientToServerEvents;

@@ -10,32 +10,22 @@ import {
   type ClientEventName,
   type CreatePayload,
   type JoinPayload,
-  type ClientToServerEvents,
-  type ServerToClientEvents,
 } from '@rookery/protocol';
 import type { RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import { firstValueFrom, filter, take, timeout, type Subscription } from 'rxjs';
-import type { Server, Socket } from 'socket.io';
 import { GamesService, commandAck, seatAck, type Seated } from '../chess/games.service';
 import { ChessReplica } from '../chess/replica';
 import type { ServerConfig } from '../config';
 import { CONFIG } from '../tokens';
+import { Presence } from './presence';
 import { RateLimiter } from './rate-limit';
+import { room, type IoServer, type IoSocket } from './sockets';
 import { Drainer } from '../ops/drainer';
 import { Metrics } from '../ops/metrics';
 
-interface SocketData {
-  session: string;
-  /** Seat tokens held by this connection, by game id. */
-  seats: Map<string, string>;
-  ip: string;
-}
-type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type Failure = { ok: false; error: { code: string; message: string } };
 
-const room = (gameId: string): string => `game:${gameId}`;
 const bad = (code: string, message: string): Failure => ({ ok: false, error: { code, message } });
 const MOVE_EVENTS = new Set<ClientEventName>(['game:move']);
 
@@ -61,6 +51,7 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(RAFT_NODE) private readonly node: RaftNode,
     @Inject(RateLimiter) private readonly limiter: RateLimiter,
+    @Inject(Presence) private readonly presence: Presence,
   ) {
     drain.onClients((graceMs) => this.drainClients(graceMs));
   }
@@ -105,6 +96,7 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
         }
       }),
     );
+    this.presence.attach(server);
     this.clockSync = setInterval(() => this.syncClocks(), 2000);
     this.clockSync.unref();
   }
@@ -208,6 +200,7 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     }
     if (catchup.kind === 'unknown' || catchup.kind === 'ahead') return bad('ERR_UNKNOWN_GAME', `no game ${gameId}`);
     void s.join(room(gameId));
+    this.presence.watching(s, gameId);
     return { ok: true, catchup };
   }
 
@@ -263,6 +256,7 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
       const since = this.replica.machine.eventsSince(gameId, outcome.version ?? 0);
       void s.join(room(gameId));
       if (since.kind === 'events') for (const e of since.events) s.emit('game:event', e);
+      this.presence.watching(s, gameId);
     }
     return seatAck(seated);
   }
