@@ -18,6 +18,8 @@ export class Client {
   /** Every game event this connection received, in arrival order. */
   readonly events: GameEvent[] = [];
   readonly resyncs: GameView[] = [];
+  /** Every `game:spectators` this connection received, in arrival order. */
+  readonly spectators: { gameId: string; count: number }[] = [];
   private readonly waiters = new Set<() => void>();
 
   private constructor(
@@ -31,6 +33,10 @@ export class Client {
     });
     socket.on('game:resync', (v) => {
       this.resyncs.push(v);
+      this.wake();
+    });
+    socket.on('game:spectators', (s) => {
+      this.spectators.push(s);
       this.wake();
     });
     socket.on('disconnect', () => this.wake());
@@ -94,6 +100,24 @@ export class Client {
       if (found !== undefined) return found;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`${this.node.id}: no event ${what} within ${timeoutMs} ms; got ${JSON.stringify(this.events.map((e) => [e.version, e.type]))}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.min(left, 200));
+        function done(): void {
+          clearTimeout(t);
+          resolve();
+        }
+        this.waiters.add(done);
+      });
+    }
+  }
+
+  /** Resolves once the last `game:spectators` of `gameId` received says `count`. */
+  async waitForSpectators(gameId: string, count: number, timeoutMs = 10_000): Promise<void> {
+    const last = (): number | undefined => this.spectators.filter((s) => s.gameId === gameId).at(-1)?.count;
+    const deadline = Date.now() + timeoutMs;
+    while (last() !== count) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.node.id}: game:spectators of ${gameId} not ${count} within ${timeoutMs} ms; got ${JSON.stringify(this.spectators.filter((s) => s.gameId === gameId).map((s) => s.count))}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, Math.min(left, 200));
         function done(): void {

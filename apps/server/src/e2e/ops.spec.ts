@@ -1,25 +1,31 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Ack, SeatAck } from '@rookery/protocol';
 import { createServer } from 'node:net';
-import { TestCluster } from '../testing/cluster';
-import { Client, sleep } from './client';
+import { TestCluster, type NodeHandle } from '../testing/cluster';
+import { Client, getJson, sleep, waitView } from './client';
 
-// The node as an operator and a timed game see it: the leader's flags, clock sync, metrics,
-// the admin API, the drain on SIGTERM, and `npm start`.
+const INDEX_HTML = '<!doctype html><title>Rookery test client</title>';
+
+// The node as an operator, a timed game and the browser client see it: the leader's flags,
+// clock sync, metrics, the admin API, spectator counts, the client's nodes and pages, the drain
+// on SIGTERM, and `npm start`.
 describe('operations and clocks (3 real nodes)', () => {
   let cluster: TestCluster;
   const clients: Client[] = [];
+  const clientDir = mkdtempSync(join(tmpdir(), 'rookery-client-'));
+  writeFileSync(join(clientDir, 'index.html'), INDEX_HTML);
   before(async () => {
-    cluster = await TestCluster.start(3, ['--admin-token', 'ops-admin-token-1']);
+    cluster = await TestCluster.start(3, (nodes) => ['--admin-token', 'ops-admin-token-1', '--client-dir', clientDir, '--client-nodes', nodes.map((n) => n.url).join(',')]);
   });
   after(async () => {
     for (const c of clients) c.close();
     await cluster.stop();
+    rmSync(clientDir, { recursive: true, force: true });
   });
 
   it('the leader flags a side whose clock ran out; watchers get clock syncs meanwhile', async () => {
@@ -94,6 +100,62 @@ describe('operations and clocks (3 real nodes)', () => {
     while ((await fetch(`${to.url}/health/leader`)).status !== 200 && Date.now() < deadline) await sleep(50);
     assert.equal((await fetch(`${to.url}/health/leader`)).status, 200, `${to.id} did not take over`);
     assert.equal((await fetch(`${leader.url}/health/leader`)).status, 503);
+  });
+
+  it('counts a game\'s spectators over every node: a watcher hears the total go up and down; players are not counted', async () => {
+    const [n1, n2, n3] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
+    const player = await Client.connect(n1, { session: 'spect-player-session' });
+    clients.push(player);
+    const created = await player.create('spect-c', 'white');
+    assert.ok(created.ok, JSON.stringify(created));
+    const gameId = created.gameId;
+    // The player hears the count too, without itself in it.
+    await player.waitForSpectators(gameId, 0);
+    await waitView(n3, gameId, (v) => v.version >= 2, 'created');
+    const watcher = await Client.connect(n3, { session: 'spect-watcher-session' });
+    clients.push(watcher);
+    assert.ok((await watcher.watch(gameId)).ok);
+    await watcher.waitForSpectators(gameId, 1); // itself, told straight after its watch
+    const a = await Client.connect(n1, { session: 'spect-a-session' });
+    await waitView(n2, gameId, (v) => v.version >= 2, 'created');
+    const b = await Client.connect(n2, { session: 'spect-b-session' });
+    clients.push(a, b);
+    assert.ok((await a.watch(gameId)).ok);
+    assert.ok((await b.watch(gameId)).ok);
+    // Spectators on n1, n2 and n3; the player's own socket on n1 is not one.
+    await watcher.waitForSpectators(gameId, 3, 5000);
+    await player.waitForSpectators(gameId, 3, 5000);
+    assert.ok(b.spectators.some((s) => s.gameId === gameId), 'a new watcher is told the count');
+    a.close();
+    await watcher.waitForSpectators(gameId, 2, 5000);
+    await b.waitForSpectators(gameId, 2, 5000);
+    assert.ok(watcher.spectators.every((s) => s.gameId === gameId && s.count >= 1 && s.count <= 3), JSON.stringify(watcher.spectators));
+  });
+
+  it('serves the client nodes, CORS for their origins only, and the client\'s page at share links', async () => {
+    const [n1, n2] = cluster.nodes as [NodeHandle, NodeHandle];
+    assert.deepEqual((await getJson(`${n2.url}/api/nodes`)).body, { ok: true, nodes: cluster.nodes.map((n) => n.url) });
+    // A page served by n1 long-polls n2: the browser needs n2 to allow n1's origin.
+    const polling = `${n2.url}/socket.io/?EIO=4&transport=polling`;
+    const listed = await fetch(polling, { headers: { origin: n1.url } });
+    assert.equal(listed.status, 200);
+    assert.equal(listed.headers.get('access-control-allow-origin'), n1.url);
+    const preflight = await fetch(polling, { method: 'OPTIONS', headers: { origin: n1.url, 'access-control-request-method': 'POST' } });
+    assert.equal(preflight.headers.get('access-control-allow-origin'), n1.url);
+    const stranger = await fetch(polling, { headers: { origin: 'http://stranger.example' } });
+    assert.equal(stranger.headers.get('access-control-allow-origin'), null);
+    // Share links: /game/<id> is the single-page app's index.html; / too (the static files).
+    for (const path of ['/game/abc123', '/game/A_b-9', `/game/${'x'.repeat(32)}`, '/']) {
+      const page = await fetch(`${n2.url}${path}`);
+      assert.equal(page.status, 200, path);
+      assert.match(page.headers.get('content-type') ?? '', /^text\/html/, path);
+      assert.equal(await page.text(), INDEX_HTML, path);
+    }
+    for (const path of ['/game/bad.id', `/game/${'x'.repeat(33)}`, '/game/abc/moves', '/game/']) {
+      const miss = await getJson(`${n2.url}${path}`);
+      assert.equal(miss.status, 404, path);
+      assert.equal((miss.body as { error: { code: string } }).error.code, 'ERR_NOT_FOUND', path);
+    }
   });
 
   it('drains on SIGTERM: not ready, clients told to move and closed, exit 0; the cluster goes on', async () => {
@@ -171,9 +233,14 @@ async function freeRange(n: number): Promise<number> {
   }
 }
 
-describe('connections per IP (--max-connections-per-ip 2)', () => {
+describe('one node with defaults but --max-connections-per-ip 2', () => {
+  let cluster: TestCluster;
+  before(async () => {
+    cluster = await TestCluster.start(1, ['--max-connections-per-ip', '2']);
+  });
+  after(() => cluster.stop());
+
   it('refuses a third connection from one address in the handshake, and admits one again when another closes', async () => {
-    const cluster = await TestCluster.start(1, ['--max-connections-per-ip', '2']);
     const open: Client[] = [];
     try {
       const node = cluster.nodes[0]!;
@@ -184,7 +251,15 @@ describe('connections per IP (--max-connections-per-ip 2)', () => {
       open.push(await Client.connect(node, { session: 'cap-session-4' }));
     } finally {
       for (const c of open) c.close();
-      await cluster.stop();
     }
+  });
+
+  it('without --client-nodes: no client nodes, no CORS for any origin; without --client-dir no pages', async () => {
+    const node = cluster.nodes[0]!;
+    assert.deepEqual((await getJson(`${node.url}/api/nodes`)).body, { ok: true, nodes: [] });
+    const polling = await fetch(`${node.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: 'http://127.0.0.1:1' } });
+    assert.equal(polling.status, 200, 'served, but the browser may not read it cross-origin');
+    assert.equal(polling.headers.get('access-control-allow-origin'), null);
+    assert.equal((await getJson(`${node.url}/game/abc123`)).status, 404);
   });
 });

@@ -26,16 +26,21 @@ export class TestCluster {
   readonly nodes: NodeHandle[] = [];
   private readonly root = mkdtempSync(join(tmpdir(), 'rookery-e2e-'));
 
-  private constructor(private readonly extraArgs: string[]) {}
+  /** Set once the nodes' ports are chosen (they may be made from them). */
+  private constructor(private extraArgs: string[] = []) {}
 
-  /** Starts `n` nodes and waits until each is ready (a leader is known everywhere). */
-  static async start(n = 3, extraArgs: string[] = []): Promise<TestCluster> {
-    const c = new TestCluster(extraArgs);
+  /**
+   * Starts `n` nodes and waits until each is ready (a leader is known everywhere). `extraArgs`
+   * go to every node; as a function they are made from the nodes (their ports and URLs chosen).
+   */
+  static async start(n = 3, extraArgs: string[] | ((nodes: readonly NodeHandle[]) => string[]) = []): Promise<TestCluster> {
+    const c = new TestCluster();
     for (let i = 1; i <= n; i++) {
       const id = `n${i}`;
       c.nodes.push({ id, httpPort: await freePort(), raftPort: await freePort(), url: '', dataDir: join(c.root, id), proc: undefined, output: '' });
     }
     for (const node of c.nodes) node.url = `http://127.0.0.1:${node.httpPort}`;
+    c.extraArgs = typeof extraArgs === 'function' ? extraArgs(c.nodes) : extraArgs;
     try {
       await Promise.all(c.nodes.map((node) => c.launch(node)));
       await c.waitReady();
