@@ -5,9 +5,10 @@ import { join, resolve } from 'node:path';
 
 /**
  * `npm start`: a local cluster of Rookery nodes on this machine, one process each, data kept in
- * ./data between runs (so a restart finds its games), the browser client served by every node.
- * Ctrl-C drains and stops every node.
- *   npm start -- --nodes 5 --http-base 8001 --raft-base 7001 --data ./data
+ * ./data between runs (so a restart finds its games), the browser client (client/dist, made by
+ * `npm run build:client`) served by every node, each node's URL given to the client as a node
+ * it may reconnect to. Ctrl-C drains and stops every node.
+ *   npm start -- --nodes 5 --http-base 8001 --raft-base 7001 --data ./data --client-dir client/dist
  */
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => {
@@ -29,14 +30,16 @@ if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(24).toString(
 const secret = readFileSync(secretFile, 'utf8').trim();
 const ids = Array.from({ length: count }, (_, i) => `n${i + 1}`);
 const peers = ids.map((id, i) => `${id}@127.0.0.1:${raftBase + i}`).join(',');
-const clientDir = resolve(__dirname, '..', '..', '..', 'client', 'placeholder');
+const clientDir = resolve(opt('client-dir', resolve(__dirname, '..', '..', '..', 'client', 'dist')));
+if (!existsSync(join(clientDir, 'index.html'))) process.stderr.write(`start: no ${join(clientDir, 'index.html')}: run npm run build:client first (the nodes serve no page until then)\n`);
+const clientNodes = ids.map((_, i) => `http://127.0.0.1:${httpBase + i}`).join(',');
 const procs: ChildProcess[] = [];
 let stopping = false;
 
 for (const [i, id] of ids.entries()) {
   const p = spawn(
     process.execPath,
-    ['--import', 'tsx', join(__dirname, 'main.ts'), '--id', id, '--http', `127.0.0.1:${httpBase + i}`, '--raft', `127.0.0.1:${raftBase + i}`, '--peers', peers, '--data', join(dataRoot, id), '--client-dir', clientDir],
+    ['--import', 'tsx', join(__dirname, 'main.ts'), '--id', id, '--http', `127.0.0.1:${httpBase + i}`, '--raft', `127.0.0.1:${raftBase + i}`, '--peers', peers, '--data', join(dataRoot, id), '--client-dir', clientDir, '--client-nodes', clientNodes],
     { env: { ...process.env, RAFT_SECRET: secret, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   procs.push(p);
