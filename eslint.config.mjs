@@ -19,8 +19,11 @@ const boundaries = {
       bannedExternalImports: ['@nestjs/*', 'socket.io*', 'rxjs'],
     },
     { sourceTag: 'scope:protocol', onlyDependOnLibsWithTags: ['scope:protocol'] },
-    { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:raft', 'scope:chess', 'scope:protocol'] },
-    { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:chess', 'scope:protocol'] },
+    { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:raft', 'scope:chess', 'scope:protocol', 'scope:testing'] },
+    { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:chess', 'scope:protocol'], bannedExternalImports: ['@nestjs/*', 'socket.io', 'node:*'] },
+    // End-to-end tests drive the whole system: real nodes (the server's test cluster) and the client.
+    { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:testing', 'scope:protocol'] },
+    { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:raft', 'scope:protocol'] },
   ],
 };
 

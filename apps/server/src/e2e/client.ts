@@ -1,6 +1,6 @@
 import type { Ack, Catchup, ClientToServerEvents, CommandAck, GameEvent, GameView, Handshake, SeatAck, ServerToClientEvents } from '@rookery/protocol';
 import { io, type Socket } from 'socket.io-client';
-import type { NodeHandle, TestCluster } from '../testing/cluster';
+import type { NodeHandle, TestCluster } from '@rookery/testing';
 
 /**
  * A small typed socket.io-client for the end-to-end specs: connects without reconnection (the

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, connect as tcpConnect, type Server, type Socket as TcpSocket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Ack, CommandAck, GameEvent, GameView } from '@rookery/protocol';
-import { TestCluster, type NodeHandle } from '../testing/cluster';
+import { TestCluster, type NodeHandle } from '@rookery/testing';
 import { Client, httpPgn, httpView, sleep, waitView } from './client';
 
 /**

@@ -5,7 +5,7 @@ import { parseCommand } from '@rookery/chess-fsm';
 import { CLIENT_EVENTS, ChessErrorCode, GatewayErrorCode, MAX_PAYLOAD_BYTES, SESSION, TOKEN, checkPayload, type ClientEventName } from '@rookery/protocol';
 import fc from 'fast-check';
 import { io, type Socket } from 'socket.io-client';
-import { TestCluster, type NodeHandle } from '../testing/cluster';
+import { TestCluster, type NodeHandle } from '@rookery/testing';
 
 /**
  * Fuzzing the Socket.IO gateway and the HTTP API of one real 3-node cluster with junk: random,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Ack, SeatAck } from '@rookery/protocol';
 import { createServer } from 'node:net';
-import { TestCluster, type NodeHandle } from '../testing/cluster';
+import { TestCluster, type NodeHandle } from '@rookery/testing';
 import { Client, getJson, sleep, waitView } from './client';
 
 const INDEX_HTML = '<!doctype html><title>Rookery test client</title>';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TOKEN, type Ack, type GameEvent, type Handshake, type SeatAck } from '@rookery/protocol';
-import { TestCluster, type NodeHandle } from '../testing/cluster';
+import { TestCluster, type NodeHandle } from '@rookery/testing';
 import { Client, httpPgn, httpView, settledIndexes, sleep, waitView, type Ready } from './client';
 
 /**

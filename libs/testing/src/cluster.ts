@@ -19,7 +19,8 @@ export interface NodeHandle {
   output: string;
 }
 
-const MAIN = join(__dirname, '..', 'main.ts');
+// The server's entry point, started as a process (not imported): tests see it as operators do.
+const MAIN = join(__dirname, '..', '..', '..', 'apps', 'server', 'src', 'main.ts');
 export const SECRET = 'e2e-cluster-secret';
 
 export class TestCluster {
