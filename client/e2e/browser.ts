@@ -66,6 +66,57 @@ export async function waitForMoves(page: Page, sans: readonly string[], timeoutM
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
+  // Let the board's move animation (180 ms) finish first.
+  await page.waitForTimeout(300);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * Text on the page whose contrast with its background is under WCAG AA: 4.5:1, or 3:1 for large
+ * text (24 px, or 18.66 px bold). Disabled controls are exempt, as WCAG has it; the board's SVG
+ * is not HTML text and is left out.
+ */
+export async function contrastProblems(page: Page): Promise<string[]> {
+  // tsx compiles this file with esbuild's keepNames, which wraps named functions in a __name()
+  // helper that the page does not have: give it one (it only names functions).
+  await page.evaluate('globalThis.__name ??= (f) => f');
+  return page.evaluate(() => {
+    const rgba = (s: string): number[] => (s.match(/[\d.]+/g) ?? ['0', '0', '0', '0']).map(Number).concat(s.startsWith('rgba') ? [] : [1]);
+    const lum = ([r, g, b]: number[]): number => {
+      const c = [r!, g!, b!].map((v) => {
+        const x = v / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * c[0]! + 0.7152 * c[1]! + 0.0722 * c[2]!;
+    };
+    const background = (el: Element | null): number[] => {
+      for (let e = el; e !== null; e = e.parentElement) {
+        const bg = rgba(getComputedStyle(e).backgroundColor);
+        if (bg[3]! > 0.5) return bg;
+      }
+      return rgba(getComputedStyle(document.body).backgroundColor);
+    };
+    const problems: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n !== null; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (el === null || (n.textContent ?? '').trim() === '' || el.closest('svg, .visually-hidden, [disabled]')) continue;
+      const style = getComputedStyle(el);
+      const rect = el.getBoundingClientRect();
+      if (style.visibility === 'hidden' || rect.width === 0 || rect.height === 0) continue;
+      const fg = rgba(style.color);
+      const ratio = (a: number, b: number): number => (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      const r = ratio(lum(fg), lum(background(el)));
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (r < (large ? 3 : 4.5)) problems.push(`${JSON.stringify((n.textContent ?? '').trim().slice(0, 30))} ${r.toFixed(2)}:1 (${style.color} on ${background(el).join(',')})`);
+    }
+    return problems;
+  });
+}
+
+/** Whether the page is wider than its viewport (something a phone user would have to scroll sideways to). */
+export function overflowsSideways(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
 }

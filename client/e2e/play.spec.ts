@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { TestCluster, type NodeHandle } from '@rookery/testing';
-import { buildClient, clickMove, launchBrowser, listedMoves, screenshot, waitForMoves } from './browser';
+import { buildClient, clickMove, contrastProblems, launchBrowser, listedMoves, overflowsSideways, screenshot, waitForMoves } from './browser';
 
 /**
  * The browser client against a real 3-node cluster, in Debian's Chromium: two players in their
@@ -89,6 +89,8 @@ describe('browser client: play, watch and survive a node kill', () => {
     const row = spectator.locator(`.game-row[data-game="${gameId}"]`);
     await row.locator('.action', { hasText: 'Watch' }).waitFor();
     await screenshot(spectator, 'lobby-phone');
+    assert.equal(await overflowsSideways(spectator), false, "the lobby fits a phone's width");
+    assert.deepEqual(await contrastProblems(spectator), [], 'lobby text is readable (WCAG AA)');
     await row.click();
     await spectator.locator('.meta', { hasText: 'spectating' }).waitFor();
     await spectator.locator('#spectators[data-count="1"]').waitFor();
@@ -103,7 +105,12 @@ describe('browser client: play, watch and survive a node kill', () => {
     const move = async (page: Page, uci: string, san: string): Promise<void> => {
       await clickMove(page, uci);
       seen.push(san);
-      for (const p of pages) await waitForMoves(p, seen);
+      try {
+        for (const p of pages) await waitForMoves(p, seen);
+      } catch (e) {
+        for (const [i, p] of pages.entries()) await screenshot(p, `failed-${san}-${i}`);
+        throw e;
+      }
     };
 
     await move(white, 'e2e4', 'e4');
@@ -111,6 +118,8 @@ describe('browser client: play, watch and survive a node kill', () => {
     await move(white, 'f1c4', 'Bc4');
     await screenshot(white, 'game-in-progress');
     await screenshot(spectator, 'game-in-progress-phone');
+    assert.equal(await overflowsSideways(spectator), false, "the game fits a phone's width");
+    for (const p of [white, spectator]) assert.deepEqual(await contrastProblems(p), [], 'game text is readable (WCAG AA)');
 
     // Kill black's node; black moves while the page reconnects to another node.
     cluster.kill(n2);
@@ -127,6 +136,7 @@ describe('browser client: play, watch and survive a node kill', () => {
     await move(white, 'h5f7', 'Qxf7#');
     for (const p of pages) await p.locator('#result', { hasText: 'White wins by checkmate' }).waitFor();
     await screenshot(black, 'game-finished');
+    assert.deepEqual(await contrastProblems(black), [], 'the finished game is readable (WCAG AA)');
 
     // The cluster has the game exactly as played: each move once.
     const res = await fetch(`${n1.url}/api/games/${gameId}`);

@@ -60,17 +60,16 @@ export class Position {
     return { ok: false, message: `${t} ${promotes ? 'needs its promotion piece (Q, R, B or N)' : found.length > 1 ? 'is ambiguous: say which piece moves' : 'is not a legal move here'}` };
   }
 
-  /** The position after a legal UCI move, or null if it is not legal here. */
-  after(uci: string): { fen: string; san: string } | null {
-    const r = this.parse(uci);
+  /** The position after a legal move (UCI or SAN), or null if it is not legal here. */
+  after(move: string): { fen: string; san: string } | null {
+    const r = this.parse(move);
     if (!r.ok) return null;
     const probe = new Chess(this.fen);
-    probe.move({ from: uci.slice(0, 2), to: uci.slice(2, 4), promotion: uci[4] });
+    probe.move({ from: r.uci.slice(0, 2), to: r.uci.slice(2, 4), promotion: r.uci[4] });
     return { fen: probe.fen(), san: r.san };
   }
 }
 
-/** The two squares of a UCI move, for the last-move highlight. */
 /**
  * Which legal moves a typed move can mean. UCI names both squares (and the promotion piece);
  * SAN names the piece (none for a pawn), the destination, and only as much of the origin as
@@ -85,13 +84,17 @@ function matcher(text: string): (m: Move) => boolean {
   }
   const t = text.replace(/[+#!?]+$/, '').replace(/0/g, 'O');
   if (t === 'O-O' || t === 'O-O-O') return (m) => m.san.replace(/[+#]$/, '') === t;
-  const san = /^([KQRBN])?([a-h])?([1-8])?x?([a-h][1-8])(?:=?([QRBN]))?$/.exec(t);
+  const san = /^([KQRBNP])?([a-h])?([1-8])?(x)?([a-h][1-8])(?:=?([QRBNqrbn]))?$/.exec(t);
   if (!san) return () => false;
-  const [, piece, file, rank, to, promo] = san;
+  const [, piece = 'P', file, rank, takes, to, promo] = san;
+  // A pawn's capture names the pawn's file (exd5, not xd5 or d5).
+  if (piece === 'P' && takes !== undefined && file === undefined) return () => false;
   return (m) =>
-    m.piece === (piece ?? 'P').toLowerCase() &&
+    m.piece === piece.toLowerCase() &&
     m.to === to &&
-    (file === undefined || m.from[0] === file) &&
+    // Castling is written O-O, not as the king's two-square step.
+    !/[kq]/.test(m.flags) &&
+    (file === undefined ? piece !== 'P' || m.from[0] === to![0] : m.from[0] === file) &&
     (rank === undefined || m.from[1] === rank) &&
     (promo === undefined || m.promotion === promo.toLowerCase());
 }

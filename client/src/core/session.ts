@@ -53,15 +53,16 @@ export class SessionStore {
   seats(): Record<string, HeldSeat> {
     try {
       const raw = JSON.parse(this.store.getItem(SEATS_KEY) ?? '{}') as unknown;
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return {};
-      const out: Record<string, HeldSeat> = {};
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return Object.create(null) as Record<string, HeldSeat>;
+      // No prototype: a game id such as "constructor" or "__proto__" is just a key.
+      const out: Record<string, HeldSeat> = Object.create(null) as Record<string, HeldSeat>;
       for (const [gameId, v] of Object.entries(raw as Record<string, unknown>)) {
         const s = v as Partial<HeldSeat> | null;
         if (s && typeof s.token === 'string' && (s.color === 'white' || s.color === 'black') && typeof s.at === 'number') out[gameId] = { token: s.token, color: s.color, at: s.at };
       }
       return out;
     } catch {
-      return {};
+      return Object.create(null) as Record<string, HeldSeat>;
     }
   }
 
@@ -71,7 +72,8 @@ export class SessionStore {
 
   /** Remembers a seat; past MAX_SEATS the oldest are forgotten. */
   keepSeat(gameId: string, token: string, color: Color, now: number): void {
-    const all = { ...this.seats(), [gameId]: { token, color, at: now } };
+    const all = this.seats();
+    all[gameId] = { token, color, at: now };
     const newest = Object.entries(all)
       .sort((a, b) => b[1].at - a[1].at)
       .slice(0, MAX_SEATS);
@@ -80,6 +82,8 @@ export class SessionStore {
 
   /** The seats as the handshake takes them (`auth.seats`). */
   tokens(): Record<string, string> {
-    return Object.fromEntries(Object.entries(this.seats()).map(([g, s]) => [g, s.token]));
+    const out: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const [g, s] of Object.entries(this.seats())) out[g] = s.token;
+    return out;
   }
 }

@@ -28,6 +28,8 @@ export class GameSession {
   readonly time = new ServerTime();
   private readonly offs: (() => void)[] = [];
   private resuming = false;
+  /** Events that arrived while a resume was under way: applied after its catch-up, in order. */
+  private early: GameEvent[] = [];
   private readonly inFlight = new Set<string>();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -127,26 +129,30 @@ export class GameSession {
   private async resume(): Promise<void> {
     if (this.resuming) return;
     this.resuming = true;
-    try {
-      for (let attempt = 0; this.conn.online; attempt++) {
-        const version = this.model?.version;
-        const r = await this.conn.request('game:watch', { gameId: this.gameId, ...(version !== undefined ? { version } : {}) });
-        if (r.ok) {
-          if (r.catchup.kind === 'resync') this.onView(r.catchup.view);
-          else for (const e of r.catchup.events) this.onEvent(e, false);
-          break;
-        }
-        if (r.error.code === 'ERR_UNKNOWN_GAME') {
-          this.ui.missing(r.error.message);
-          return;
-        }
-        if (!isRetryable(r.error.code)) return this.ui.missing(r.error.message);
-        await sleep(backoffDelay(attempt, this.random));
+    for (let attempt = 0; this.conn.online; attempt++) {
+      const version = this.model?.version;
+      const r = await this.conn.request('game:watch', { gameId: this.gameId, ...(version !== undefined ? { version } : {}) });
+      if (r.ok) {
+        // Caught up: from here events apply as they come (a gap found now starts a new resume).
+        this.resuming = false;
+        const early = this.early.splice(0);
+        if (r.catchup.kind === 'resync') this.onView(r.catchup.view);
+        else for (const e of r.catchup.events) this.onEvent(e, false);
+        for (const e of early) this.onEvent(e);
+        this.flush();
+        return;
       }
-    } finally {
-      this.resuming = false;
+      if (!isRetryable(r.error.code)) {
+        this.resuming = false;
+        this.early = [];
+        this.ui.missing(r.error.message);
+        return;
+      }
+      await sleep(backoffDelay(attempt, this.random));
     }
-    this.flush();
+    // Offline again: the next connection resumes.
+    this.resuming = false;
+    this.early = [];
   }
 
   private onView(v: GameView): void {
@@ -156,7 +162,13 @@ export class GameSession {
 
   /** `live`: it just happened (its entry time says what the server's clock reads now). */
   private onEvent(e: GameEvent, live = true): void {
-    if (e.gameId !== this.gameId || this.model === null) return;
+    if (e.gameId !== this.gameId) return;
+    if (this.resuming) {
+      // The room may deliver an event before the watch's answer: hold it until the catch-up is in.
+      this.early.push(e);
+      return;
+    }
+    if (this.model === null) return;
     const step = applyEvent(this.model, e);
     if (step.kind === 'stale') return;
     if (step.kind === 'gap') {

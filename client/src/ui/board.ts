@@ -93,12 +93,12 @@ export class BoardView {
         if (!pos.destinations(e.squareFrom).includes(to)) return false;
         if (pos.isPromotion(e.squareFrom, to)) {
           this.board.showPromotionDialog(to, side(pos.turn), (r) => {
-            if (r.type === PROMOTION_DIALOG_RESULT_TYPE.pieceSelected && r.piece) this.onMove(e.squareFrom + to + r.piece.charAt(1));
+            if (r.type === PROMOTION_DIALOG_RESULT_TYPE.pieceSelected && r.piece) this.report(e.squareFrom + to + r.piece.charAt(1));
             else void this.board.setPosition(this.scene?.fen ?? pos.fen, false);
           });
           return true;
         }
-        this.onMove(e.squareFrom + to);
+        this.report(e.squareFrom + to);
         return true;
       }
       case INPUT_EVENT_TYPE.moveInputCanceled:
@@ -107,6 +107,14 @@ export class BoardView {
       default:
         return;
     }
+  }
+
+  /**
+   * Reports a move once the board has finished its own handling of the input: the answer redraws
+   * the board, which must not happen in the middle of cm-chessboard's move-input callback.
+   */
+  private report(uci: string): void {
+    setTimeout(() => this.onMove(uci), 0);
   }
 
   private occupied(square: string): boolean {
