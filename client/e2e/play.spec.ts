@@ -214,11 +214,35 @@ describe('browser client: play, watch and survive a node kill', () => {
     await cluster.restart(n3);
   });
 
-  it('aborts before the first moves and resigns after them, with a confirmation', async () => {
+  it('aborts before the first moves, claims a threefold after a reload, and resigns with a confirmation', async () => {
     const [n1, n2] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
     const a = await newGame(n2, n1, '3+2');
     await a.black.locator('#abort').click();
     for (const p of [a.white, a.black]) await p.locator('#result', { hasText: 'Game aborted' }).waitFor();
+
+    // A reloaded page keeps its seat (the token is in the browser) and carries on; the knights
+    // go out and back twice, and the start position stands for the third time.
+    const t = await newGame(n1, n2, '∞');
+    const played: string[] = [];
+    const shuffle = async (page: Page, uci: string, san: string): Promise<void> => {
+      await clickMove(page, uci);
+      played.push(san);
+      for (const p of [t.white, t.black]) await waitForMoves(p, played);
+    };
+    await shuffle(t.white, 'g1f3', 'Nf3');
+    await t.white.reload();
+    await t.white.locator('.player.bottom .you').waitFor();
+    await waitForMoves(t.white, played);
+    await shuffle(t.black, 'g8f6', 'Nf6');
+    await shuffle(t.white, 'f3g1', 'Ng1');
+    await shuffle(t.black, 'f6g8', 'Ng8');
+    await shuffle(t.white, 'g1f3', 'Nf3');
+    await shuffle(t.black, 'g8f6', 'Nf6');
+    assert.equal(await t.white.locator('#claim-draw').count(), 0, 'nothing to claim yet');
+    await shuffle(t.white, 'f3g1', 'Ng1');
+    await shuffle(t.black, 'f6g8', 'Ng8');
+    await t.white.locator('#claim-draw', { hasText: 'threefold' }).click();
+    for (const p of [t.white, t.black]) await p.locator('#result', { hasText: 'Draw by threefold repetition' }).waitFor();
 
     const r = await newGame(n1, n2, '1+0');
     await clickMove(r.white, 'g1f3');

@@ -12,6 +12,8 @@ export interface GameModel {
   reason: EndReason | null;
   fen: string;
   initialFen: string;
+  /** The side to move. */
+  turn: Color;
   moves: readonly { san: string; uci: string }[];
   timeControl: TimeControl | null;
   clocks: Clocks | null;
@@ -30,6 +32,7 @@ export function fromView(v: GameView): GameModel {
     reason: v.reason,
     fen: v.fen,
     initialFen: v.initialFen,
+    turn: v.turn,
     moves: v.moves,
     timeControl: v.timeControl,
     clocks: v.clocks,
@@ -56,14 +59,14 @@ export function applyEvent(m: GameModel, e: GameEvent): Step {
 function next(m: GameModel, e: GameEvent): GameModel {
   switch (e.type) {
     case 'created':
-      return { ...m, timeControl: e.timeControl, fen: e.fen, initialFen: e.fen };
+      return { ...m, timeControl: e.timeControl, fen: e.fen, initialFen: e.fen, turn: e.fen.split(' ')[1] === 'b' ? 'black' : 'white' };
     case 'seated': {
       const seats = { ...m.seats, [e.color]: { name: e.name } };
       const started = m.status === 'waiting' && seats.white !== null && seats.black !== null;
       return { ...m, seats, status: started ? 'started' : m.status };
     }
     case 'moved':
-      return { ...m, fen: e.fen, moves: [...m.moves, { san: e.san, uci: e.uci }], clocks: e.clocks ?? m.clocks, check: null };
+      return { ...m, fen: e.fen, turn: e.color === 'white' ? 'black' : 'white', moves: [...m.moves, { san: e.san, uci: e.uci }], clocks: e.clocks ?? m.clocks, check: null };
     case 'check':
       return { ...m, check: e.color };
     case 'captured':

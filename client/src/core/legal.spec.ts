@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { moveSquares, Position } from './legal';
+import { claimableDraw, moveSquares, Position } from './legal';
 
 // What the board asks of a position: FEN tables, as chess.js's own tests are written.
 
@@ -182,4 +182,15 @@ describe('moveSquares', () => {
     ['', null],
   ];
   for (const [uci, squares] of cases) it(`${JSON.stringify(uci)} → ${JSON.stringify(squares)}`, () => assert.deepEqual(moveSquares(uci), squares));
+});
+
+describe('claimableDraw: when the Claim draw button shows', () => {
+  const shuffle = ['g1f3', 'g8f6', 'f3g1', 'f6g8'].map((uci) => ({ uci }));
+  it('nothing to claim at the start', () => assert.equal(claimableDraw(START, []), null));
+  it('the start position seen twice is not yet a threefold', () => assert.equal(claimableDraw(START, shuffle), null));
+  it('the start position seen three times is', () => assert.equal(claimableDraw(START, [...shuffle, ...shuffle]), 'threefold'));
+  it('fifty moves by each side with no capture or pawn move', () =>
+    assert.equal(claimableDraw('4k3/8/8/8/8/8/8/4K2R w - - 99 80', [{ uci: 'h1h2' }]), 'fifty-moves'));
+  it('a pawn move resets the count', () => assert.equal(claimableDraw('4k3/8/8/8/8/8/4P3/4K3 w - - 99 80', [{ uci: 'e2e3' }]), null));
+  it('moves that do not fit the position give no hint rather than an error', () => assert.equal(claimableDraw(START, [{ uci: 'e2e5' }]), null));
 });

@@ -102,3 +102,20 @@ function matcher(text: string): (m: Move) => boolean {
 export function moveSquares(uci: string): [string, string] | null {
   return /^[a-h][1-8][a-h][1-8]/.test(uci) ? [uci.slice(0, 2), uci.slice(2, 4)] : null;
 }
+
+/**
+ * The draw the side to move could claim now, by chess.js's count over the game's moves:
+ * threefold repetition, or fifty moves by each side without a capture or a pawn move. Only a
+ * hint for showing the button: the server decides the claim.
+ */
+export function claimableDraw(initialFen: string, moves: readonly { uci: string }[]): 'threefold' | 'fifty-moves' | null {
+  const c = new Chess(initialFen);
+  try {
+    for (const m of moves) c.move({ from: m.uci.slice(0, 2), to: m.uci.slice(2, 4), promotion: m.uci[4] });
+  } catch {
+    return null;
+  }
+  if (c.isThreefoldRepetition()) return 'threefold';
+  if (c.isDrawByFiftyMoves()) return 'fifty-moves';
+  return null;
+}

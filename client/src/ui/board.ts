@@ -89,6 +89,9 @@ export class BoardView {
       }
       case INPUT_EVENT_TYPE.validateMoveInput: {
         const to = e.squareTo ?? '';
+        // The player's own move lands at once: cm-chessboard takes no new input until its
+        // completion animation has run, and a quick reply to the opponent's move would be lost.
+        e.animate = false;
         this.clearDests();
         if (!pos.destinations(e.squareFrom).includes(to)) return false;
         if (pos.isPromotion(e.squareFrom, to)) {

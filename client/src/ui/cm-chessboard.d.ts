@@ -15,6 +15,8 @@ declare module 'cm-chessboard/src/Chessboard.js' {
     squareTo?: string;
     piece?: string;
     legalMove?: boolean;
+    /** Set by a validator to false: the move's own completion animation is skipped. */
+    animate?: boolean;
   }
   export interface ChessboardProps {
     position?: string;

@@ -9,6 +9,8 @@ export interface ControlsInput {
   pending: readonly PendingCommand[];
   send(event: SeatEvent): void;
   pgnUrl: string;
+  /** A draw the player could claim now, if any. */
+  claimable: 'threefold' | 'fifty-moves' | null;
 }
 
 /**
@@ -30,6 +32,7 @@ export function controls(c: ControlsInput): HTMLElement[] {
         out.push(button('game:acceptDraw', 'Accept draw', 'accept-draw', 'primary'), button('game:declineDraw', 'Decline', 'decline-draw'));
       } else if (m.drawOffer === null) out.push(button('game:offerDraw', 'Offer draw', 'offer-draw'));
       else out.push(h('span.muted', {}, 'Draw offered'));
+      if (c.claimable !== null && m.turn === seat) out.push(button('game:claimDraw', c.claimable === 'threefold' ? 'Claim draw (threefold)' : 'Claim draw (50 moves)', 'claim-draw', 'primary'));
       if (m.moves.length >= 2) {
         const resign = h('button.danger', { type: 'button', id: 'resign', disabled: busy('game:resign') }, 'Resign');
         resign.addEventListener('click', () => {

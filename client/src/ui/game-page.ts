@@ -1,7 +1,7 @@
 import type { Color, GameEvent } from '@rookery/protocol';
 import { colorName, describeError, describeResult, other, timeControlLabel } from '../core/describe';
 import { openSeat, type GameModel } from '../core/game-model';
-import { Position } from '../core/legal';
+import { claimableDraw, Position } from '../core/legal';
 import { materialDiff } from '../core/material';
 import type { SessionStore } from '../core/session';
 import type { Connection } from '../net/connection';
@@ -106,6 +106,8 @@ export function gamePage(root: HTMLElement, gameId: string, deps: GamePageDeps):
   };
 
   let buttonsKey = '';
+  let claimAt = -1;
+  let claimable: 'threefold' | 'fifty-moves' | null = null;
   const draw = (): void => {
     const m = session.model;
     if (m === null) return;
@@ -130,10 +132,14 @@ export function gamePage(root: HTMLElement, gameId: string, deps: GamePageDeps):
     drawNotice(m, seat);
     // Redrawn only when they would change (a clock sync must not undo a half-confirmed resign).
     const pending = session.outbox.pending(gameId);
-    const key = JSON.stringify([m.status, m.drawOffer, Math.min(m.moves.length, 2), seat, pending.map((p) => p.event), deps.conn.state.node]);
+    if (claimAt !== m.version) {
+      claimAt = m.version;
+      claimable = seat !== null && m.status === 'started' ? claimableDraw(m.initialFen, m.moves) : null;
+    }
+    const key = JSON.stringify([m.status, m.drawOffer, Math.min(m.moves.length, 2), seat, pending.map((p) => p.event), deps.conn.state.node, claimable, m.turn]);
     if (key !== buttonsKey) {
       buttonsKey = key;
-      fill(buttons, controls({ model: m, seat, pending, send: (ev) => session.send(ev), pgnUrl: `${deps.conn.state.node}/api/games/${gameId}/pgn` }));
+      fill(buttons, controls({ model: m, seat, pending, send: (ev) => session.send(ev), pgnUrl: `${deps.conn.state.node}/api/games/${gameId}/pgn`, claimable }));
     }
     spectators.textContent = `${session.spectators} ${session.spectators === 1 ? 'spectator' : 'spectators'}`;
     spectators.dataset['count'] = String(session.spectators);
