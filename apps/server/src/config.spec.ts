@@ -60,6 +60,13 @@ describe('loadConfig', () => {
       ipRateLimit: 1000,
       maxConnectionsPerIp: 50,
       drainGraceMs: 5000,
+      drainDeadlineMs: 30_000,
+      // No agent, no Redis: HAProxy goes by /health/ready alone, restarts take no slot.
+      agentPort: undefined,
+      redisUrl: undefined,
+      restartSlotTtlMs: 120_000,
+      desiredMembers: 0,
+      removeUnreachableAfterMs: 0,
       logLevel: 'info',
     };
     assert.deepEqual(c, expected);

@@ -37,11 +37,23 @@ export interface ServerConfig {
   maxConnectionsPerIp: number;
   /** How long clients get between `server:draining` and being disconnected. */
   drainGraceMs: number;
+  /** The whole drain (slot, clients, leadership, in-flight proposals, stop) must end within this; then the process exits 1. */
+  drainDeadlineMs: number;
+  /** Where HAProxy's agent-check asks this node how it stands (ready, drain, maint); none when unset. */
+  agentPort: number | undefined;
+  /** The Redis that holds the restart slots (redis-semaphore); none when unset. */
+  redisUrl: string | undefined;
+  /** How long a restart slot stays taken without being renewed (a node that never came back). */
+  restartSlotTtlMs: number;
+  /** The cluster's wanted number of voters, replicated; 0: as many as founded it. */
+  desiredMembers: number;
+  /** The leader removes a voter unreachable for this long (never below a quorum of the desired size); 0: never. */
+  removeUnreachableAfterMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
-/** flag name, environment variable, description. */
-const OPTIONS = [
+/** flag name, environment variable, description. The deploy kit (docker-compose.yml) uses these names. */
+export const CONFIG_OPTIONS = [
   ['id', 'NODE_ID', 'this node id, e.g. n1'],
   ['http', 'HTTP_ADDR', 'HTTP and Socket.IO address host:port'],
   ['raft', 'RAFT_ADDR', 'Raft peer address host:port'],
@@ -60,8 +72,15 @@ const OPTIONS = [
   ['ip-rate', 'IP_RATE_LIMIT', 'commands per client IP per 20 s'],
   ['max-connections-per-ip', 'MAX_CONNECTIONS_PER_IP', 'connections at once per client IP'],
   ['drain-grace-ms', 'DRAIN_GRACE_MS', 'time clients get to move before a draining node closes them'],
+  ['drain-deadline-ms', 'DRAIN_DEADLINE_MS', 'time the whole drain may take before the process exits anyway'],
+  ['agent-port', 'AGENT_PORT', "port of the HAProxy agent-check (answers ready, drain or maint)"],
+  ['redis-url', 'REDIS_URL', 'redis://host:port of the restart slots (redis-semaphore)'],
+  ['restart-slot-ttl-ms', 'RESTART_SLOT_TTL_MS', 'how long a restart slot is held without renewal'],
+  ['desired-members', 'DESIRED_MEMBERS', 'the number of voters the cluster keeps (0: as founded)'],
+  ['remove-unreachable-after-ms', 'REMOVE_UNREACHABLE_AFTER_MS', 'remove a voter unreachable this long (0: never)'],
   ['log-level', 'LOG_LEVEL', 'debug, info, warn or error'],
 ] as const;
+const OPTIONS = CONFIG_OPTIONS;
 
 type Key = (typeof OPTIONS)[number][0];
 
@@ -141,6 +160,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     else clientNodes.push(origin);
   }
   if (nodeId !== '' && peers.size > 0 && !peers.has(nodeId)) problems.push(`${where('peers')} must include this node (${nodeId})`);
+  const redisUrl = raw.get('redis-url');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^/\s]+(\/\d+)?$/.test(redisUrl)) problems.push(`${where('redis-url')}: ${JSON.stringify(redisUrl)} is not redis://host:port`);
   const logLevel = raw.get('log-level') ?? 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push(`${where('log-level')}: ${JSON.stringify(logLevel)}`);
   const config: ServerConfig = {
@@ -162,6 +183,12 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     ipRateLimit: int('ip-rate', 1000, 1, 10_000_000),
     maxConnectionsPerIp: int('max-connections-per-ip', 50, 1, 1_000_000),
     drainGraceMs: int('drain-grace-ms', 5000, 0, 600_000),
+    drainDeadlineMs: int('drain-deadline-ms', 30_000, 1000, 3_600_000),
+    agentPort: raw.has('agent-port') ? int('agent-port', 0, 0, 65_535) : undefined,
+    redisUrl,
+    restartSlotTtlMs: int('restart-slot-ttl-ms', 120_000, 1000, 86_400_000),
+    desiredMembers: int('desired-members', 0, 0, 99),
+    removeUnreachableAfterMs: int('remove-unreachable-after-ms', 0, 0, 86_400_000),
     logLevel: logLevel as ServerConfig['logLevel'],
   };
   if (problems.length > 0) throw new ConfigError(problems);
