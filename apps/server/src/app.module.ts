@@ -16,7 +16,9 @@ import { HealthController } from './http/health.controller';
 import { raftLogger } from './logger';
 import { AdminController } from './ops/admin.controller';
 import { ClusterEvents } from './ops/cluster-events';
+import { HaproxyAgent } from './ops/agent';
 import { Drainer } from './ops/drainer';
+import { RestartSlot } from './ops/restart-slot';
 import { Metrics } from './ops/metrics';
 import { MetricsController } from './ops/metrics.controller';
 import { CONFIG, MINTER } from './tokens';
@@ -53,6 +55,8 @@ export class AppModule {
         { provide: ChessReplica, useValue: replica },
         { provide: MINTER, useValue: new Minter(config.secret) },
         Drainer,
+        RestartSlot,
+        HaproxyAgent,
         RateLimiter,
         Presence,
         ClusterEvents,

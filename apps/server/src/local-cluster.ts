@@ -33,16 +33,21 @@ const peers = ids.map((id, i) => `${id}@127.0.0.1:${raftBase + i}`).join(',');
 const clientDir = resolve(opt('client-dir', resolve(__dirname, '..', '..', '..', 'client', 'dist')));
 if (!existsSync(join(clientDir, 'index.html'))) process.stderr.write(`start: no ${join(clientDir, 'index.html')}: run npm run build:client first (the nodes serve no page until then)\n`);
 const clientNodes = ids.map((_, i) => `http://127.0.0.1:${httpBase + i}`).join(',');
+// The admin token too: `npm run rolling-restart` reads it from here.
+const tokenFile = join(dataRoot, 'admin-token');
+if (!existsSync(tokenFile)) writeFileSync(tokenFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
+const adminToken = readFileSync(tokenFile, 'utf8').trim();
 const procs: ChildProcess[] = [];
 let stopping = false;
 
-for (const [i, id] of ids.entries()) {
+/** Starts node `i`; a node that exits 0 drained (an admin drain, a rolling restart) and is started again, as a supervisor would. */
+function launch(i: number, id: string): void {
   const p = spawn(
     process.execPath,
     ['--import', 'tsx', join(__dirname, 'main.ts'), '--id', id, '--http', `127.0.0.1:${httpBase + i}`, '--raft', `127.0.0.1:${raftBase + i}`, '--peers', peers, '--data', join(dataRoot, id), '--client-dir', clientDir, '--client-nodes', clientNodes],
-    { env: { ...process.env, RAFT_SECRET: secret, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    { env: { ...process.env, RAFT_SECRET: secret, ADMIN_TOKEN: adminToken, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  procs.push(p);
+  procs[i] = p;
   p.stdout!.on('data', (d: Buffer) => {
     for (const line of d.toString().split('\n')) {
       if (line.startsWith(`rookery ${id} ready`)) process.stdout.write(`  ${id}  http://127.0.0.1:${httpBase + i}   (raft 127.0.0.1:${raftBase + i})\n`);
@@ -50,12 +55,17 @@ for (const [i, id] of ids.entries()) {
     }
   });
   p.on('exit', (code, signal) => {
-    if (!stopping) {
-      process.stderr.write(`start: ${id} exited (${signal ?? code}); stopping the others\n`);
-      void stopAll(1);
+    if (stopping) return;
+    if (code === 0) {
+      process.stdout.write(`start: ${id} drained and stopped; starting it again\n`);
+      setTimeout(() => !stopping && launch(i, id), 200);
+      return;
     }
+    process.stderr.write(`start: ${id} exited (${signal ?? code}); stopping the others\n`);
+    void stopAll(1);
   });
 }
+for (const [i, id] of ids.entries()) launch(i, id);
 process.stdout.write(`Rookery: ${count} nodes, data in ${dataRoot} (Ctrl-C to stop)\n`);
 
 async function stopAll(code: number): Promise<void> {

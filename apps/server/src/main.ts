@@ -31,6 +31,11 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), { logger: nestLogger });
   app.useWebSocketAdapter(new RookeryIoAdapter(app, config));
   app.disable('x-powered-by');
+  // Which node answered: behind HAProxy, operators (and the tests) can see where a request went.
+  app.use((_req: unknown, res: { setHeader(k: string, v: string): void }, next: () => void) => {
+    res.setHeader('x-rookery-node', config.nodeId);
+    next();
+  });
   app.useBodyParser('json', { limit: '16kb' });
   app.useGlobalFilters(new ErrorsFilter());
   if (config.clientDir !== undefined) app.useStaticAssets(config.clientDir);

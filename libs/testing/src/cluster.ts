@@ -17,6 +17,22 @@ export interface NodeHandle {
   proc: ChildProcess | undefined;
   /** Everything the process wrote, for a failing test's message. */
   output: string;
+  /** The HAProxy agent-check port (passed as --agent-port when the cluster runs agents). */
+  agentPort: number;
+  /** How many times the supervisor started it again after it exited 0 (a drain). */
+  restarts: number;
+}
+
+export interface ClusterOptions {
+  /** Run each node's HAProxy agent on its `agentPort`. */
+  agents?: boolean;
+  /** More environment for every node (REDIS_URL, ADMIN_TOKEN, …). */
+  env?: Record<string, string>;
+  /**
+   * Start a node again when it exits 0 (it drained), as Docker's `restart: unless-stopped` or
+   * systemd's `Restart=` would: what a rolling restart relies on.
+   */
+  supervise?: boolean;
 }
 
 // The server's entry point, started as a process (not imported): tests see it as operators do.
@@ -27,6 +43,9 @@ export class TestCluster {
   readonly nodes: NodeHandle[] = [];
   private readonly root = mkdtempSync(join(tmpdir(), 'rookery-e2e-'));
 
+  private options: ClusterOptions = {};
+  private stopping = false;
+
   /** Set once the nodes' ports are chosen (they may be made from them). */
   private constructor(private extraArgs: string[] = []) {}
 
@@ -34,11 +53,12 @@ export class TestCluster {
    * Starts `n` nodes and waits until each is ready (a leader is known everywhere). `extraArgs`
    * go to every node; as a function they are made from the nodes (their ports and URLs chosen).
    */
-  static async start(n = 3, extraArgs: string[] | ((nodes: readonly NodeHandle[]) => string[]) = []): Promise<TestCluster> {
+  static async start(n = 3, extraArgs: string[] | ((nodes: readonly NodeHandle[]) => string[]) = [], options: ClusterOptions = {}): Promise<TestCluster> {
     const c = new TestCluster();
+    c.options = options;
     for (let i = 1; i <= n; i++) {
       const id = `n${i}`;
-      c.nodes.push({ id, httpPort: await freePort(), raftPort: await freePort(), url: '', dataDir: join(c.root, id), proc: undefined, output: '' });
+      c.nodes.push({ id, httpPort: await freePort(), raftPort: await freePort(), agentPort: await freePort(), url: '', dataDir: join(c.root, id), proc: undefined, output: '', restarts: 0 });
     }
     for (const node of c.nodes) node.url = `http://127.0.0.1:${node.httpPort}`;
     c.extraArgs = typeof extraArgs === 'function' ? extraArgs(c.nodes) : extraArgs;
@@ -59,9 +79,20 @@ export class TestCluster {
 
   /** Spawns the node's process and resolves when it prints that it is ready. */
   launch(node: NodeHandle): Promise<void> {
-    const args = ['--import', 'tsx', MAIN, '--id', node.id, '--http', `127.0.0.1:${node.httpPort}`, '--raft', `127.0.0.1:${node.raftPort}`, '--peers', this.peers(), '--data', node.dataDir, '--tick-ms', '50', '--drain-grace-ms', '200', ...this.extraArgs];
-    const proc = spawn(process.execPath, args, { env: { ...process.env, RAFT_SECRET: SECRET, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const agent = this.options.agents ? ['--agent-port', String(node.agentPort)] : [];
+    const args = ['--import', 'tsx', MAIN, '--id', node.id, '--http', `127.0.0.1:${node.httpPort}`, '--raft', `127.0.0.1:${node.raftPort}`, '--peers', this.peers(), '--data', node.dataDir, '--tick-ms', '50', '--drain-grace-ms', '200', ...agent, ...this.extraArgs];
+    const proc = spawn(process.execPath, args, { env: { ...process.env, RAFT_SECRET: SECRET, LOG_LEVEL: 'warn', ...this.options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     node.proc = proc;
+    if (this.options.supervise) {
+      proc.once('exit', (code) => {
+        if (this.stopping || code !== 0 || node.proc !== proc) return;
+        node.proc = undefined;
+        node.restarts++;
+        setTimeout(() => {
+          if (!this.stopping) this.launch(node).catch((e: unknown) => (node.output += `\nsupervisor: restart failed: ${String(e)}\n`));
+        }, 100);
+      });
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${node.id} did not start within 30 s:\n${node.output}`)), 30_000);
       const onData = (d: Buffer): void => {
@@ -125,7 +156,17 @@ export class TestCluster {
     return this.launch(node);
   }
 
+  /** Waits until `node` runs again (a supervised restart) and is ready. */
+  async waitRestarted(node: NodeHandle, restarts: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (node.restarts < restarts || node.proc === undefined || !(await fetch(`${node.url}/health/ready`).then((r) => r.ok).catch(() => false))) {
+      if (Date.now() > deadline) throw new Error(`${node.id} not back within ${timeoutMs} ms (restarts ${node.restarts}):\n${node.output.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all(
       this.nodes.map(
         (n) =>

@@ -51,6 +51,8 @@ export type Outcome = CommandResult | { ok: false; error: { code: GatewayErrorCo
  */
 @Injectable()
 export class GamesService {
+  private busy = 0;
+
   constructor(
     @Inject(RAFT_NODE) private readonly node: RaftNode,
     @Inject(ChessReplica) private readonly replica: ChessReplica,
@@ -73,10 +75,26 @@ export class GamesService {
     return { outcome, gameId: p.gameId, token };
   }
 
+  /** Commands this node has taken and not yet answered. */
+  get inFlight(): number {
+    return this.busy;
+  }
+
+  /** Resolves when no command is in flight, or after `timeoutMs`. */
+  async idle(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.busy > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  }
+
   async execute(command: Command): Promise<Outcome> {
-    const out = await this.run(command);
-    this.metrics.commands.inc({ type: command.type, code: out.ok ? 'ok' : out.error.code });
-    return out;
+    this.busy++;
+    try {
+      const out = await this.run(command);
+      this.metrics.commands.inc({ type: command.type, code: out.ok ? 'ok' : out.error.code });
+      return out;
+    } finally {
+      this.busy--;
+    }
   }
 
   private async run(command: Command): Promise<Outcome> {

@@ -28,6 +28,9 @@ type Failure = { ok: false; error: { code: string; message: string } };
 
 const bad = (code: string, message: string): Failure => ({ ok: false, error: { code, message } });
 const MOVE_EVENTS = new Set<ClientEventName>(['game:move']);
+/** Sockets closed at once at the end of a drain, and the pause between two batches. */
+const DRAIN_BATCH = 500;
+const DRAIN_BATCH_GAP_MS = 50;
 
 /**
  * The Socket.IO gateway: play, watch and resume. Every payload is validated, every command
@@ -278,11 +281,19 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     }
   }
 
-  /** Tells every client to move, then closes them (used by the drain). */
+  /**
+   * Tells every client to move, then closes those still here after the grace period — in
+   * batches, so that the nodes they reconnect to are not hit by all of them in one instant.
+   */
   async drainClients(graceMs: number): Promise<void> {
     this.server.emit('server:draining', { reconnectInMs: Math.min(graceMs, 1000) });
     this.log.log(`draining ${this.server.of('/').sockets.size} sockets within ${graceMs} ms`);
     await new Promise((r) => setTimeout(r, graceMs));
+    const left = [...this.server.of('/').sockets.values()];
+    for (let i = 0; i < left.length; i += DRAIN_BATCH) {
+      for (const s of left.slice(i, i + DRAIN_BATCH)) s.disconnect(true);
+      if (i + DRAIN_BATCH < left.length) await new Promise((r) => setTimeout(r, DRAIN_BATCH_GAP_MS));
+    }
     this.server.disconnectSockets(true);
   }
 }

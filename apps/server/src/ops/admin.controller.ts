@@ -4,6 +4,7 @@ import { RAFT_NODE } from '@rookery/raft/nest';
 import type { ServerConfig } from '../config';
 import { CONFIG } from '../tokens';
 import { Drainer } from './drainer';
+import { RestartSlot } from './restart-slot';
 
 /**
  * The operator's API, behind `authorization: Bearer <ADMIN_TOKEN>` (absent when no token is
@@ -11,12 +12,16 @@ import { Drainer } from './drainer';
  * Membership changes go to the leader (any node forwards the add and remove requests through
  * the log); a transfer or demote must be asked of the leader.
  */
+/** When this process started: a restart tool tells a restarted node from one that never went away. */
+const STARTED_AT = Date.now();
+
 @Controller('api/admin')
 export class AdminController {
   constructor(
     @Inject(RAFT_NODE) private readonly node: RaftNode,
     @Inject(CONFIG) private readonly config: ServerConfig,
     @Inject(Drainer) private readonly drainer: Drainer,
+    @Inject(RestartSlot) private readonly slot: RestartSlot,
   ) {}
 
   private guard(auth: string | undefined): void {
@@ -38,7 +43,7 @@ export class AdminController {
   status(@Headers('authorization') auth: string | undefined): unknown {
     this.guard(auth);
     const s = this.node.status();
-    return { ok: true, ...s, progress: Object.fromEntries(s.progress), draining: this.drainer.draining };
+    return { ok: true, ...s, pid: process.pid, startedAt: STARTED_AT, progress: Object.fromEntries(s.progress), draining: this.drainer.draining, drain: { phase: this.drainer.phase, restartSlot: this.slot.state, ...(this.slot.state === 'waiting' ? { waitingFor: this.slot.waitingFor } : {}) } };
   }
 
   /** Adds a server: it joins as a learner and is promoted to voter once caught up. */
