@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
  * (no browser download: this machine has no internet), the client built by Vite into a
  * temporary folder, and helpers that act as a player does (clicks on squares, typed moves).
  */
-export const REPO = resolve(__dirname, '..', '..');
+export const REPO = resolve(__dirname, '..', '..', '..');
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export const ARTIFACTS = process.env['ARTIFACTS_DIR'] ?? join(REPO, 'test-artifacts', 'client');
 

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { TestCluster, type NodeHandle } from '@rookery/testing';
-import { buildClient, clickMove, contrastProblems, launchBrowser, listedMoves, overflowsSideways, screenshot, waitForMoves } from './browser';
+import { buildClient, clickMove, contrastProblems, launchBrowser, listedMoves, overflowsSideways, screenshot, waitForMoves } from '@rookery/testing/browser';
 
 /**
  * The browser client against a real 3-node cluster, in Debian's Chromium: two players in their
