@@ -76,8 +76,14 @@ backend nodes
   balance leastconn
   option httpchk GET /health/ready
   http-check expect status 200
-  # Socket.IO's long-polling fallback needs every request of a session on the same node.
+  # Socket.IO's long-polling fallback (and its upgrade to a websocket) needs every request of a
+  # session on the same node: the cookie keeps them there. A new session (no sid yet) goes by
+  # leastconn instead, so a client reconnecting after \`server:draining\` is never sent back
+  # to the draining node by its cookie.
   cookie rookery insert indirect nocache httponly
+  acl socketio path_beg /socket.io/
+  acl eio_session urlp(sid) -m found
+  ignore-persist if socketio !eio_session
   option redispatch
   retries 2
   # The agent lets a draining node take itself out at once (drain, then maint).

@@ -59,7 +59,9 @@ export class RestartSlot implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
-    if (this.enabled && existsSync(this.file)) void this.giveBack();
+    if (!this.enabled) return;
+    this.client(); // connect now: a drain asked later should not find Redis still connecting
+    if (existsSync(this.file)) void this.giveBack();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -78,6 +80,7 @@ export class RestartSlot implements OnApplicationBootstrap, OnModuleDestroy {
       // No refresh from here: the slot must expire on its own if this node never comes back.
       const sem = new Semaphore(this.client(), this.key, limit, { identifier, lockTimeout: this.config.restartSlotTtlMs, acquireTimeout: 1000, retryInterval: 100, refreshInterval: 0 });
       try {
+        await this.connected(1000);
         if (await sem.tryAcquire()) {
           const held: HeldSlot = { key: this.key, identifier, limit, takenAt: Date.now() };
           writeFileSync(this.file, JSON.stringify(held));
@@ -106,6 +109,7 @@ export class RestartSlot implements OnApplicationBootstrap, OnModuleDestroy {
     }
     this.state = 'returning';
     const sem = new Semaphore(this.client(), held.key, held.limit, { identifier: held.identifier, acquiredExternally: true, lockTimeout: this.config.restartSlotTtlMs, refreshInterval: 0 });
+    await this.connected(2000);
     await sem.tryAcquire().catch(() => false); // renew: the restart may have taken a while
     // Caught up: a ReadIndex round returns once this replica has applied the leader's commit index.
     for (;;) {
@@ -132,10 +136,19 @@ export class RestartSlot implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** Waits (up to `ms`) for the Redis connection to be usable; commands tell the rest. */
+  private async connected(ms: number): Promise<void> {
+    const r = this.client();
+    const until = Date.now() + ms;
+    while (r.status !== 'ready' && Date.now() < until && !this.stopped) await new Promise((res) => setTimeout(res, 20));
+  }
+
   private client(): Redis {
     // Commands fail at once while Redis is away (no offline queue), so a wait can say why.
-    this.redis ??= new Redis(this.config.redisUrl!, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(100 * n, 1000) });
-    this.redis.on('error', () => undefined);
+    if (this.redis === undefined) {
+      this.redis = new Redis(this.config.redisUrl!, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: (n) => Math.min(100 * n, 1000) });
+      this.redis.on('error', () => undefined);
+    }
     return this.redis;
   }
 }
