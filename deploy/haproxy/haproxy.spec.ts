@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '@rookery/raft/testing';
-import { HaproxyProcess, TestCluster, type NodeHandle } from '@rookery/testing';
+import { HAPROXY_BIN, HaproxyProcess, TestCluster, type NodeHandle } from '@rookery/testing';
 import { io } from 'socket.io-client';
 import { composeHaproxyConfig, renderHaproxyConfig } from './render';
 
@@ -23,7 +23,7 @@ describe('deploy/haproxy/haproxy.cfg', () => {
       const five = renderHaproxyConfig({ nodes: [1, 2, 3, 4, 5].map((i) => ({ id: `n${i}`, http: `127.0.0.1:${8000 + i}`, agentPort: 9000 + i })), bind: '127.0.0.1:18080', statsBind: '127.0.0.1:18404', runtimeSocket: join(dir, 's.sock') });
       writeFileSync(join(dir, 'five.cfg'), five);
       for (const file of [join(__dirname, 'haproxy.cfg'), join(dir, 'five.cfg')]) {
-        const r = spawnSync('haproxy', ['-c', '-f', file], { encoding: 'utf8' });
+        const r = spawnSync(HAPROXY_BIN, ['-c', '-f', file], { encoding: 'utf8' });
         assert.equal(r.status, 0, `${file}:\n${r.stdout}${r.stderr}`);
       }
     } finally {

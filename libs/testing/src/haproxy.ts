@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accepts } from './redis';
+
+/** Debian puts HAProxy in /usr/sbin, which a user's PATH may not hold. */
+export const HAPROXY_BIN = process.env['HAPROXY_BIN'] ?? (existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : 'haproxy');
 
 /** A server's state in a backend, as HAProxy's runtime API reports it (`show stat`). */
 export interface ServerState {
@@ -42,7 +45,7 @@ export class HaproxyProcess {
     const h = new HaproxyProcess(mkdtempSync(join(tmpdir(), 'rookery-haproxy-')), port);
     const cfg = join(h.dir, 'haproxy.cfg');
     writeFileSync(cfg, render(h.socketPath));
-    const proc = spawn('haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(HAPROXY_BIN, ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
     h.proc = proc;
     proc.stdout!.on('data', (d: Buffer) => (h.output += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (h.output += d.toString()));

@@ -1,4 +1,4 @@
 // Real Rookery clusters for end-to-end tests: the server's own and the browser client's.
 export { TestCluster, SECRET, type ClusterOptions, type NodeHandle } from './cluster';
 export { RedisServer } from './redis';
-export { HaproxyProcess, type ServerState } from './haproxy';
+export { HAPROXY_BIN, HaproxyProcess, type ServerState } from './haproxy';
