@@ -8,13 +8,15 @@ export function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
 }
 
 /**
- * What the node replicates for itself through the log (entries '~addrs', '~join', '~leave')
- * and carries in snapshots: every member's address, and who asked to join or leave. Applied
- * alike on every node; only the leader acts on the wishes.
+ * What the node replicates for itself through the log (entries '~addrs', '~join', '~leave',
+ * '~desired') and carries in snapshots: every member's address, who asked to join or leave, and
+ * the desired voter count. Applied alike on every node; only the leader acts on them.
  */
 export class Directory {
   private readonly book = new Map<NodeId, PeerAddress>();
   private readonly wanted = new Map<NodeId, Wish>();
+  /** The desired voter count; undefined until the first leader has fixed it. */
+  private desired: number | undefined;
 
   constructor(
     private readonly self: NodeId,
@@ -41,7 +43,30 @@ export class Directory {
       }
     } else if (kind === '~leave') {
       this.wanted.set(body.id as string, 'gone');
+    } else if (kind === '~desired') {
+      const count = body.count;
+      // Checked before proposing; checked again here, the same way on every node.
+      if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
+        this.logger.warn(`${this.self}: ignored a desired member count of ${JSON.stringify(count)}; it must be an integer of at least 1`);
+      } else if (body.initial !== true || this.desired === undefined) {
+        // The first leader's initial count fixes it once; it never overrides a count already set.
+        this.desired = count;
+      }
     }
+  }
+
+  /** The desired voter count; undefined until the first leader has fixed it. */
+  get desiredMembers(): number | undefined {
+    return this.desired;
+  }
+
+  /**
+   * A committed conf entry removed `id`: it stays out until it asks to join again, whoever
+   * removed it (its own leave, the leader's self-healing, an operator), so an old join wish
+   * cannot add it back.
+   */
+  removed(id: NodeId): void {
+    this.wanted.set(id, 'gone');
   }
 
   /** Known addresses the log does not hold yet (to publish as a '~addrs' entry). */
@@ -55,17 +80,23 @@ export class Directory {
   /**
    * Moves the membership one step toward what was asked (join: learner, then voter once caught
    * up; leave: removed). `propose` says whether the core took the change; a refused one (a
-   * change pending, a lagging learner, the last voter) is skipped for the next wish.
+   * change pending, a lagging learner, the last voter) is skipped for the next wish. Answers
+   * whether a change was taken.
+   *
+   * A joining server is promoted even when the voters already number the desired count: that is
+   * how an operator replaces a dead member (start the new one with --join; the dead one is then
+   * removed by the self-healing rule, see decideRemoval).
    */
-  step(m: Membership, propose: (cc: ConfChange) => boolean): void {
+  step(m: Membership, propose: (cc: ConfChange) => boolean): boolean {
     for (const [id, want] of this.wanted) {
       const voter = m.voters.includes(id);
       const learner = m.learners.includes(id);
       let cc: ConfChange | undefined;
       if (want === 'voter') cc = voter ? undefined : learner ? { type: 'promote', node: id } : { type: 'add-learner', node: id };
       else if (voter || learner) cc = { type: 'remove', node: id };
-      if (cc !== undefined && propose(cc)) return; // one change at a time
+      if (cc !== undefined && propose(cc)) return true; // one change at a time
     }
+    return false;
   }
 
   addresses(): [NodeId, PeerAddress][] {
@@ -73,15 +104,17 @@ export class Directory {
   }
 
   toJSON(): unknown {
-    return { book: [...this.book], wanted: [...this.wanted] };
+    return { book: [...this.book], wanted: [...this.wanted], ...(this.desired !== undefined ? { desired: this.desired } : {}) };
   }
 
   restore(json: unknown): void {
-    const { book, wanted } = json as { book: [NodeId, PeerAddress][]; wanted: [NodeId, Wish][] };
+    // `desired` is absent from snapshots written before it existed: the next leader fixes it.
+    const { book, wanted, desired } = json as { book: [NodeId, PeerAddress][]; wanted: [NodeId, Wish][]; desired?: number };
     this.book.clear();
     this.wanted.clear();
     for (const [id, a] of book) this.learn(id, a);
     for (const [id, w] of wanted) this.wanted.set(id, w);
+    this.desired = desired;
   }
 
   private learn(id: NodeId, address: PeerAddress): void {

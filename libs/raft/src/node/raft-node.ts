@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { RaftCore, type RaftStatus } from '../core/raft';
-import type { RaftConfig } from '../core/config';
+import { DEFAULTS, type RaftConfig } from '../core/config';
+import { decodeConfEntry } from '../core/membership';
 import type { ConfChange, Entry, Logger, Message, NodeId, Observation, Ready } from '../core/types';
 import { SILENT_LOGGER } from '../core/types';
 import { DiskStorage, type DiskStorageOptions } from '../storage/disk-storage';
@@ -8,6 +9,7 @@ import { PeerTransport, type PeerAddress, type TransportStats } from '../transpo
 import { Directory } from './directory';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
 import { PeerChannels, checkChannel, type PeerMessageHandler } from './peer-channels';
+import { Healer, unreachableSince } from './self-healing';
 
 const LEADER_MESSAGES: ReadonlySet<Message['type']> = new Set(['MsgApp', 'MsgHeartbeat', 'MsgSnap']);
 
@@ -47,12 +49,23 @@ export interface RaftNodeOptions {
    * state machine takes its time from the entry). Internal entries (addresses, joins) are left alone.
    */
   readonly stamp?: (command: Uint8Array) => Uint8Array;
+  /**
+   * The desired voter count the first leader of a new cluster writes to the log (0 or unset: as
+   * many voters as founded the cluster). Only the initial value: later, setDesiredMembers.
+   */
+  readonly desiredMembers?: number;
+  /**
+   * The leader removes a member it has not heard from for longer than this (0 or unset: never),
+   * without ever leaving fewer voters than a quorum of the desired count or a voter set whose
+   * reachable members are not a majority (see decideRemoval).
+   */
+  readonly removeUnreachableAfterMs?: number;
   readonly raft?: Partial<Omit<RaftConfig, 'id' | 'voters' | 'randomInt' | 'logger' | 'applied'>>;
   readonly storage?: DiskStorageOptions;
   readonly logger?: Logger;
 }
 
-/** A failed request, with a stable code (the core's, or ERR_TIMEOUT / ERR_SHUTTING_DOWN). */
+/** A failed request, with a stable code (the core's, or ERR_TIMEOUT / ERR_SHUTTING_DOWN / ERR_INVALID_DESIRED_MEMBERS). */
 export class RaftRequestError extends Error {
   constructor(
     readonly code: string,
@@ -91,9 +104,12 @@ export class RaftNode extends EventEmitter {
   private readonly reads = new Map<string, { index: number | undefined } & Pending>();
   private applied = 0;
   private lastSnapshot = 0;
-  /** Replicated through the log: every member's address, and who asked to join or leave. */
+  /** Replicated through the log: every member's address, who asked to join or leave, the desired member count. */
   private readonly directory: Directory;
   private lastReconcile = 0;
+  /** The term in which this node, leading, proposed the initial desired member count. */
+  private desiredProposedIn = 0;
+  private readonly healer: Healer | undefined;
   private readonly logger: Logger;
   private readonly channels: PeerChannels;
 
@@ -105,6 +121,11 @@ export class RaftNode extends EventEmitter {
     // During start the transport does not exist yet: addresses from a snapshot wait in the
     // directory and are dialled once it does.
     this.directory = new Directory(opts.id, this.logger, (id, a) => this.transport?.setPeer(id, a));
+    const desired = opts.desiredMembers ?? 0;
+    if (!Number.isInteger(desired) || desired < 0) throw new RangeError(`RaftNode ${opts.id}: desiredMembers must be an integer of at least 0 (0: as many as founded the cluster), not ${desired}`);
+    const limit = opts.removeUnreachableAfterMs ?? 0;
+    if (!Number.isFinite(limit) || limit < 0) throw new RangeError(`RaftNode ${opts.id}: removeUnreachableAfterMs must be a number of ms of at least 0 (0: never), not ${limit}`);
+    if (limit > 0) this.healer = new Healer(opts.id, this.logger, limit);
   }
 
   async start(): Promise<PeerAddress> {
@@ -211,8 +232,9 @@ export class RaftNode extends EventEmitter {
     this.schedule();
   }
 
-  status(): RaftStatus & { appliedIndex: number; transport: TransportStats } {
-    return { ...this.core.status(), appliedIndex: this.applied, transport: { ...this.transport.stats } };
+  /** `desiredMembers`: the replicated desired voter count, undefined until the first leader has fixed it. */
+  status(): RaftStatus & { appliedIndex: number; desiredMembers: number | undefined; transport: TransportStats } {
+    return { ...this.core.status(), appliedIndex: this.applied, desiredMembers: this.directory.desiredMembers, transport: { ...this.transport.stats } };
   }
 
   /** Learns (or changes) a peer's address, e.g. a server that asks to join. */
@@ -282,11 +304,23 @@ export class RaftNode extends EventEmitter {
     }
   }
 
+  /**
+   * Sets the desired voter count (an integer of at least 1; anything else is refused with
+   * ERR_INVALID_DESIRED_MEMBERS). Recorded in the log like a join, through any member; resolves
+   * once applied here. Self-healing never removes a voter if fewer than a quorum of it would remain.
+   */
+  async setDesiredMembers(count: number): Promise<void> {
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
+      throw new RaftRequestError('ERR_INVALID_DESIRED_MEMBERS', `the desired member count must be an integer of at least 1, not ${typeof count === 'number' ? count : JSON.stringify(count)}`);
+    }
+    await this.proposeInternal('~desired', { count });
+  }
+
   private proposeInternal(kind: string, body: unknown): Promise<unknown> {
     return this.submit(`${kind}.${this.id}.${this.startedAt}.${++this.seq}`, Buffer.from(JSON.stringify(body)), `${kind} request`);
   }
 
-  /** Entries the node writes for itself: addresses, join and leave requests. */
+  /** Entries the node writes for itself: addresses, join and leave requests, the desired member count. */
   private applyInternal(pid: string, command: Uint8Array): void {
     this.directory.apply(pid.split('.')[0]!, JSON.parse(Buffer.from(command).toString('utf8')) as Record<string, unknown>);
     const p = this.pending.get(pid);
@@ -298,8 +332,9 @@ export class RaftNode extends EventEmitter {
   }
 
   /**
-   * The leader, once per tick: publishes addresses the log lacks, and moves the membership
-   * toward what servers asked for (see Directory.step).
+   * The leader, once per tick: publishes addresses the log lacks, fixes the desired member
+   * count if no leader has yet, moves the membership toward what servers asked for (see
+   * Directory.step), and otherwise removes a member unreachable for too long (see decideRemoval).
    */
   private reconcile(): void {
     const known = new Map(this.transport.peerAddresses());
@@ -313,11 +348,29 @@ export class RaftNode extends EventEmitter {
     // Act only on requests applied here: a committed join or leave not yet applied would
     // otherwise be undone by a stale wish.
     if (this.applied < this.core.log.committed) return;
-    this.directory.step(this.core.membership(), (cc) => {
+    const membership = this.core.membership();
+    const desired = this.directory.desiredMembers;
+    if (desired === undefined && this.desiredProposedIn !== this.core.term) {
+      // A new cluster: its first leader fixes the count (a repeat by a later leader is ignored at apply).
+      const count = this.opts.desiredMembers || membership.voters.length;
+      const body = Buffer.from(JSON.stringify({ count, initial: true }));
+      if (this.core.propose(encodeEnvelope(`~desired.${this.id}.${this.startedAt}.${++this.seq}`, body)).ok) this.desiredProposedIn = this.core.term;
+    }
+    const progress = this.core.status().progress;
+    const threshold = (this.opts.raft?.heartbeatTick ?? DEFAULTS.heartbeatTick) * (this.opts.raft?.unresponsiveAfterHeartbeats ?? DEFAULTS.unresponsiveAfterHeartbeats);
+    const asked = this.directory.step(membership, (cc) => {
+      // The core judges "caught up" by the learner's match index alone, which is 0 — and so
+      // within maxPromotionLag of a short log — before the learner has answered at all. A voter
+      // the leader has never heard from would count toward quorums it cannot help form.
+      const p = progress.get(cc.node);
+      if (cc.type === 'promote' && (p === undefined || p.match === 0 || p.ticksSinceContact >= threshold)) return false;
       const ok = this.core.proposeConfChange(cc).ok;
       if (ok) this.logger.info(`${this.id} [term ${this.core.term}] ${cc.type} ${cc.node}, as it asked`);
       return ok;
     });
+    if (asked || this.healer === undefined) return;
+    const unreachable = unreachableSince(progress, this.id, now, this.opts.tickMs ?? 100, threshold);
+    this.healer.step({ membership, desired, unreachableSince: unreachable, now }, this.core.term, (cc) => this.core.proposeConfChange(cc).ok);
   }
 
   /** Snapshot data: the node's own replicated state (the directory), then the application's. */
@@ -414,7 +467,12 @@ export class RaftNode extends EventEmitter {
   private apply(entries: Entry[]): void {
     for (const e of entries) {
       this.applied = e.index;
-      if (e.type !== 'normal' || e.data.length === 0) continue;
+      if (e.type === 'conf') {
+        const change = decodeConfEntry(e.data).change;
+        if (change?.type === 'remove') this.directory.removed(change.node);
+        continue;
+      }
+      if (e.data.length === 0) continue;
       const env = decodeEnvelope(e.data);
       if (env.id.startsWith('~')) {
         this.applyInternal(env.id, env.command);

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ConfChange, Membership } from '../core/types';
+import { Directory } from './directory';
+
+const at = (port: number): { host: string; port: number } => ({ host: '127.0.0.1', port });
+
+function directory(): { d: Directory; warnings: string[] } {
+  const warnings: string[] = [];
+  const d = new Directory('n1', { debug: () => undefined, info: () => undefined, warn: (l) => warnings.push(l) }, () => undefined);
+  return { d, warnings };
+}
+
+/** The change step() takes for `m`, if any. */
+function next(d: Directory, m: Membership): ConfChange | undefined {
+  let taken: ConfChange | undefined;
+  const asked = d.step(m, (cc) => ((taken = cc), true));
+  assert.equal(asked, taken !== undefined);
+  return taken;
+}
+
+describe('Directory: the desired member count', () => {
+  it('is unknown until fixed; the first initial count fixes it, a later initial one does not move it', () => {
+    const { d } = directory();
+    assert.equal(d.desiredMembers, undefined);
+    d.apply('~desired', { count: 3, initial: true });
+    d.apply('~desired', { count: 5, initial: true });
+    assert.equal(d.desiredMembers, 3);
+  });
+
+  it('an operator count replaces it, and an initial count arriving afterwards does not undo it', () => {
+    const { d } = directory();
+    d.apply('~desired', { count: 5 });
+    d.apply('~desired', { count: 3, initial: true });
+    assert.equal(d.desiredMembers, 5);
+    d.apply('~desired', { count: 4 });
+    assert.equal(d.desiredMembers, 4);
+  });
+
+  for (const bad of [0, -1, 2.5, '3', null]) {
+    it(`ignores a count of ${JSON.stringify(bad)} at apply, with a warning`, () => {
+      const { d, warnings } = directory();
+      d.apply('~desired', { count: 3 });
+      d.apply('~desired', { count: bad });
+      assert.equal(d.desiredMembers, 3);
+      assert.match(warnings[0] ?? '', /ignored a desired member count/);
+    });
+  }
+
+  it('travels in the snapshot; a snapshot from before it existed leaves it unknown', () => {
+    const { d } = directory();
+    d.apply('~join', { id: 'n4', address: at(7004) });
+    d.apply('~desired', { count: 5 });
+    const copy = directory().d;
+    copy.restore(JSON.parse(JSON.stringify(d)));
+    assert.equal(copy.desiredMembers, 5);
+    assert.deepEqual(copy.addresses(), [['n4', at(7004)]]);
+    copy.restore({ book: [], wanted: [] });
+    assert.equal(copy.desiredMembers, undefined);
+  });
+});
+
+describe('Directory: a removed member stays out until it asks to join again', () => {
+  it('a joiner is added as a learner, promoted, and after a removal is not added back by its old wish', () => {
+    const { d } = directory();
+    d.apply('~join', { id: 'n4', address: at(7004) });
+    assert.deepEqual(next(d, { voters: ['n1', 'n2', 'n3'], learners: [] }), { type: 'add-learner', node: 'n4' });
+    assert.deepEqual(next(d, { voters: ['n1', 'n2', 'n3'], learners: ['n4'] }), { type: 'promote', node: 'n4' });
+    assert.equal(next(d, { voters: ['n1', 'n2', 'n3', 'n4'], learners: [] }), undefined);
+    d.removed('n4');
+    assert.equal(next(d, { voters: ['n1', 'n2', 'n3'], learners: [] }), undefined, 'not re-added');
+  });
+
+  it('is promoted even when the voters already number the desired count (how a dead member is replaced)', () => {
+    const { d } = directory();
+    d.apply('~desired', { count: 3 });
+    d.apply('~join', { id: 'n4', address: at(7004) });
+    assert.deepEqual(next(d, { voters: ['n1', 'n2', 'n3'], learners: ['n4'] }), { type: 'promote', node: 'n4' });
+  });
+
+  it('a removed member that joins again, even at a new address, is added back', () => {
+    const { d } = directory();
+    d.apply('~join', { id: 'n4', address: at(7004) });
+    d.removed('n4');
+    d.apply('~join', { id: 'n4', address: at(7104) });
+    assert.deepEqual(d.addresses(), [['n4', at(7104)]]);
+    assert.deepEqual(next(d, { voters: ['n1', 'n2', 'n3'], learners: [] }), { type: 'add-learner', node: 'n4' });
+  });
+});
