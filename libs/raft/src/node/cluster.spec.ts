@@ -1,91 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { freePort } from '../testing/ports';
+import { http, KvProcesses, leaderOf, status, until, type Member } from './kv-processes';
 
-const SECRET = 'cluster-test-secret';
 const TICK_MS = 50;
-const dirs: string[] = [];
-const procs = new Set<ChildProcess>();
-after(() => {
-  for (const p of procs) p.kill('SIGKILL');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-interface Member {
-  id: string;
-  raft: number;
-  http: number;
-  dir: string;
-  proc?: ChildProcess;
-}
-
-/** Members with fresh data directories and free ports (not started). */
-async function newMembers(ids: string[]): Promise<Member[]> {
-  const out: Member[] = [];
-  for (const id of ids) {
-    const dir = mkdtempSync(join(tmpdir(), `rookery-${id}-`));
-    dirs.push(dir);
-    out.push({ id, raft: await freePort(), http: await freePort(), dir });
-  }
-  return out;
-}
-
-function spawnNode(m: Member, peers: string, extra: string[] = []): Promise<void> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'kv-node.ts'), '--id', m.id, '--data', m.dir, '--raft', `127.0.0.1:${m.raft}`, '--http', `127.0.0.1:${m.http}`, '--peers', peers, '--tick-ms', String(TICK_MS), ...extra], {
-    env: { ...process.env, RAFT_SECRET: SECRET },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  procs.add(proc);
-  proc.on('exit', () => procs.delete(proc));
-  m.proc = proc;
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes(`kv-node ${m.id} ready`)) resolve();
-    });
-    proc.once('exit', (code) => reject(new Error(`kv-node ${m.id} exited with ${code} before it was ready`)));
-  });
-}
-
-interface NodeStatus {
-  role: string;
-  commit: number;
-  appliedIndex: number;
-}
-
-async function http(m: Member, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`http://127.0.0.1:${m.http}${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  return { status: res.status, json: await res.json() };
-}
-
-async function status(m: Member): Promise<NodeStatus | undefined> {
-  try {
-    return (await http(m, '/status')).json as NodeStatus;
-  } catch {
-    return undefined;
-  }
-}
-
-async function until<T>(f: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function leaderOf(members: Member[]): Promise<Member | undefined> {
-  const states = await Promise.all(members.map(status));
-  const leaders = members.filter((_, i) => states[i]?.role === 'leader');
-  return leaders.length === 1 ? leaders[0] : undefined;
-}
+const cluster = new KvProcesses(TICK_MS);
+after(() => cluster.stopAll());
+const newMembers = (ids: string[]): Promise<Member[]> => cluster.newMembers(ids);
+const spawnNode = (m: Member, peers: string, extra: string[] = []): Promise<void> => cluster.spawn(m, peers, extra);
 
 describe('a three-process cluster on loopback (fsync on)', () => {
   it('elects, replicates, survives kill -9 of the leader, and the old leader catches up after restart', { timeout: 60_000 }, async () => {
@@ -127,7 +48,7 @@ describe('a three-process cluster on loopback (fsync on)', () => {
     await spawnNode(n4, `n4@127.0.0.1:${n4.raft}`, ['--join', `http://127.0.0.1:${follower.http}`]);
     const voters = async (): Promise<string[] | undefined> => {
       const l = await leaderOf([...members, n4]);
-      return l === undefined ? undefined : ((await status(l)) as unknown as { membership: { voters: string[] } }).membership.voters;
+      return l === undefined ? undefined : (await status(l))?.membership.voters;
     };
     await until(async () => ((await voters())?.includes('n4') ? true : undefined), 15_000, 'n4 to become a voter');
     assert.deepEqual((await http(n4, '/get?key=k29')).json, { value: 'v29' }, 'n4 has the whole log');
@@ -208,8 +129,8 @@ describe('bootstrap from one seed node', () => {
     assert.equal((await http(seed, '/put', { key: 'founded', value: 'alone' })).status, 200);
     for (const m of [a, b]) await spawnNode(m, `${m.id}@127.0.0.1:${m.raft}`, ['--join', `http://127.0.0.1:${seed.http}`]);
     await until(async () => {
-      const s = (await status(seed)) as unknown as { membership?: { voters: string[] } } | undefined;
-      return s?.membership?.voters.length === 3 ? true : undefined;
+      const s = await status(seed);
+      return s?.membership.voters.length === 3 ? true : undefined;
     }, 20_000, 'three voters');
     assert.deepEqual((await http(b, '/get?key=founded')).json, { value: 'alone' });
     assert.equal((await http(a, '/put', { key: 'joined', value: 'yes' })).status, 200, 'a joiner takes writes (forwarded to the leader)');

@@ -12,6 +12,8 @@ import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
  *   kv-node --id n4 ... --join http://127.0.0.1:8001   (any member's HTTP address)
  *   --leave-on-exit: on SIGTERM, ask the cluster to remove this server before stopping
  *   --advertise HOST:PORT: the raft address peers should use (when --raft is a wildcard)
+ *   --desired N: the desired voter count a new cluster starts with (default: as many as found it)
+ *   --remove-unreachable-after-ms MS: the leader removes a member unreachable this long (default: never)
  *   RAFT_SECRET must be set; RAFT_PEERS may stand in for --peers. Prints `kv-node <id> ready raft=<port> http=<port>` when listening.
  *
  *   POST /put {"key","value"}  -> {"index"}  once applied (linearizable write)
@@ -19,6 +21,7 @@ import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
  *   GET  /status               -> the node's status
  *   POST /join {"id","raft"}   -> asks the cluster to add a server (learner, then voter)
  *   POST /leave {"id"}         -> asks the cluster to remove a server
+ *   POST /desired {"count"}    -> sets the desired voter count (400 unless an integer >= 1)
  */
 class KvStore implements StateMachine<{ index: number }> {
   private map = new Map<string, string>();
@@ -90,6 +93,8 @@ async function main(): Promise<void> {
     join: arg('join') !== undefined,
     stateMachine: store,
     tickMs: Number(arg('tick-ms') ?? 100),
+    desiredMembers: Number(arg('desired') ?? 0),
+    removeUnreachableAfterMs: Number(arg('remove-unreachable-after-ms') ?? 0),
     persistMode: (arg('persist') ?? 'sync') as 'auto' | 'sync' | 'async',
     logger: { debug: () => undefined, info: log, warn: log },
   });
@@ -124,6 +129,11 @@ async function main(): Promise<void> {
         else await node.requestLeave(body.id);
         return reply(200, { ok: true });
       }
+      if (req.method === 'POST' && url.pathname === '/desired') {
+        const { count } = JSON.parse((await readBody(req)).toString('utf8')) as { count: number };
+        await node.setDesiredMembers(count);
+        return reply(200, { ok: true });
+      }
       if (req.method === 'POST' && url.pathname === '/conf') {
         const chunks: Buffer[] = [];
         for await (const c of req) chunks.push(c as Buffer);
@@ -134,7 +144,7 @@ async function main(): Promise<void> {
       }
       return reply(404, { error: { code: 'ERR_NOT_FOUND', message: `${req.method} ${url.pathname}` } });
     } catch (e) {
-      if (e instanceof RaftRequestError) return reply(503, { error: { code: e.code, message: e.message, leader: e.leader } });
+      if (e instanceof RaftRequestError) return reply(e.code === 'ERR_INVALID_DESIRED_MEMBERS' ? 400 : 503, { error: { code: e.code, message: e.message, leader: e.leader } });
       return reply(400, { error: { code: 'ERR_BAD_REQUEST', message: e instanceof Error ? e.message : String(e) } });
     }
   }
