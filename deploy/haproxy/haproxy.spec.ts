@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +44,10 @@ describe('HAProxy in front of a 3-node cluster', () => {
 
   before(async () => {
     // A drain grace long enough for HAProxy's agent (every 300 ms here) to see the drain.
-    cluster = await TestCluster.start(3, ['--drain-grace-ms', '1000'], { agents: true, env: { ADMIN_TOKEN: ADMIN } });
+    // HAProxy connects from 127.0.0.2 and only it is believed about X-Forwarded-For; clients
+    // come from other loopback addresses, so per-IP limits (10 writes per 20 s) can be seen
+    // counting clients, not HAProxy.
+    cluster = await TestCluster.start(3, ['--drain-grace-ms', '1000', '--ip-rate', '10'], { agents: true, env: { ADMIN_TOKEN: ADMIN, TRUST_PROXY: '127.0.0.2' } });
     const port = await freePort();
     const stats = await freePort();
     haproxy = await HaproxyProcess.start(
@@ -56,6 +60,7 @@ describe('HAProxy in front of a 3-node cluster', () => {
           checkIntervalMs: 300,
           leaderCheckIntervalMs: 100,
           maxconn: 4000,
+          source: '127.0.0.2',
         }),
       port,
     );
@@ -67,27 +72,35 @@ describe('HAProxy in front of a 3-node cluster', () => {
     await cluster?.stop();
   });
 
-  const write = (session: string, requestId: string): Promise<Response> =>
-    fetch(`${haproxy.url}/api/games`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-rookery-session': session },
-      body: JSON.stringify({ requestId, timeControl: null, color: 'white' }),
-      signal: AbortSignal.timeout(5000),
-    });
+  /** Creates a game through HAProxy from a client address of its own (a fresh one each time unless given). */
+  let nextHost = 0;
+  const write = (session: string, requestId: string, from = `127.0.1.${(nextHost++ % 250) + 1}`): Promise<Answer> =>
+    post(`${haproxy.url}/api/games`, { 'content-type': 'application/json', 'x-rookery-session': session }, JSON.stringify({ requestId, timeControl: null, color: 'white' }), from);
 
   it('sends HTTP writes to the leader and reads to any node; keeps the admin API off the frontend', async () => {
     const leader = await cluster.leader();
     await waitFor(async () => (await haproxy.servers('leader')).some((s) => s.server === leader.id && s.status === 'UP'), 5000, 'the leader UP in the leader backend');
     for (let i = 0; i < 5; i++) {
       const res = await write('hap-writes-00001', `w${i}`);
-      assert.equal(res.status, 201, await res.text());
-      assert.equal(res.headers.get('x-rookery-node'), leader.id, 'a write is answered by the leader');
+      assert.equal(res.status, 201, res.body);
+      assert.equal(res.node, leader.id, 'a write is answered by the leader');
     }
     const answered = new Set<string>();
     for (let i = 0; i < 12; i++) answered.add((await fetch(`${haproxy.url}/api/games`)).headers.get('x-rookery-node') ?? '?');
     assert.ok(answered.size >= 2, `reads spread over the nodes: ${[...answered].join(', ')}`);
     const admin = await fetch(`${haproxy.url}/api/admin/status`, { headers: { authorization: `Bearer ${ADMIN}` } });
     assert.equal(admin.status, 403);
+  });
+
+  it("counts each client's writes against its own address, not HAProxy's (X-Forwarded-For from a trusted proxy)", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await write('hap-iprate-0001', `ip-a-${i}`, '127.0.0.3')).status);
+    assert.deepEqual(statuses, [...Array(10).fill(201), 429], 'the 11th write from 127.0.0.3 within 20 s is refused');
+    const other = await write('hap-iprate-0002', 'ip-b-0', '127.0.0.4');
+    assert.equal(other.status, 201, `a write from another client still goes through: ${other.body}`);
+    // A client cannot pass for another by sending the header itself: HAProxy appends the real one.
+    const spoofed = await post(`${haproxy.url}/api/games`, { 'content-type': 'application/json', 'x-rookery-session': 'hap-iprate-0003', 'x-forwarded-for': '127.0.0.9' }, JSON.stringify({ requestId: 'ip-c-0', timeControl: null, color: 'white' }), '127.0.0.3');
+    assert.equal(spoofed.status, 429, 'still counted as 127.0.0.3');
   });
 
   it('keeps a long-polling Socket.IO session on one node by its cookie', async () => {
@@ -120,8 +133,8 @@ describe('HAProxy in front of a 3-node cluster', () => {
     let i = 0;
     for (;;) {
       const r = await write('hap-leader-0001', `after-${i++}`);
-      if (r.status === 201 && r.headers.get('x-rookery-node') === next.id) break;
-      assert.ok(Date.now() - changed < 2000, `writes not at the new leader ${next.id} 2 s after the change (last: ${r.status} from ${r.headers.get('x-rookery-node')})`);
+      if (r.status === 201 && r.node === next.id) break;
+      assert.ok(Date.now() - changed < 2000, `writes not at the new leader ${next.id} 2 s after the change (last: ${r.status} from ${r.node})`);
       await sleep(20);
     }
     const tookMs = Date.now() - changed;
@@ -168,6 +181,27 @@ describe('HAProxy in front of a 3-node cluster', () => {
     await waitFor(async () => (await haproxy.servers('nodes')).every((s) => s.status === 'UP'), 10_000, 'every node UP again');
   });
 });
+
+interface Answer {
+  status: number;
+  body: string;
+  /** Which node answered (x-rookery-node). */
+  node: string | undefined;
+}
+
+/** A POST from a chosen local address (fetch cannot choose one). */
+function post(url: string, headers: Record<string, string>, body: string, localAddress: string): Promise<Answer> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'POST', headers, localAddress, timeout: 5000 }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, node: res.headers['x-rookery-node'] as string | undefined }));
+    });
+    req.on('error', (e) => resolve({ status: 0, body: String(e), node: undefined }));
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end(body);
+  });
+}
 
 async function waitLeaderOtherThan(cluster: TestCluster, id: string): Promise<NodeHandle> {
   const deadline = Date.now() + 5000;

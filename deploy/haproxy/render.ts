@@ -31,6 +31,11 @@ export interface HaproxyOptions {
    * address changes when its container is replaced.
    */
   resolver?: string;
+  /**
+   * The address HAProxy connects to the nodes from, when it must be told apart from clients on
+   * the same host (the nodes' TRUST_PROXY names it).
+   */
+  source?: string;
   /** Connections at once (each takes two descriptors: HAProxy must be allowed 2× this many). */
   maxconn?: number;
 }
@@ -49,8 +54,9 @@ ${o.log === 'stdout' ? '  log stdout format raw local0 info\n' : ''}  maxconn ${
 ${o.resolver !== undefined ? `\nresolvers dns\n  nameserver dns ${o.resolver}\n  hold valid 5s\n` : ''}
 defaults
   mode http
-${o.log === 'stdout' ? '  log global\n  option httplog\n' : ''}  option forwardfor
-  option dontlognull
+${o.log === 'stdout' ? '  log global\n  option httplog\n' : ''}  # The client's address for the nodes' per-IP limits (they believe it from TRUST_PROXY only).
+  option forwardfor
+${o.source !== undefined ? `  source ${o.source}\n` : ''}  option dontlognull
   timeout connect 2s
   timeout client 60s
   timeout server 60s
@@ -77,16 +83,14 @@ backend nodes
   option httpchk GET /health/ready
   http-check expect status 200
   # Socket.IO's long-polling fallback (and its upgrade to a websocket) needs every request of a
-  # session on the same node: the cookie keeps them there. A new session (no sid yet) goes by
-  # leastconn instead, so a client reconnecting after \`server:draining\` is never sent back
-  # to the draining node by its cookie.
+  # session on the same node: the cookie keeps them there. A draining node is in maintenance
+  # (its agent says so), where HAProxy honours no cookie: a client told \`server:draining\`
+  # reconnects to another node.
   cookie rookery insert indirect nocache httponly
-  acl socketio path_beg /socket.io/
-  acl eio_session urlp(sid) -m found
-  ignore-persist if socketio !eio_session
   option redispatch
   retries 2
-  # The agent lets a draining node take itself out at once (drain, then maint).
+  # The agent lets a node take itself out at once: \`drain\` (no new sessions) once it is asked
+  # to restart and waits for its slot, \`maint\` (no new traffic at all) while it drains.
   default-server check inter ${inter} fall 2 rise 2 agent-check agent-inter ${inter}${dns}
 ${servers((n) => `cookie ${n.id} agent-port ${n.agentPort}`)}
 

@@ -21,7 +21,8 @@ import { Drainer } from './ops/drainer';
 import { RestartSlot } from './ops/restart-slot';
 import { Metrics } from './ops/metrics';
 import { MetricsController } from './ops/metrics.controller';
-import { CONFIG, MINTER } from './tokens';
+import { CONFIG, MINTER, TRUSTED_PROXIES } from './tokens';
+import { TrustedProxies } from './http/client-ip';
 
 /** The node: Raft (with the chess replica as its state machine), the gateway, the HTTP API. */
 @Module({})
@@ -54,6 +55,7 @@ export class AppModule {
         { provide: CONFIG, useValue: config },
         { provide: ChessReplica, useValue: replica },
         { provide: MINTER, useValue: new Minter(config.secret) },
+        { provide: TRUSTED_PROXIES, useValue: new TrustedProxies(config.trustProxy) },
         Drainer,
         RestartSlot,
         HaproxyAgent,

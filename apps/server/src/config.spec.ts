@@ -58,6 +58,8 @@ describe('loadConfig', () => {
       moveRateLimit: 100,
       commandRateLimit: 60,
       ipRateLimit: 1000,
+      // No proxy believed: a per-IP limit counts the peer's address.
+      trustProxy: [],
       maxConnectionsPerIp: 50,
       drainGraceMs: 5000,
       drainDeadlineMs: 30_000,

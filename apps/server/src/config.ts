@@ -1,4 +1,5 @@
 import { parseAddress, type NodeId, type PeerAddress } from '@rookery/raft';
+import { TrustedProxies } from './http/client-ip';
 
 /**
  * The node's configuration, from flags and environment variables (flags win), checked at start:
@@ -33,6 +34,8 @@ export interface ServerConfig {
   commandRateLimit: number;
   /** Commands allowed per client IP per 20 s, over all its connections. */
   ipRateLimit: number;
+  /** Proxies (addresses, subnets, `loopback`) whose X-Forwarded-For is believed: the client IP is then the browser's, not HAProxy's. */
+  trustProxy: string[];
   /** Connections allowed at once per client IP. */
   maxConnectionsPerIp: number;
   /** How long clients get between `server:draining` and being disconnected. */
@@ -70,6 +73,7 @@ export const CONFIG_OPTIONS = [
   ['move-rate', 'MOVE_RATE_LIMIT', 'moves per connection per 20 s'],
   ['command-rate', 'COMMAND_RATE_LIMIT', 'other commands per connection per 20 s'],
   ['ip-rate', 'IP_RATE_LIMIT', 'commands per client IP per 20 s'],
+  ['trust-proxy', 'TRUST_PROXY', "proxies whose X-Forwarded-For is believed: addresses, subnets or loopback, comma-separated"],
   ['max-connections-per-ip', 'MAX_CONNECTIONS_PER_IP', 'connections at once per client IP'],
   ['drain-grace-ms', 'DRAIN_GRACE_MS', 'time clients get to move before a draining node closes them'],
   ['drain-deadline-ms', 'DRAIN_DEADLINE_MS', 'time the whole drain may take before the process exits anyway'],
@@ -160,6 +164,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     else clientNodes.push(origin);
   }
   if (nodeId !== '' && peers.size > 0 && !peers.has(nodeId)) problems.push(`${where('peers')} must include this node (${nodeId})`);
+  const trustProxy = (raw.get('trust-proxy') ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  for (const t of trustProxy) if (!TrustedProxies.valid(t)) problems.push(`${where('trust-proxy')}: ${JSON.stringify(t)} is not an address, a subnet (10.0.0.0/8) or loopback`);
   const redisUrl = raw.get('redis-url');
   if (redisUrl !== undefined && !/^rediss?:\/\/[^/\s]+(\/\d+)?$/.test(redisUrl)) problems.push(`${where('redis-url')}: ${JSON.stringify(redisUrl)} is not redis://host:port`);
   const logLevel = raw.get('log-level') ?? 'info';
@@ -181,6 +187,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     moveRateLimit: int('move-rate', 100, 1, 1_000_000),
     commandRateLimit: int('command-rate', 60, 1, 1_000_000),
     ipRateLimit: int('ip-rate', 1000, 1, 10_000_000),
+    trustProxy,
     maxConnectionsPerIp: int('max-connections-per-ip', 50, 1, 1_000_000),
     drainGraceMs: int('drain-grace-ms', 5000, 0, 600_000),
     drainDeadlineMs: int('drain-deadline-ms', 30_000, 1000, 3_600_000),

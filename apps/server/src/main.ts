@@ -9,6 +9,8 @@ import { ConfigError, loadConfig, type ServerConfig } from './config';
 import { RookeryIoAdapter } from './gateway/io-adapter';
 import { NestPinoLogger, createLogger } from './logger';
 import { Drainer } from './ops/drainer';
+import type { TrustedProxies } from './http/client-ip';
+import { TRUSTED_PROXIES } from './tokens';
 
 /**
  * One Rookery node: `tsx apps/server/src/main.ts --id n1 --http 127.0.0.1:8001 --raft 127.0.0.1:7001
@@ -37,6 +39,9 @@ async function main(): Promise<void> {
     next();
   });
   app.useBodyParser('json', { limit: '16kb' });
+  // req.ip (the per-IP limits) believes X-Forwarded-For from TRUST_PROXY's proxies only, as the gateway does.
+  const proxies = app.get<TrustedProxies>(TRUSTED_PROXIES);
+  app.set('trust proxy', (addr: string) => proxies.trusts(addr));
   app.useGlobalFilters(new ErrorsFilter());
   if (config.clientDir !== undefined) app.useStaticAssets(config.clientDir);
   const node = app.get<RaftNode>(RAFT_NODE);

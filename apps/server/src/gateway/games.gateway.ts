@@ -17,7 +17,8 @@ import { firstValueFrom, filter, take, timeout, type Subscription } from 'rxjs';
 import { GamesService, commandAck, seatAck, type Seated } from '../chess/games.service';
 import { ChessReplica } from '../chess/replica';
 import type { ServerConfig } from '../config';
-import { CONFIG } from '../tokens';
+import { CONFIG, TRUSTED_PROXIES } from '../tokens';
+import type { TrustedProxies } from '../http/client-ip';
 import { Presence } from './presence';
 import { RateLimiter } from './rate-limit';
 import { room, type IoServer, type IoSocket } from './sockets';
@@ -55,6 +56,7 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     @Inject(RAFT_NODE) private readonly node: RaftNode,
     @Inject(RateLimiter) private readonly limiter: RateLimiter,
     @Inject(Presence) private readonly presence: Presence,
+    @Inject(TRUSTED_PROXIES) private readonly proxies: TrustedProxies,
   ) {
     drain.onClients((graceMs) => this.drainClients(graceMs));
   }
@@ -64,7 +66,7 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     server.use((socket, next) => {
       if (this.drain.draining) return next(new Error(`${GatewayErrorCode.Draining}: this node is draining; connect to another`));
       const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
-      const ip = socket.handshake.address;
+      const ip = this.proxies.clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for']);
       if ((this.connectionsPerIp.get(ip) ?? 0) >= this.config.maxConnectionsPerIp) {
         return next(new Error(`${GatewayErrorCode.RateLimited}: too many connections from ${ip}`));
       }

@@ -6,10 +6,12 @@ import { Drainer } from './drainer';
 
 /**
  * HAProxy's agent-check (`agent-check agent-port AGENT_PORT`): HAProxy connects now and then and
- * reads one line saying how this node stands. `up ready` while it serves; `drain` once it
- * drains (HAProxy sends it no new connections, and a client told `server:draining` reconnects to
- * another node); `maint` when it is about to stop. Its health check (`/health/ready`) still
- * decides up or down; the agent lets the node take itself out before that check notices.
+ * reads one line saying how this node stands. `up ready` while it serves; `drain` once it is
+ * asked to restart and waits for its slot (it still serves its clients, but HAProxy sends it no
+ * new sessions); `maint` from the moment it drains (HAProxy sends it nothing, not even a client
+ * whose sticky cookie names it, so a client told `server:draining` reconnects elsewhere). Its
+ * health check (`/health/ready`) still decides up or down; the agent lets the node take itself
+ * out before that check notices.
  */
 @Injectable()
 export class HaproxyAgent implements OnApplicationBootstrap, OnModuleDestroy {
@@ -24,7 +26,7 @@ export class HaproxyAgent implements OnApplicationBootstrap, OnModuleDestroy {
   /** The line HAProxy reads now. */
   answer(): string {
     const phase = this.drainer.phase;
-    return phase === 'stopping' ? 'maint\n' : phase === 'draining' ? 'drain\n' : 'up ready\n';
+    return phase === 'waiting-for-slot' ? 'drain\n' : phase === 'serving' ? 'up ready\n' : 'maint\n';
   }
 
   async onApplicationBootstrap(): Promise<void> {
