@@ -44,6 +44,9 @@ export class AppModule {
             stateMachine: replica,
             tickMs: config.tickMs,
             proposalTimeoutMs: config.proposalTimeoutMs,
+            // Self-healing membership: the wanted voter count (0: as founded) and when a silent voter is removed.
+            desiredMembers: config.desiredMembers,
+            removeUnreachableAfterMs: config.removeUnreachableAfterMs,
             // The leader stamps each chess entry with its clock: the state machine's only time.
             stamp: (command) => stampEntry(command, Date.now()),
             logger: raftLogger(log),

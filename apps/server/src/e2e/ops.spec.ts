@@ -86,8 +86,28 @@ describe('operations and clocks (3 real nodes)', () => {
     assert.equal((await fetch(`${node.url}/api/admin/status`)).status, 401);
     const status = await fetch(`${node.url}/api/admin/status`, { headers: { authorization: 'Bearer ops-admin-token-1' } });
     assert.equal(status.status, 200);
-    const body = (await status.json()) as { membership: { voters: string[] } };
+    const body = (await status.json()) as { membership: { voters: string[] }; desiredMembers?: number };
     assert.deepEqual([...body.membership.voters].sort(), ['n1', 'n2', 'n3']);
+    assert.equal(body.desiredMembers, 3, 'the first leader records the founding size as the desired voter count');
+    // The desired count is set through any node, replicated; a bad count changes nothing.
+    const put = (count: unknown): Promise<Response> =>
+      fetch(`${cluster.nodes[1]!.url}/api/admin/desired-members`, { method: 'PUT', headers: { authorization: 'Bearer ops-admin-token-1', 'content-type': 'application/json' }, body: JSON.stringify({ count }) });
+    for (const bad of [0, -1, 2.5, 'three']) {
+      const r = await put(bad);
+      assert.equal(r.status, 400, `count ${JSON.stringify(bad)}`);
+      assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'ERR_INVALID_DESIRED_MEMBERS');
+    }
+    const ok = await put(5);
+    assert.equal(ok.status, 200, await ok.text());
+    for (const n of cluster.nodes) {
+      for (let i = 0; ; i++) {
+        const s = (await (await fetch(`${n.url}/api/admin/status`, { headers: { authorization: 'Bearer ops-admin-token-1' } })).json()) as { desiredMembers?: number };
+        if (s.desiredMembers === 5) break;
+        assert.ok(i < 100, `${n.id} never applied desired 5`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    assert.equal((await put(3)).status, 200);
   });
 
   it('hands leadership over on the admin call', async () => {

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpException, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpException, Inject, Param, Post, Put } from '@nestjs/common';
 import { RaftRequestError, parseAddress, type RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import type { ServerConfig } from '../config';
@@ -34,7 +34,7 @@ export class AdminController {
     try {
       return await f();
     } catch (e) {
-      if (e instanceof RaftRequestError) throw new HttpException({ ok: false, error: { code: e.code, message: e.message, ...(e.leader ? { leader: e.leader } : {}) } }, e.code === 'ERR_NOT_LEADER' ? 421 : 409);
+      if (e instanceof RaftRequestError) throw new HttpException({ ok: false, error: { code: e.code, message: e.message, ...(e.leader ? { leader: e.leader } : {}) } }, e.code === 'ERR_NOT_LEADER' ? 421 : e.code === 'ERR_INVALID_DESIRED_MEMBERS' ? 400 : 409);
       throw e;
     }
   }
@@ -87,6 +87,19 @@ export class AdminController {
     return this.run(() => {
       this.node.transferLeadership(to);
       return { ok: true };
+    });
+  }
+
+  /**
+   * The number of voters the cluster keeps (replicated): self-healing removes an unreachable
+   * voter only while a quorum of this many remains, and a node joining is promoted to replace one.
+   */
+  @Put('desired-members')
+  desired(@Headers('authorization') auth: string | undefined, @Body() body: { count?: unknown }): Promise<unknown> {
+    this.guard(auth);
+    return this.run(async () => {
+      await this.node.setDesiredMembers(body?.count as number);
+      return { ok: true, desiredMembers: this.node.status().desiredMembers };
     });
   }
 
