@@ -112,6 +112,13 @@ export class Connection {
       timeout: this.opts.connectTimeoutMs ?? 4000,
     });
     this.socket = socket;
+    // Socket.IO's own timeout covers opening the transport only: a node that accepts the
+    // transport but never answers the handshake (stalled, overloaded) must not hold the client.
+    const limit = this.opts.connectTimeoutMs ?? 4000;
+    const stalled = setTimeout(() => socket === this.socket && !socket.connected && this.retry(`${node} did not complete the handshake within ${limit} ms`, true), limit);
+    socket.once('connect', () => clearTimeout(stalled));
+    socket.once('disconnect', () => clearTimeout(stalled));
+    socket.once('connect_error', () => clearTimeout(stalled));
     // One dispatcher per socket: handlers registered at any time hear every later event.
     socket.onAny((event: string, ...args: unknown[]) => {
       if (socket !== this.socket) return;
