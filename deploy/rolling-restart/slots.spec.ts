@@ -86,7 +86,7 @@ describe('restart slots (redis-semaphore)', () => {
       const st = await admin.status();
       assert.ok(st !== undefined, `${node.id} stopped answering without a restart slot`);
       assert.equal(await admin.ready(), true, `${node.id} is still ready while it waits`);
-      if (Date.now() - asked > 500) {
+      if (Date.now() - asked > 1000) {
         assert.equal(st.drain.phase, 'waiting-for-slot');
         assert.match(st.drain.waitingFor ?? '', /Redis unreachable/);
       }

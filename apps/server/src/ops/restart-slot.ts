@@ -80,6 +80,7 @@ export class RestartSlot implements OnApplicationBootstrap, OnModuleDestroy {
       // No refresh from here: the slot must expire on its own if this node never comes back.
       const sem = new Semaphore(this.client(), this.key, limit, { identifier, lockTimeout: this.config.restartSlotTtlMs, acquireTimeout: 1000, retryInterval: 100, refreshInterval: 0 });
       try {
+        if (this.client().status !== 'ready') this.waitingFor = `Redis unreachable at ${this.config.redisUrl} (connection ${this.client().status})`;
         await this.connected(1000);
         if (await sem.tryAcquire()) {
           const held: HeldSlot = { key: this.key, identifier, limit, takenAt: Date.now() };
