@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Runs every *.spec.ts under the given roots (default: libs, apps, tools, client, deploy) with Node's test
+// Runs every *.spec.ts under the given roots (default: libs, apps, tools, client, deploy, bench) with Node's test
 // runner and tsx. Node 20's --test takes no globs, so the files are found here.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['libs', 'apps', 'tools', 'client', 'deploy'];
+const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['libs', 'apps', 'tools', 'client', 'deploy', 'bench'];
 const files = [];
 function walk(dir) {
   let names;
