@@ -6,7 +6,7 @@ import { Agent, request } from 'node:http';
  * writing one 128-byte value at a time to `target`: first for `warmup` seconds unmeasured, then
  * for `seconds` measured. Prints one JSON line:
  * { done, errors, seconds, rate, p50, p90, p99, max } (latencies in ms).
- *   load.ts --kind rookery|etcd --target http://127.0.0.1:8001 --concurrency 16 --seconds 10 --warmup 3
+ *   load.ts --kind rookery|etcd --target http://127.0.0.1:8001 --concurrency 16 --seconds 10 --warmup 3 [--value-bytes 128]
  * The warm-up is per level because a traced run showed both systems' slow requests bunched in
  * the first seconds of each level (this fresh process's JIT, and the nodes' for the new pattern).
  */
@@ -23,7 +23,8 @@ const concurrency = Number(arg('concurrency'));
 const seconds = Number(arg('seconds', '10'));
 const warmup = Number(arg('warmup', '0'));
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-const value = 'v'.repeat(128);
+// --value-bytes: the size of what is written (npm run bench compares etcd puts the size of a chess move's entry).
+const value = 'v'.repeat(Number(arg('value-bytes', '128')));
 
 function put(key: string): Promise<boolean> {
   const body =

@@ -1,8 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../src/testing/ports';
+import { hasEtcd, startEtcd, waitFor } from './etcd';
 
 /**
  * bench:raft — three kv-node processes on loopback (fsync on), and a load generator in its own
@@ -38,16 +39,6 @@ function cleanup(): void {
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
 
-async function waitFor<T>(f: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Starts the Rookery cluster; returns the leader's HTTP URL. */
 async function startRookery(): Promise<string> {
   const members = await Promise.all(['n1', 'n2', 'n3'].map(async (id) => ({ id, raft: await freePort(), http: await freePort(), dir: mkdtempSync(join(tmpdir(), `bench-${id}-`)) })));
@@ -67,30 +58,6 @@ async function startRookery(): Promise<string> {
     }
     return undefined;
   }, 20_000, 'a Rookery leader');
-}
-
-/** Starts a 3-member etcd; returns the leader's client URL. */
-async function startEtcd(): Promise<string> {
-  const members = await Promise.all(['e1', 'e2', 'e3'].map(async (name) => ({ name, peer: await freePort(), client: await freePort(), dir: mkdtempSync(join(tmpdir(), `bench-${name}-`)) })));
-  dirs.push(...members.map((m) => m.dir));
-  const cluster = members.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(',');
-  for (const m of members) {
-    const p = spawn('etcd', [
-      '--name', m.name, '--data-dir', m.dir,
-      '--listen-peer-urls', `http://127.0.0.1:${m.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peer}`,
-      '--listen-client-urls', `http://127.0.0.1:${m.client}`, '--advertise-client-urls', `http://127.0.0.1:${m.client}`,
-      '--initial-cluster', cluster, '--initial-cluster-state', 'new', '--initial-cluster-token', 'bench',
-    ], { stdio: 'ignore' });
-    procs.push(p);
-  }
-  return waitFor(async () => {
-    for (const m of members) {
-      const res = await fetch(`http://127.0.0.1:${m.client}/v3/maintenance/status`, { method: 'POST', body: '{}' });
-      const s = (await res.json()) as { leader?: string; header?: { member_id?: string } };
-      if (s.leader !== undefined && s.leader === s.header?.member_id) return `http://127.0.0.1:${m.client}`;
-    }
-    return undefined;
-  }, 20_000, 'an etcd leader');
 }
 
 interface Level {
@@ -113,15 +80,8 @@ function load(kind: string, target: string, concurrency: number, secs = seconds,
 }
 
 async function main(): Promise<void> {
-  const hasEtcd = vsEtcd && (() => {
-    try {
-      execFileSync('etcd', ['--version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  if (vsEtcd && !hasEtcd) process.stderr.write('bench:raft: etcd is not on PATH (apt-get install etcd-server); running Rookery alone\n');
+  const etcdHere = vsEtcd && hasEtcd();
+  if (vsEtcd && !etcdHere) process.stderr.write('bench:raft: etcd is not on PATH (apt-get install etcd-server); running Rookery alone\n');
   const results: { system: string; concurrency: number; result: Level }[] = [];
   const rookery = await startRookery();
   process.stderr.write(`bench:raft: Rookery leader at ${rookery}; ${warmCluster} s warm-up, then ${warmup} s warm-up and ${seconds} s measured per level\n`);
@@ -133,8 +93,8 @@ async function main(): Promise<void> {
   }
   cleanup();
   procs.length = 0;
-  if (hasEtcd) {
-    const etcd = await startEtcd();
+  if (etcdHere) {
+    const etcd = await startEtcd(procs, dirs);
     process.stderr.write(`bench:raft: etcd leader at ${etcd}\n`);
     if (warmCluster > 0) await load('etcd', etcd, 16, warmCluster, 0);
     for (const c of levels) {

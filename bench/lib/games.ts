@@ -1,0 +1,73 @@
+import { Agent, request } from 'node:http';
+import { playouts } from './moves';
+
+/** A game ready for load: both seats (session and token), and the legal moves it will play. */
+export interface BenchGame {
+  gameId: string;
+  white: { session: string; token: string };
+  black: { session: string; token: string };
+  moves: string[];
+  /** How many of `moves` were played already (by an earlier load). */
+  played?: number;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+/** A JSON POST on a kept-alive connection: the status and the parsed answer. */
+export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const u = new URL(url);
+  const data = JSON.stringify(body);
+  return new Promise((resolve) => {
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        let parsed: Record<string, unknown> = {};
+        try {
+          parsed = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          parsed = { raw: text };
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+    });
+    req.on('error', (e) => resolve({ status: 0, body: { error: String(e) } }));
+    req.end(data);
+  });
+}
+
+/**
+ * Creates `count` untimed games through `url` (the leader, or HAProxy), each joined by a second
+ * session, `parallel` at a time; each gets a playout (`distinct` different ones, reused in turn:
+ * the games are independent all the same).
+ */
+export async function createGames(url: string, count: number, plies: number, opts: { distinct?: number; parallel?: number; tag?: string } = {}): Promise<BenchGame[]> {
+  const lines = playouts(Math.min(count, opts.distinct ?? 64), plies, 1000);
+  const tag = opts.tag ?? `b${Date.now().toString(36)}`;
+  const games: BenchGame[] = new Array(count);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < count; i = next++) {
+      const white = { session: `${tag}-w${i}-session`, token: '' };
+      const black = { session: `${tag}-b${i}-session`, token: '' };
+      const c = await postJson(`${url}/api/games`, { requestId: 'create', timeControl: null, color: 'white' }, { 'x-rookery-session': white.session });
+      if (c.status !== 201) throw new Error(`bench: creating game ${i} answered ${c.status} ${JSON.stringify(c.body)}`);
+      const gameId = c.body['gameId'] as string;
+      white.token = c.body['token'] as string;
+      const j = await postJson(`${url}/api/games/${gameId}/join`, { requestId: 'join' }, { 'x-rookery-session': black.session });
+      if (j.status !== 200 && j.status !== 201) throw new Error(`bench: joining game ${gameId} answered ${j.status} ${JSON.stringify(j.body)}`);
+      black.token = j.body['token'] as string;
+      games[i] = { gameId, white, black, moves: lines[i % lines.length]! };
+    }
+  };
+  await Promise.all(Array.from({ length: opts.parallel ?? 32 }, worker));
+  return games;
+}
+
+/** Quantiles of sorted latencies, ms, rounded to 0.01. */
+export function summarize(lat: number[]): { p50: number; p90: number; p95: number; p99: number; max: number } {
+  const s = [...lat].sort((a, b) => a - b);
+  const q = (p: number): number => Math.round((s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? 0) * 100) / 100;
+  return { p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), max: Math.round((s[s.length - 1] ?? 0) * 100) / 100 };
+}

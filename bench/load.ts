@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '@rookery/protocol';
+import { postJson, summarize, type BenchGame } from './lib/games';
+
+/**
+ * The load generator, in its own process (so its CPU is not the nodes'). Prints one JSON line.
+ *   load.ts --mode rate   --target URL --games FILE --rate R --seconds S --warmup W
+ *     HTTP moves at a constant arrival rate, as k6's constant-arrival-rate executor sends them;
+ *     latency is measured from each move's scheduled time (a late send counts against it).
+ *   load.ts --mode closed --target URL --games FILE --concurrency C --seconds S --warmup W
+ *     C games played over Socket.IO, each by its two seats' connections, one move at a time.
+ */
+const arg = (name: string, dflt?: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? process.argv[i + 1] : dflt;
+  if (v === undefined) throw new Error(`load: --${name} is required`);
+  return v;
+};
+const mode = arg('mode');
+const target = arg('target');
+const games = JSON.parse(readFileSync(arg('games'), 'utf8')) as BenchGame[];
+const seconds = Number(arg('seconds', '10'));
+const warmup = Number(arg('warmup', '2'));
+// Where each game stands: the moves already played in earlier levels of this run.
+const ply = new Map<string, number>(games.map((g) => [g.gameId, g.played ?? 0]));
+
+function nextMove(g: BenchGame): { seat: BenchGame['white']; move: string; requestId: string } | undefined {
+  const p = ply.get(g.gameId)!;
+  if (p >= g.moves.length) return undefined;
+  return { seat: p % 2 === 0 ? g.white : g.black, move: g.moves[p]!, requestId: `m${p}` };
+}
+
+async function rateMode(): Promise<void> {
+  const rate = Number(arg('rate'));
+  const idle: BenchGame[] = [...games];
+  const lat: number[] = [];
+  let errors = 0;
+  let starved = 0;
+  let inFlight = 0;
+  let measuredFrom = 0;
+  const send = async (scheduled: number, measured: boolean): Promise<void> => {
+    const g = idle.shift();
+    if (g === undefined) {
+      if (measured) starved++;
+      return;
+    }
+    const m = nextMove(g)!;
+    inFlight++;
+    const r = await postJson(`${target}/api/games/${g.gameId}/moves`, { requestId: m.requestId, move: m.move }, { 'x-rookery-session': m.seat.session, authorization: `Bearer ${m.seat.token}` });
+    inFlight--;
+    const ok = r.status === 200 || r.status === 201;
+    if (ok) ply.set(g.gameId, ply.get(g.gameId)! + 1);
+    if (measured) {
+      if (ok) lat.push(performance.now() - scheduled);
+      else errors++;
+    }
+    // A refused move is tried again later under the same request id: applied once either way.
+    if (nextMove(g) !== undefined) idle.push(g);
+  };
+  const start = performance.now();
+  measuredFrom = start + warmup * 1000;
+  const end = measuredFrom + seconds * 1000;
+  let i = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now();
+      while (start + (i * 1000) / rate <= now) {
+        const t = start + (i * 1000) / rate;
+        if (t >= end) return resolve();
+        void send(t, t >= measuredFrom);
+        i++;
+      }
+      setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const drainUntil = performance.now() + 10_000;
+  while (inFlight > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
+  errors += inFlight;
+  const planned = Math.round(rate * seconds);
+  out({ rate, achieved: Math.round((lat.length / seconds) * 100) / 100, done: lat.length, planned, errors, starved, ...summarize(lat) });
+}
+
+type S = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+function connect(session: string, seats: Record<string, string>): Promise<S> {
+  const s: S = io(target, { auth: { session, seats }, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 10_000 });
+  return new Promise((resolve, reject) => {
+    s.once('connect', () => resolve(s));
+    s.once('connect_error', reject);
+  });
+}
+
+async function closedMode(): Promise<void> {
+  const concurrency = Number(arg('concurrency'));
+  const lat: number[] = [];
+  let errors = 0;
+  let done = 0;
+  let exhausted = 0;
+  const start = performance.now();
+  const measuredFrom = start + warmup * 1000;
+  const end = measuredFrom + seconds * 1000;
+  // Player slot k plays games k, k + C, k + 2C, … in turn, each by its two seats' connections,
+  // one move at a time; connecting to the next game is not a move and is not timed.
+  let nextGame = 0;
+  const takeGame = (): BenchGame | undefined => {
+    while (nextGame < games.length) {
+      const g = games[nextGame++]!;
+      if (nextMove(g) !== undefined) return g;
+    }
+    return undefined;
+  };
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let g = takeGame(); g !== undefined; g = takeGame()) {
+        const white = await connect(g.white.session, { [g.gameId]: g.white.token });
+        const black = await connect(g.black.session, { [g.gameId]: g.black.token });
+        try {
+          for (;;) {
+            const m = nextMove(g);
+            const t = performance.now();
+            if (t >= end) return;
+            if (m === undefined) break;
+            const s = m.seat === g.white ? white : black;
+            const r = (await s.timeout(10_000).emitWithAck('game:move', { requestId: m.requestId, gameId: g.gameId, move: m.move }).catch(() => ({ ok: false }))) as { ok: boolean };
+            const after = performance.now();
+            if (r.ok) ply.set(g.gameId, ply.get(g.gameId)! + 1);
+            if (t >= measuredFrom && after <= end) {
+              if (r.ok) {
+                lat.push(after - t);
+                done++;
+              } else errors++;
+            }
+          }
+        } finally {
+          white.close();
+          black.close();
+        }
+      }
+      exhausted++;
+    }),
+  );
+  out({ concurrency, rate: Math.round((done / seconds) * 100) / 100, done, errors, exhausted, ...summarize(lat) });
+}
+
+function out(o: object): void {
+  process.stdout.write(`${JSON.stringify({ ...o, plies: Object.fromEntries([...ply].filter(([, p]) => p > 0)) })}\n`);
+}
+
+void (mode === 'rate' ? rateMode() : mode === 'closed' ? closedMode() : Promise.reject(new Error(`load: unknown --mode ${mode}`))).then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`load: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);
