@@ -1,14 +1,8 @@
-/** One level of the constant-arrival-rate table (ms). */
-export interface RateRow {
-  rate: number;
-  achieved: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
-  max: number;
-  errors: number;
-}
+// The rate table is k6's (deploy/k6/lib/summary.ts): \`npm run bench\` and \`k6 run http-moves.js\`
+// print the same columns, so the two can be compared line by line.
+import { rateTable, type RateRow } from '../../deploy/k6/lib/summary';
+
+export { rateTable, type RateRow };
 
 export interface ClosedRow {
   concurrency: number;
@@ -18,12 +12,6 @@ export interface ClosedRow {
 }
 
 const pad = (x: unknown, w: number): string => String(x).padStart(w);
-
-/** The table of the write-up that motivated Rookery: rate, achieved, p50…max, errors. */
-export function rateTable(rows: readonly RateRow[]): string {
-  const head = `${pad('rate/s', 7)} | ${pad('achieved', 9)} | ${pad('p50 ms', 8)} | ${pad('p90 ms', 8)} | ${pad('p95 ms', 8)} | ${pad('p99 ms', 8)} | ${pad('max ms', 8)} | ${pad('errors', 6)}`;
-  return [head, ...rows.map((r) => `${pad(r.rate, 7)} | ${pad(r.achieved, 9)} | ${pad(r.p50, 8)} | ${pad(r.p90, 8)} | ${pad(r.p95, 8)} | ${pad(r.p99, 8)} | ${pad(r.max, 8)} | ${pad(r.errors, 6)}`)].join('\n');
-}
 
 export function closedTable(rows: readonly ClosedRow[]): string {
   const head = `${pad('players', 7)} | ${pad('moves/s', 8)} | ${pad('p50 ms', 7)} | ${pad('p99 ms', 7)} | ${pad('etcd/s', 8)} | ${pad('p50 ms', 7)} | ${pad('p99 ms', 7)} | ratio`;

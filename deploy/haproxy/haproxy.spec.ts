@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '@rookery/raft/testing';
-import { HAPROXY_BIN, HaproxyProcess, TestCluster, type NodeHandle } from '@rookery/testing';
+import { HAPROXY_BIN, TestCluster, type HaproxyProcess, type NodeHandle } from '@rookery/testing';
 import { io } from 'socket.io-client';
+import { haproxyInFront } from './in-front';
 import { composeHaproxyConfig, renderHaproxyConfig } from './render';
 
 const ADMIN = 'haproxy-spec-admin-token';
@@ -48,22 +48,7 @@ describe('HAProxy in front of a 3-node cluster', () => {
     // come from other loopback addresses, so per-IP limits (10 writes per 20 s) can be seen
     // counting clients, not HAProxy.
     cluster = await TestCluster.start(3, ['--drain-grace-ms', '1000', '--ip-rate', '10'], { agents: true, env: { ADMIN_TOKEN: ADMIN, TRUST_PROXY: '127.0.0.2' } });
-    const port = await freePort();
-    const stats = await freePort();
-    haproxy = await HaproxyProcess.start(
-      (socket) =>
-        renderHaproxyConfig({
-          nodes: cluster.nodes.map((n) => ({ id: n.id, http: `127.0.0.1:${n.httpPort}`, agentPort: n.agentPort })),
-          bind: `127.0.0.1:${port}`,
-          statsBind: `127.0.0.1:${stats}`,
-          runtimeSocket: socket,
-          checkIntervalMs: 300,
-          leaderCheckIntervalMs: 100,
-          maxconn: 4000,
-          source: '127.0.0.2',
-        }),
-      port,
-    );
+    haproxy = await haproxyInFront(cluster, { source: '127.0.0.2' });
     await waitFor(async () => (await haproxy.servers('nodes')).every((s) => s.status === 'UP'), 10_000, 'every node UP in HAProxy');
   });
 

@@ -3,11 +3,10 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '@rookery/raft/testing';
-import { HaproxyProcess, RedisServer, TestCluster } from '@rookery/testing';
+import { RedisServer, TestCluster, type HaproxyProcess } from '@rookery/testing';
 import { buildClient, launchBrowser, REPO, screenshot, waitForMoves } from '@rookery/testing/browser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { renderHaproxyConfig } from '../haproxy/render';
+import { haproxyInFront } from '../haproxy/in-front';
 
 const ADMIN = 'rolling-browser-admin-token';
 /** Morphy's Opera Game (Paris, 1858): 33 legal plies ending in mate. */
@@ -43,21 +42,7 @@ describe('a rolling restart under players, through HAProxy', () => {
     clientDir = buildClient();
     redis = await RedisServer.start();
     cluster = await TestCluster.start(3, ['--client-dir', clientDir, '--drain-grace-ms', '1000'], { agents: true, supervise: true, env: { REDIS_URL: redis.url, ADMIN_TOKEN: ADMIN } });
-    const port = await freePort();
-    const stats = await freePort();
-    haproxy = await HaproxyProcess.start(
-      (socket) =>
-        renderHaproxyConfig({
-          nodes: cluster.nodes.map((n) => ({ id: n.id, http: `127.0.0.1:${n.httpPort}`, agentPort: n.agentPort })),
-          bind: `127.0.0.1:${port}`,
-          statsBind: `127.0.0.1:${stats}`,
-          runtimeSocket: socket,
-          checkIntervalMs: 300,
-          leaderCheckIntervalMs: 100,
-          maxconn: 4000,
-        }),
-      port,
-    );
+    haproxy = await haproxyInFront(cluster);
     browser = await launchBrowser();
   });
 

@@ -1,46 +1,18 @@
-import type { Clocks, Color, EndReason, GameEvent, GameResult, GameStatus, GameView, SeatView, TimeControl } from '@rookery/protocol';
+import type { Color, EndReason, GameEvent, GameResult, GameView } from '@rookery/protocol';
 
 /**
  * A game as this client knows it: the server's view, advanced event by event. Nothing here
  * decides chess: every field is what the server said, in the order of its versions.
  */
-export interface GameModel {
-  gameId: string;
-  version: number;
-  status: GameStatus;
-  result: GameResult;
-  reason: EndReason | null;
-  fen: string;
-  initialFen: string;
-  /** The side to move. */
-  turn: Color;
-  moves: readonly { san: string; uci: string }[];
-  timeControl: TimeControl | null;
-  clocks: Clocks | null;
-  seats: { white: SeatView | null; black: SeatView | null };
-  drawOffer: Color | null;
+export interface GameModel extends Omit<GameView, 'createdAt' | 'endedAt'> {
   /** The side in check after the last move, if any (from the server's `check` event). */
   check: Color | null;
 }
 
 export function fromView(v: GameView): GameModel {
-  return {
-    gameId: v.gameId,
-    version: v.version,
-    status: v.status,
-    result: v.result,
-    reason: v.reason,
-    fen: v.fen,
-    initialFen: v.initialFen,
-    turn: v.turn,
-    moves: v.moves,
-    timeControl: v.timeControl,
-    clocks: v.clocks,
-    seats: v.seats,
-    drawOffer: v.drawOffer,
-    // A view does not say whether its side to move is in check; the board derives it from the FEN.
-    check: null,
-  };
+  const { createdAt: _created, endedAt: _ended, ...rest } = v;
+  // A view does not say whether its side to move is in check; the board derives it from the FEN.
+  return { ...rest, check: null };
 }
 
 /**
