@@ -96,6 +96,18 @@ describe('chaos checker: valid histories it must accept', () => {
     assertValid(checkHistory(h));
   });
 
+  it('many unknown moves pending at once (a cluster without a leader), decided quickly', () => {
+    // Both players keep trying moves that time out; one of white's (d2d4) went through in the end.
+    const h = opened();
+    const tries = ['a2a3', 'b2b3', 'c2c3', 'd2d3', 'f2f3', 'g2g3', 'h2h3', 'a2a4', 'b2b4', 'c2c4', 'g1h3', 'b1c3', 'b1a3', 'h2h4', 'd2d4'];
+    tries.forEach((m, i) => h.move('white', `w${i + 2}`, m, { at: 8 + i, done: 9 + i, outcome: 'unknown', code: 'ERR_TIMEOUT' }));
+    ['a7a6', 'b7b6', 'c7c6', 'd7d6', 'f7f6', 'g7g6', 'h7h6', 'g8f6'].forEach((m, i) => h.move('black', `b${i + 2}`, m, { at: 8.5 + i, done: 9.5 + i, outcome: 'unknown', code: 'ERR_UNAVAILABLE' }));
+    for (let i = 0; i < 10; i++) h.read(started(upTo(2)), { at: 8 + 2 * i, done: 8.5 + 2 * i });
+    const started0 = Date.now();
+    assertValid(checkHistory(h.final(started(['e2e4', 'e7e5', 'd2d4'])).build()));
+    assert.ok(Date.now() - started0 < 2000, `took ${Date.now() - started0} ms`);
+  });
+
   it('overlapping moves of both players, one refused as out of turn, and a resignation', () => {
     const h = opened()
       .move('white', 'w2', 'g1f3', { at: 8, done: 10, version: v(3) })

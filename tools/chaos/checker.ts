@@ -1,6 +1,6 @@
 import { ChessModel } from './chess-model';
 import { acknowledged, commandsOf, convergence, earliestReplicaReads, illegalPlies, staleReads } from './checks';
-import { describeOp, describeView, type History, type Op, type ReadOp } from './history';
+import { describeOp, describeView, type History, type Op, type ReadOp, type ViewDigest } from './history';
 import { checkLinearizable } from './wgl';
 
 /**
@@ -91,7 +91,8 @@ function checkGame(game: string, ops: Op[], history: History, options: CheckOpti
   const finals = history.finals.filter((f) => f.game === game);
   const { agreed, divergent } = convergence(finals);
   const unanswered = finals.filter((f) => f.view === undefined).map((f) => `${f.node} did not answer`);
-  const { lost, duplicated } = acknowledged(ops, agreed);
+  // Without final views (the harness failed before it could read them) nothing can be called lost.
+  const { lost, duplicated } = finals.length > 0 ? acknowledged(ops, agreed) : { lost: [], duplicated: [] };
   const verdict: GameVerdict = {
     game,
     ops: ops.length,
@@ -106,7 +107,7 @@ function checkGame(game: string, ops: Op[], history: History, options: CheckOpti
   };
   // Definite failures never took effect: they constrain nothing. Unknown ones may take effect
   // any time after their invoke, or never.
-  const placed: Op[] = ops.filter((o) => o.kind !== 'read' && o.outcome !== 'fail');
+  const placed: Op[] = condense(ops).filter((o) => !noTrace(o, agreed));
   const reads = ops.filter((o): o is ReadOp => o.kind === 'read' && o.outcome === 'ok');
   placed.push(...reads.filter((r) => r.consistency === 'linearizable'));
   placed.push(...earliestReplicaReads(reads.filter((r) => r.consistency === 'replica')));
@@ -133,6 +134,40 @@ function checkGame(game: string, ops: Op[], history: History, options: CheckOpti
     `the prefix: ${result.longest.map((i) => `#${placed[i]!.id}`).join(' ')}`,
   );
   return verdict;
+}
+
+/**
+ * The commands the search places, fewer than the attempts made: the state machine applies one
+ * command (session and request id) at most once, so the attempts whose outcome is unknown are
+ * one operation that may take effect once, any time after the first of them was sent. An
+ * acknowledgement pins it down: a first application answered means the unknown attempts did
+ * nothing; a duplicate answered means one of them took effect, before that answer, with the
+ * version answered. (Were commands applied twice, the final game would show a move no
+ * operation explains: still a violation.)
+ */
+function condense(ops: readonly Op[]): Op[] {
+  const out: Op[] = [];
+  for (const attempts of commandsOf(ops).values()) {
+    const acks = attempts.filter((a) => a.outcome === 'ok');
+    const unknown = attempts.filter((a) => a.outcome === 'unknown');
+    out.push(...acks);
+    if (unknown.length === 0 || acks.some((a) => a.duplicate !== true)) continue;
+    const first = unknown.reduce((a, b) => (b.invoke < a.invoke ? b : a));
+    const dup = acks.reduce<(typeof acks)[number] | undefined>((a, b) => (a === undefined || b.complete < a.complete ? b : a), undefined);
+    if (dup !== undefined && first.invoke < dup.complete) out.push({ ...first, outcome: 'ok', version: dup.version!, duplicate: false, complete: dup.complete });
+    else out.push(first);
+  }
+  return out;
+}
+
+/**
+ * An unknown move that is not in the final game: had it taken effect before the final read, the
+ * move would be there (moves are never taken back); after it, it changes nothing the history
+ * shows. Either way the search need not try it — and with many such moves pending, trying them
+ * all is what makes a search explode.
+ */
+function noTrace(op: Op, final: ViewDigest | null | undefined): boolean {
+  return op.kind === 'move' && op.outcome === 'unknown' && final !== undefined && (final === null || !final.moves.includes(op.move!));
 }
 
 /** The lines a person reads for a failed game. */

@@ -43,7 +43,7 @@ function checkFile(file: string): number {
   const history = saved.history ?? (saved as History);
   const verdict = checkHistory(history);
   for (const g of verdict.games) for (const line of explainGame(g)) console.log(line);
-  console.log(`check: ${verdict.games.length} games, ${verdict.acked} acked ops, ${verdict.lost} lost, ${verdict.duplicated} duplicated, ${verdict.illegal} illegal, divergent ${verdict.divergent}, stale ${verdict.stale}, linearizable: ${verdict.nonLinearizable + verdict.undecided === 0 ? 'yes' : 'no'}`);
+  console.log(`check: ${verdict.games.length} games, ${verdict.acked} acked ops, ${verdict.lost} lost, ${verdict.duplicated} duplicated, ${verdict.illegal} illegal, divergent ${verdict.divergent}, stale ${verdict.stale}, linearizable: ${verdict.nonLinearizable > 0 ? 'no' : verdict.undecided > 0 ? 'unknown' : 'yes'}`);
   return verdict.ok ? 0 : 1;
 }
 

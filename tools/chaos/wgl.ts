@@ -46,7 +46,9 @@ interface Entry {
   match: Entry | undefined;
 }
 
-export function checkLinearizable<S>(ops: readonly Interval[], model: Model<S>, budget = 2_000_000): Linearization<S> {
+/** Gives up (`unknown`) after `budget` steps or `timeoutMs`, whichever comes first: a step can cost much when the state sets grow. */
+export function checkLinearizable<S>(ops: readonly Interval[], model: Model<S>, budget = 2_000_000, timeoutMs = 30_000): Linearization<S> {
+  const deadline = Date.now() + timeoutMs;
   const head = buildList(ops);
   const linearized = new Bitset(ops.length);
   const cache = new Set<string>();
@@ -58,7 +60,7 @@ export function checkLinearizable<S>(ops: readonly Interval[], model: Model<S>, 
   let blockedStates: readonly S[] = states;
   let steps = 0;
   while (head.next !== undefined) {
-    if (++steps > budget) return { result: 'unknown', steps };
+    if (++steps > budget || (steps % 256 === 0 && Date.now() > deadline)) return { result: 'unknown', steps };
     const e = entry!;
     if (e.call) {
       const next = stepAll(states, e.op, model);
