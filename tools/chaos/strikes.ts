@@ -107,34 +107,22 @@ export class Strikes {
   /** Watches every running node's snapshot directory; the first to start writing one is killed or paused on the spot. */
   private async duringSnapshotWrite(until: number): Promise<void> {
     const kill = this.rng.chance(0.7);
-    const watchers: FSWatcher[] = [];
-    const hit = await new Promise<NodeHandle | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), 5000);
-      for (const node of this.f.nodes.up()) {
-        try {
-          watchers.push(
-            watch(join(node.dataDir, 'snap'), (_event, file) => {
-              if (file === null || !SNAPSHOT_FILE.test(file) || node.proc === undefined) return;
-              clearTimeout(timer);
-              // Signalled from the watch callback itself: the write (and its fsync) is still under way.
-              if (kill) void this.f.kill(node, `(writing ${file})`);
-              else this.f.pause(node, `(writing ${file})`);
-              resolve(node);
-            }),
-          );
-        } catch {
-          // Not started yet: no directory to watch.
-        }
-      }
+    const hit = await firstSnapshot(this.f.nodes.up(), 5000, (node, file) => {
+      // Signalled from the watch callback itself: the write (and its fsync) is still under way.
+      if (kill) void this.f.kill(node, `(writing ${file})`);
+      else this.f.pause(node, `(writing ${file})`);
     });
-    for (const w of watchers) w.close();
     if (hit === undefined) return this.f.note('snapshot: no node wrote one within 5 s');
     await this.hold(2000, until);
     if (kill) this.f.restart(hit);
     else this.f.resume(hit);
   }
 
-  /** Cuts a follower off until the leader's log moves past it, lets it back, and strikes as the leader sends it a snapshot. */
+  /**
+   * Cuts a follower off until the leader has written two snapshots (its log compacted past the
+   * follower's), lets it back, and strikes the follower or the leader the moment a snapshot file
+   * appears on the follower — the one the leader sends it, being installed.
+   */
   private async duringSnapshotInstall(until: number): Promise<void> {
     const leader = await this.f.admin.leader(this.f.nodes.up());
     if (leader === undefined) return this.f.note('snapshot install: no leader');
@@ -142,22 +130,13 @@ export class Strikes {
     if (follower === undefined) return;
     const others = this.f.nodes.members().filter((n) => n !== follower).map((n) => n.id);
     await this.f.partition([follower.id], others, 'refuse', false, '(to fall behind the snapshot)');
-    await sleep(1500 + this.rng.int(1500));
+    for (let i = 0; i < 2 && this.f.now() < until; i++) await firstSnapshot([leader.node], 4000, () => undefined);
+    const victim = this.rng.chance(0.6) ? follower : leader.node;
+    const installing = firstSnapshot([follower], 4000, (_node, file) => void this.f.kill(victim, `(${follower.id} is installing ${file})`));
     await this.f.healNetwork('reset');
-    const deadline = Date.now() + 4000;
-    while (Date.now() < deadline) {
-      const status = await this.f.admin.status(leader.node, 500);
-      if (status?.role !== 'leader') break;
-      if (status.progress[follower.id]?.state === 'snapshot') {
-        const victim = this.rng.chance(0.5) ? follower : leader.node;
-        await this.f.kill(victim, `(${follower.id} is being sent a snapshot)`);
-        await this.hold(2000, until);
-        this.f.restart(victim);
-        return;
-      }
-      await sleep(20);
-    }
-    this.f.note(`snapshot install: ${follower.id} caught up without a snapshot`);
+    if ((await installing) === undefined) return this.f.note(`snapshot install: ${follower.id} caught up without writing a snapshot`);
+    await this.hold(2000, until);
+    this.f.restart(victim);
   }
 
   /** One fault on one of `nodes`: kill -9, a pause, or a partition from the others. Returns how to mend it. */
@@ -182,4 +161,34 @@ export class Strikes {
     const ms = 300 + this.rng.int(maxMs - 300);
     return sleep(Math.max(100, Math.min(ms, until - this.f.now())));
   }
+}
+
+/**
+ * Resolves with the first of `nodes` to create a snapshot file (`onFile` runs in the watch
+ * callback, while the file is being written), or undefined after `timeoutMs`.
+ */
+function firstSnapshot(nodes: readonly NodeHandle[], timeoutMs: number, onFile: (node: NodeHandle, file: string) => void): Promise<NodeHandle | undefined> {
+  const watchers: FSWatcher[] = [];
+  let done = false;
+  return new Promise<NodeHandle | undefined>((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    for (const node of nodes) {
+      try {
+        watchers.push(
+          watch(join(node.dataDir, 'snap'), (_event, file) => {
+            if (done || file === null || !SNAPSHOT_FILE.test(file) || node.proc === undefined) return;
+            done = true;
+            clearTimeout(timer);
+            for (const w of watchers) w.close();
+            onFile(node, file);
+            resolve(node);
+          }),
+        );
+      } catch {
+        // Not started yet: no directory to watch.
+      }
+    }
+  }).finally(() => {
+    for (const w of watchers) w.close();
+  });
 }
