@@ -1,6 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { PeerAddress } from '@rookery/raft';
-import { freePort } from '@rookery/raft/testing';
 import type { LinkFault, Network, Placement } from './network';
 
 /**
@@ -134,8 +134,8 @@ export class ProxyNetwork implements Network {
   /** The node listens on loopback ports of its own; its peers dial its front. */
   async place(node: string): Promise<Placement> {
     const host = '127.0.0.1';
-    const httpPort = await freePort();
-    const raftPort = await freePort();
+    const httpPort = await stablePort();
+    const raftPort = await stablePort();
     const front = new Front(node, { host, port: raftPort }, (from, to) => this.faults.get(`${from}>${to}`) ?? 'open');
     await front.listen();
     this.fronts.set(node, front);
@@ -156,5 +156,28 @@ export class ProxyNetwork implements Network {
   async close(): Promise<void> {
     await Promise.all([...this.fronts.values()].map((f) => f.close()));
     this.fronts.clear();
+  }
+}
+
+/**
+ * A free loopback port below the kernel's ephemeral range. A killed node is started again on its
+ * ports seconds later; an ephemeral port could meanwhile be the local end of some client's
+ * connection, and the restart would fail to bind.
+ */
+async function stablePort(): Promise<number> {
+  let top = 32768;
+  try {
+    top = Math.min(top, Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || top);
+  } catch {
+    // Not Linux: Linux's default range begins at 32768.
+  }
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * (top - 10_000));
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
   }
 }

@@ -26,7 +26,7 @@ export interface ScheduleOptions {
   seed: number;
   /** Load and faults, in ms. */
   durationMs: number;
-  /** Tables (two players, one game at a time) — 8 for 3 nodes, 10 for 5 by default. */
+  /** Tables (two players, one game at a time) — 10 for 3 nodes, 12 for 5 by default. */
   tables?: number;
   network: NetworkKind;
   /** Called with a line now and then (progress). */
@@ -95,7 +95,7 @@ export async function runSchedule(o: ScheduleOptions): Promise<ScheduleResult> {
     log(`${size} nodes up (${network.kind}) in ${Date.now() - started} ms`);
 
     const ctx: PlayContext = { rec, nodes, stopAt: rec.now() + o.durationMs };
-    const tables = o.tables ?? (size === 3 ? 8 : 10);
+    const tables = o.tables ?? (size === 3 ? 10 : 12);
     const players = Array.from({ length: tables * 2 }, (_, i) => new Player(ctx, rng.fork(), `chaos-${o.seed}-t${i >> 1}${i % 2 === 0 ? 'a' : 'b'}`));
     let joiners = size;
     const addNode = async (): Promise<NodeHandle> => {
