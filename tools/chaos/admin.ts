@@ -42,6 +42,11 @@ export class Admin {
     return describe(r);
   }
 
+  /** Asks `via` to add `id` (listening at `raft`): a learner first, a voter once caught up. */
+  async add(via: NodeHandle, id: string, raft: string): Promise<string> {
+    return describe(await this.call(via, 'POST', '/api/admin/members', { id, raft }, 3000));
+  }
+
   /** Asks `via` to remove `id`; answers once a membership without it has committed (or the call's error). */
   async remove(via: NodeHandle, id: string, timeoutMs = 6000): Promise<string> {
     const r = await this.call(via, 'DELETE', `/api/admin/members/${encodeURIComponent(id)}`, undefined, timeoutMs);

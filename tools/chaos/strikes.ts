@@ -58,6 +58,11 @@ export class Strikes {
   private async add(until: number): Promise<void> {
     const joiner = await this.addNode();
     this.f.note(`${joiner.id} serves: it asks to be added`);
+    if (this.rng.chance(0.5)) {
+      // The operator's way too, at the same time: one server asked in twice must be added once.
+      const via = this.rng.pick(this.f.nodes.up().filter((n) => n !== joiner));
+      if (via !== undefined) this.f.note(`add ${joiner.id} (asked of ${via.id}): ${await this.f.admin.add(via, joiner.id, `${joiner.place.raft.host}:${joiner.place.raft.port}`)}`);
+    }
     // The learner's catch-up and its promotion follow within a second or two of its start.
     await sleep(this.rng.int(1200));
     const others = this.f.nodes.up().filter((n) => n !== joiner);
