@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { checkHistory, explainGame } from './checker';
 import type { History } from './history';
 import { cleanStaleNetworks, netnsAllowed, type NetworkKind } from './netns';
-import { REPO, type NodeSet } from './nodes';
+import { REPO, reapOrphans, type NodeSet } from './nodes';
 import { runChaos } from './run';
 
 /**
@@ -43,7 +43,7 @@ function checkFile(file: string): number {
   const history = saved.history ?? (saved as History);
   const verdict = checkHistory(history);
   for (const g of verdict.games) for (const line of explainGame(g)) console.log(line);
-  console.log(`check: ${verdict.games.length} games, ${verdict.acked} acked ops, ${verdict.lost} lost, ${verdict.duplicated} duplicated, ${verdict.illegal} illegal, divergent ${verdict.divergent}, stale ${verdict.stale}, linearizable: ${verdict.nonLinearizable > 0 ? 'no' : verdict.undecided > 0 ? 'unknown' : 'yes'}`);
+  console.log(`check: ${verdict.games.length} games, ${verdict.acked} acked ops, ${verdict.lost} lost, ${verdict.duplicated} duplicated, ${verdict.illegal} illegal, divergent ${verdict.divergent}, stale ${verdict.stale}, stream ${verdict.stream}, linearizable: ${verdict.nonLinearizable > 0 ? 'no' : verdict.undecided > 0 ? 'unknown' : 'yes'}`);
   return verdict.ok ? 0 : 1;
 }
 
@@ -69,6 +69,8 @@ async function main(): Promise<number> {
     return 2;
   }
   if (network === 'netns') cleanStaleNetworks();
+  const orphans = reapOrphans();
+  if (orphans > 0) console.log(`chaos: killed ${orphans} node processes a killed harness had left running`);
   let options;
   try {
     options = {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Network, Placement } from './network';
 
@@ -183,4 +184,33 @@ export class NodeSet {
       proc.kill('SIGKILL');
     }
   }
+}
+
+/**
+ * Kills node processes an earlier harness started and could not stop (it was itself killed with
+ * SIGKILL): Rookery nodes whose data directory is a chaos schedule's and whose parent is gone.
+ * Answers how many it killed.
+ */
+export function reapOrphans(): number {
+  let killed = 0;
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return 0; // no /proc: not Linux
+  }
+  for (const pid of pids) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+      const ours = cmdline.some((a) => a.endsWith(join('apps', 'server', 'src', 'main.ts'))) && cmdline.some((a) => a.includes('rookery-chaos-'));
+      if (ours && ppid === 1) {
+        process.kill(Number(pid), 'SIGKILL');
+        killed++;
+      }
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return killed;
 }
