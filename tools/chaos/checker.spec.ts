@@ -108,6 +108,16 @@ describe('chaos checker: valid histories it must accept', () => {
     assert.ok(Date.now() - started0 < 2000, `took ${Date.now() - started0} ms`);
   });
 
+  it('event streams: in order from the first event, and resumed after a watch on another connection', () => {
+    const h = opened()
+      .move('white', 'w2', 'g1f3', { at: 8, done: 9, version: v(3) })
+      .stream(1, [['event', v(1), 'e2e4'], ['event', v(2), 'e7e5']])
+      .stream(2, [['watched', v(2)], ['catchup', v(3), 'g1f3']])
+      .final(started(upTo(3)))
+      .build();
+    assertValid(checkHistory(h));
+  });
+
   it('overlapping moves of both players, one refused as out of turn, and a resignation', () => {
     const h = opened()
       .move('white', 'w2', 'g1f3', { at: 8, done: 10, version: v(3) })
@@ -222,6 +232,20 @@ describe('chaos checker: broken histories it must catch', () => {
   it('a first application answered as a duplicate', () => {
     const h = opened().move('white', 'w2', 'g1f3', { at: 8, done: 9, version: v(3), duplicate: true }).final(started(upTo(3))).build();
     assert.equal(checkHistory(h).nonLinearizable, 1);
+  });
+
+  it('event streams with a gap, a duplicate after a resume, and a move that is not the game\'s', () => {
+    const h = opened()
+      .move('white', 'w2', 'g1f3', { at: 8, done: 9, version: v(3) })
+      .move('black', 'b2', 'b8c6', { at: 10, done: 11, version: v(4) })
+      .stream(1, [['event', v(1), 'e2e4'], ['event', v(3), 'g1f3']])
+      .stream(2, [['watched', v(2)], ['catchup', v(3), 'g1f3'], ['event', v(3), 'g1f3'], ['event', v(4), 'b8c6']])
+      .stream(3, [['event', v(2), 'd7d5']])
+      .final(started(upTo(4)))
+      .build();
+    const verdict = checkHistory(h);
+    assert.equal(verdict.stream, 3, explain(verdict));
+    assert.equal(verdict.ok, false);
   });
 
   it('an acknowledged resignation and an acknowledged create, lost', () => {

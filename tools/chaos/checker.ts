@@ -1,6 +1,7 @@
 import { ChessModel } from './chess-model';
 import { acknowledged, commandsOf, convergence, earliestReplicaReads, illegalPlies, staleReads } from './checks';
 import { describeOp, describeView, type History, type Op, type ReadOp, type ViewDigest } from './history';
+import { streamFaults, type StreamItem } from './streams';
 import { checkLinearizable } from './wgl';
 
 /**
@@ -17,6 +18,8 @@ export interface GameVerdict {
   illegal: string[];
   divergent: string[];
   stale: string[];
+  /** Gaps, duplicates and foreign events in what connections received of the game. */
+  stream: string[];
   linearizable: 'yes' | 'no' | 'unknown';
   /** Why the search failed: the prefix it managed, the operation it could not place, the states it was in. */
   explanation: string[];
@@ -31,6 +34,7 @@ export interface Verdict {
   illegal: number;
   divergent: number;
   stale: number;
+  stream: number;
   /** Games whose history is not linearizable; `undecided`: games the search gave up on. */
   nonLinearizable: number;
   undecided: number;
@@ -52,7 +56,13 @@ export function checkHistory(history: History, options: CheckOptions = {}): Verd
     else list.push(op);
   }
   for (const f of history.finals) if (!byGame.has(f.game)) byGame.set(f.game, []);
-  const games = [...byGame].map(([game, gameOps]) => checkGame(game, gameOps, history, options));
+  const streams = new Map<string, StreamItem[]>();
+  for (const item of history.streams ?? []) {
+    const list = streams.get(item.game);
+    if (list === undefined) streams.set(item.game, [item]);
+    else list.push(item);
+  }
+  const games = [...byGame].map(([game, gameOps]) => checkGame(game, gameOps, streams.get(game) ?? [], history, options));
   const sum = (f: (g: GameVerdict) => number): number => games.reduce((a, g) => a + f(g), 0);
   const verdict: Verdict = {
     games,
@@ -62,11 +72,12 @@ export function checkHistory(history: History, options: CheckOptions = {}): Verd
     illegal: sum((g) => g.illegal.length),
     divergent: sum((g) => (g.divergent.length > 0 ? 1 : 0)),
     stale: sum((g) => g.stale.length),
+    stream: sum((g) => g.stream.length),
     nonLinearizable: sum((g) => (g.linearizable === 'no' ? 1 : 0)),
     undecided: sum((g) => (g.linearizable === 'unknown' ? 1 : 0)),
     ok: false,
   };
-  verdict.ok = verdict.lost + verdict.duplicated + verdict.illegal + verdict.divergent + verdict.stale + verdict.nonLinearizable + verdict.undecided === 0;
+  verdict.ok = verdict.lost + verdict.duplicated + verdict.illegal + verdict.divergent + verdict.stale + verdict.stream + verdict.nonLinearizable + verdict.undecided === 0;
   return verdict;
 }
 
@@ -87,7 +98,7 @@ function attribute(ops: readonly Op[]): Op[] {
   return out;
 }
 
-function checkGame(game: string, ops: Op[], history: History, options: CheckOptions): GameVerdict {
+function checkGame(game: string, ops: Op[], stream: readonly StreamItem[], history: History, options: CheckOptions): GameVerdict {
   const finals = history.finals.filter((f) => f.game === game);
   const { agreed, divergent } = convergence(finals);
   const unanswered = finals.filter((f) => f.view === undefined).map((f) => `${f.node} did not answer`);
@@ -102,6 +113,8 @@ function checkGame(game: string, ops: Op[], history: History, options: CheckOpti
     illegal: agreed ? illegalPlies(agreed.moves) : [],
     divergent: [...divergent, ...(divergent.length === 0 ? unanswered : [])],
     stale: staleReads(ops),
+    // Against the final game only when the nodes agree on it (divergence is its own finding).
+    stream: divergent.length === 0 ? streamFaults(stream, new Map([[game, agreed]])) : [],
     linearizable: 'yes',
     explanation: [],
   };
@@ -181,6 +194,7 @@ export function explainGame(g: GameVerdict): string[] {
   add('illegal', g.illegal);
   add('divergent', g.divergent);
   add('stale', g.stale);
+  add('stream', g.stream);
   if (g.linearizable !== 'yes') add(`linearizable: ${g.linearizable}`, g.explanation);
   return lines.length > 0 ? [`game ${g.game} (${g.ops} operations, ${g.acked} acknowledged):`, ...lines] : [];
 }

@@ -39,18 +39,29 @@ export function illegalPlies(moves: readonly string[]): string[] {
 
 /** The game's version after each ply of `moves` (the state machine's events decide how far each move bumps it). */
 export function plyVersions(moves: readonly string[]): number[] {
+  return replay(moves).after;
+}
+
+/** The version of each ply's own `moved` event (the first of the events its move causes), with its move. */
+export function movedVersions(moves: readonly string[]): Map<number, string> {
+  return replay(moves).moved;
+}
+
+function replay(moves: readonly string[]): { after: number[]; moved: Map<number, string> } {
   const m = new ChessMachine();
   const tokens = { white: 'replay-white-token', black: 'replay-black-token' };
   const at = 1_700_000_000_000;
   m.apply({ type: 'create', requestId: 'c', session: 'replay-w', gameId: 'g', token: tokens.white, color: 'white', timeControl: null }, at);
   m.apply({ type: 'join', requestId: 'j', session: 'replay-b', gameId: 'g', token: tokens.black }, at);
-  const out: number[] = [];
+  const after: number[] = [];
+  const moved = new Map<number, string>();
   for (let i = 0; i < moves.length; i++) {
-    const r = m.apply({ type: 'move', requestId: `m${i}`, session: i % 2 === 0 ? 'replay-w' : 'replay-b', gameId: 'g', token: i % 2 === 0 ? tokens.white : tokens.black, move: moves[i]! }, at).result;
-    if (!r.ok || !('version' in r) || r.version === undefined) break;
-    out.push(r.version);
+    const { result, events } = m.apply({ type: 'move', requestId: `m${i}`, session: i % 2 === 0 ? 'replay-w' : 'replay-b', gameId: 'g', token: i % 2 === 0 ? tokens.white : tokens.black, move: moves[i]! }, at);
+    if (!result.ok || !('version' in result) || result.version === undefined) break;
+    after.push(result.version);
+    for (const e of events) if (e.type === 'moved') moved.set(e.version, e.uci);
   }
-  return out;
+  return { after, moved };
 }
 
 /** One command as its attempts: the same session and request id. */

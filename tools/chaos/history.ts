@@ -1,4 +1,5 @@
 import { ChessErrorCode } from '@rookery/protocol';
+import type { StreamItem } from './streams';
 
 /**
  * What the chaos clients record: every operation with its inputs, its outcome and its outputs,
@@ -96,6 +97,8 @@ export interface History {
   finalWindow: { invoke: number; complete: number };
   /** The nemesis' log, one line per action, for people. */
   faults: string[];
+  /** What every Socket.IO connection received of each game, in arrival order. */
+  streams?: StreamItem[];
 }
 
 /** Codes after which the command may still be applied: retry it with the same request id. */

@@ -238,9 +238,16 @@ export class Player {
     const node = this.pickNode();
     const seats = this.gameId !== '' && this.token !== '' ? { [this.gameId]: this.token } : {};
     try {
-      const conn = await SocketConn.connect(node, this.ctx.nodes.process(node), this.session, seats, (gameId) => {
-        if (gameId === this.gameId) this.wake?.();
-      });
+      const conn = await SocketConn.connect(
+        node,
+        this.ctx.nodes.process(node),
+        this.session,
+        seats,
+        (gameId) => {
+          if (gameId === this.gameId) this.wake?.();
+        },
+        (item) => this.ctx.rec.streams.push(item),
+      );
       if (this.conn !== undefined) this.conn.close();
       this.conn = conn;
       if (this.gameId !== '') conn.watch(this.gameId, this.known?.version ?? 0);

@@ -1,4 +1,5 @@
 import type { Op, Outcome } from './history';
+import type { StreamItem } from './streams';
 
 type Invoked<T extends Op> = Omit<T, 'id' | 'invoke' | 'complete' | 'outcome'>;
 
@@ -9,6 +10,8 @@ type Invoked<T extends Op> = Omit<T, 'id' | 'invoke' | 'complete' | 'outcome'>;
  */
 export class Recorder {
   readonly ops: Op[] = [];
+  /** What the players' connections received, in arrival order. */
+  readonly streams: StreamItem[] = [];
   private readonly origin = performance.now();
   private readonly open = new Set<Op>();
 

@@ -33,6 +33,7 @@ export interface RunSummary {
   illegal: number;
   divergent: number;
   stale: number;
+  stream: number;
   nonLinearizable: number;
   undecided: number;
   /** Seeds of the schedules that failed, for any reason. */
@@ -41,7 +42,7 @@ export interface RunSummary {
 }
 
 export async function runChaos(o: RunOptions): Promise<RunSummary> {
-  const s: RunSummary = { schedules: 0, acked: 0, lost: 0, duplicated: 0, illegal: 0, divergent: 0, stale: 0, nonLinearizable: 0, undecided: 0, failed: [], lastLine: '' };
+  const s: RunSummary = { schedules: 0, acked: 0, lost: 0, duplicated: 0, illegal: 0, divergent: 0, stale: 0, stream: 0, nonLinearizable: 0, undecided: 0, failed: [], lastLine: '' };
   for (let i = 0; i < o.schedules; i++) {
     const seed = o.seed + i;
     const r = await runSchedule({ seed, durationMs: o.durationMs, network: o.network, ...(o.tables !== undefined ? { tables: o.tables } : {}), ...(o.onNodes ? { onNodes: o.onNodes } : {}) });
@@ -53,6 +54,7 @@ export async function runChaos(o: RunOptions): Promise<RunSummary> {
     s.illegal += v.illegal;
     s.divergent += v.divergent;
     s.stale += v.stale;
+    s.stream += v.stream;
     s.nonLinearizable += v.nonLinearizable;
     s.undecided += v.undecided;
     const failed = !v.ok || r.problems.length > 0;
@@ -69,7 +71,7 @@ export async function runChaos(o: RunOptions): Promise<RunSummary> {
     }
   }
   if (s.failed.length > 0) {
-    o.print(`chaos: FAILED seeds ${s.failed.join(', ')} — divergent ${s.divergent}, stale reads ${s.stale}, non-linearizable ${s.nonLinearizable}, undecided ${s.undecided}`);
+    o.print(`chaos: FAILED seeds ${s.failed.join(', ')} — divergent ${s.divergent}, stale reads ${s.stale}, event stream faults ${s.stream}, non-linearizable ${s.nonLinearizable}, undecided ${s.undecided}`);
   }
   const linearizable = s.nonLinearizable + s.undecided === 0 ? 'yes' : s.nonLinearizable > 0 ? 'no' : 'unknown';
   // Printed by the caller, last of all.
@@ -92,7 +94,7 @@ function scheduleLine(r: ScheduleResult): string {
 function save(dir: string, r: ScheduleResult): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `seed-${r.seed}.json`);
-  const failing = r.verdict.games.filter((g) => g.linearizable !== 'yes' || g.lost.length + g.duplicated.length + g.illegal.length + g.divergent.length + g.stale.length > 0);
+  const failing = r.verdict.games.filter((g) => g.linearizable !== 'yes' || g.lost.length + g.duplicated.length + g.illegal.length + g.divergent.length + g.stale.length + g.stream.length > 0);
   writeFileSync(file, JSON.stringify({ history: r.history, problems: r.problems, failing, outputs: r.outputs }, null, 1));
   return file;
 }

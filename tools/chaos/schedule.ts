@@ -117,7 +117,7 @@ export async function runSchedule(o: ScheduleOptions): Promise<ScheduleResult> {
     rec.close();
     const games = [...new Set(rec.ops.filter((op) => op.kind !== 'read' && op.outcome === 'ok').map((op) => op.game))].filter((g) => g !== '');
     const { finals, window } = await finalViews(nodes, games, rec);
-    history = { ...history, ops: rec.ops, finals, finalWindow: window };
+    history = { ...history, ops: rec.ops, finals, finalWindow: window, streams: rec.streams };
   } catch (e) {
     problems.push(`harness: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     rec.close();

@@ -1,5 +1,6 @@
 import { plyVersions } from './checks';
 import type { CommandOp, FinalView, History, Op, Outcome, ReadOp, ViewDigest } from './history';
+import type { StreamItem } from './streams';
 
 /**
  * Hand-written histories for the checker's tests: one game between `white` and `black`, each
@@ -22,6 +23,7 @@ interface When {
 export class HistoryBuilder {
   readonly ops: Op[] = [];
   private finals: FinalView[] = [];
+  private readonly streams: StreamItem[] = [];
   private finalWindow = { invoke: 1000, complete: 1001 };
 
   /** White creates, black joins: versions 2 and 3, at times 0-1 and 2-3. */
@@ -60,8 +62,14 @@ export class HistoryBuilder {
     return this;
   }
 
+  /** What connection `conn` received of the game, in order: `kind`, version, and a move's UCI. */
+  stream(conn: number, items: [StreamItem['kind'], number, string?][]): this {
+    for (const [kind, version, uci] of items) this.streams.push({ conn, game: GAME, kind, version, ...(uci !== undefined ? { uci } : {}) });
+    return this;
+  }
+
   build(): History {
-    return { seed: 1, nodes: 3, ops: this.ops, finals: this.finals, finalWindow: this.finalWindow, faults: [] };
+    return { seed: 1, nodes: 3, ops: this.ops, finals: this.finals, finalWindow: this.finalWindow, faults: [], streams: this.streams };
   }
 
   private command(w: When, c: Omit<CommandOp, 'id' | 'client' | 'game' | 'invoke' | 'complete' | 'outcome' | 'via' | 'node'>): this {

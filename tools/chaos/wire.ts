@@ -3,6 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import { digest } from './chess-model';
 import { outcomeOf, type ViewDigest } from './history';
 import type { NodeHandle } from './nodes';
+import type { StreamItem } from './streams';
 
 /**
  * How the players talk to nodes: Socket.IO (commands with acknowledgements, game events) and the
@@ -25,8 +26,12 @@ function fromBody(body: unknown): Answer {
   return { outcome: outcomeOf(code), code };
 }
 
+let connections = 0;
+
 /** One Socket.IO connection to one node process; it never reconnects by itself (players choose where to go). */
 export class SocketConn {
+  readonly id = ++connections;
+
   private constructor(
     readonly node: NodeHandle,
     readonly socket: RookerySocket,
@@ -34,13 +39,21 @@ export class SocketConn {
     readonly process: string | undefined,
     /** Seats this connection acts for: presented at connect, or taken on it. */
     readonly seats: Set<string>,
+    /** Where what it receives of games is recorded. */
+    private readonly record: (item: StreamItem) => void,
   ) {}
 
-  static connect(node: NodeHandle, process: string | undefined, session: string, seats: Record<string, string>, onEvent: (gameId: string) => void): Promise<SocketConn> {
+  static connect(node: NodeHandle, process: string | undefined, session: string, seats: Record<string, string>, onEvent: (gameId: string) => void, record: (item: StreamItem) => void): Promise<SocketConn> {
     const socket: RookerySocket = io(node.url, { auth: { session, seats }, transports: ['websocket'], reconnection: false, forceNew: true, timeout: CONNECT_TIMEOUT_MS });
-    const conn = new SocketConn(node, socket, process, new Set(Object.keys(seats)));
-    socket.on('game:event', (e) => onEvent(e.gameId));
-    socket.on('game:resync', (v) => onEvent(v.gameId));
+    const conn = new SocketConn(node, socket, process, new Set(Object.keys(seats)), record);
+    socket.on('game:event', (e) => {
+      conn.record({ conn: conn.id, game: e.gameId, kind: 'event', version: e.version, ...(e.type === 'moved' ? { uci: e.uci } : {}) });
+      onEvent(e.gameId);
+    });
+    socket.on('game:resync', (v) => {
+      conn.record({ conn: conn.id, game: v.gameId, kind: 'resync', version: v.version, moves: v.moves.map((m) => m.uci) });
+      onEvent(v.gameId);
+    });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.close();
@@ -74,9 +87,19 @@ export class SocketConn {
     }
   }
 
-  /** Starts receiving a game's events again after a reconnect (the catch-up itself is not needed: players read views). */
+  /** Starts receiving a game's events again after a reconnect; the catch-up is recorded (players themselves read views). */
   watch(gameId: string, version: number): void {
-    if (this.socket.connected) this.socket.timeout(COMMAND_TIMEOUT_MS).emit('game:watch', { gameId, version }, () => undefined);
+    if (!this.socket.connected) return;
+    this.socket.timeout(COMMAND_TIMEOUT_MS).emit('game:watch', { gameId, version }, (err, ack) => {
+      if (err !== null || !ack.ok) return;
+      const c = ack.catchup;
+      if (c.kind === 'resync') {
+        this.record({ conn: this.id, game: gameId, kind: 'resync', version: c.view.version, moves: c.view.moves.map((m) => m.uci) });
+        return;
+      }
+      this.record({ conn: this.id, game: gameId, kind: 'watched', version });
+      for (const e of c.events) this.record({ conn: this.id, game: gameId, kind: 'catchup', version: e.version, ...(e.type === 'moved' ? { uci: e.uci } : {}) });
+    });
   }
 
   close(): void {
