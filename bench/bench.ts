@@ -1,0 +1,191 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hasEtcd, startEtcd } from '../libs/raft/bench/etcd';
+import { benchCluster, settle, type TestCluster } from './lib/cluster';
+import { createGames, type BenchGame } from './lib/games';
+import { closedTable, latencyChart, rateTable, type ClosedRow, type RateRow } from './lib/report';
+
+/**
+ * `npm run bench` — the full stack under load: a 3-node cluster (fsync on, production settings)
+ * and a load generator in its own process.
+ *   1. constant arrival rates over HTTP (2, 3, 5, 10, 100, 1,000, 2,000, 5,000 moves/s …),
+ *      stopping once p99 passes 1 s: the table of the write-up that motivated Rookery;
+ *   2. a closed loop at 1, 16, 64 and 256 players over Socket.IO (with --vs-etcd, a 3-member
+ *      etcd under puts the size of a move's entry, in the same run, and the ratios);
+ *   3. fan-out: 5,000 spectators of one game, beside a bare Socket.IO room broadcast;
+ *   4. failover: kill -9 of the leader under 500 moves/s, 20 times.
+ * JSON and an SVG chart go to bench/results/. Flags: --quick (short levels, for a look),
+ * --only rates,closed,fanout,failover, --seconds N, --warmup N, --vs-etcd.
+ */
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = args.includes('--quick');
+const vsEtcd = args.includes('--vs-etcd');
+const only = new Set((flag('only') ?? 'rates,closed,fanout,failover').split(','));
+const seconds = Number(flag('seconds') ?? (quick ? 3 : 10));
+const warmup = Number(flag('warmup') ?? (quick ? 1 : 2));
+const RATES = quick ? [2, 10, 100, 1000, 2000] : [2, 3, 5, 10, 100, 1000, 2000, 5000, 10_000, 20_000];
+const CONCURRENCY = quick ? [1, 16, 64] : [1, 16, 64, 256];
+const procs: ChildProcess[] = [];
+const dirs: string[] = [];
+let cluster: TestCluster | undefined;
+
+const tty = process.stderr.isTTY === true;
+const started = Date.now();
+function progress(msg: string): void {
+  const t = `${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s`;
+  process.stderr.write(tty ? `\r\x1b[2K${t}  ${msg}` : `${t}  ${msg}\n`);
+}
+function done(msg: string): void {
+  progress(msg);
+  if (tty) process.stderr.write('\n');
+}
+
+async function cleanup(): Promise<void> {
+  for (const p of procs) p.kill('SIGKILL');
+  await cluster?.stop();
+  cluster = undefined;
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+/** Runs a load generator to its end; its one JSON line. */
+function load<T>(script: string, argv: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', script, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+    procs.push(p);
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as T) : reject(new Error(`${script} exited with ${code}`))));
+  });
+}
+
+/** Writes where the games stand for the next load, after merging what the last one played. */
+function saveGames(file: string, games: BenchGame[], plies?: Record<string, number>): void {
+  if (plies) for (const g of games) if (plies[g.gameId] !== undefined) g.played = plies[g.gameId];
+  writeFileSync(file, JSON.stringify(games));
+}
+
+async function rates(target: string, games: BenchGame[], file: string): Promise<RateRow[]> {
+  const rows: RateRow[] = [];
+  for (const rate of RATES) {
+    saveGames(file, games);
+    progress(`rates: ${rate} moves/s for ${warmup} + ${seconds} s`);
+    const r = await load<RateRow & { plies: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'rate', '--target', target, '--games', file, '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(warmup)]);
+    saveGames(file, games, r.plies);
+    rows.push({ rate, achieved: r.achieved, p50: r.p50, p90: r.p90, p95: r.p95, p99: r.p99, max: r.max, errors: r.errors });
+    done(`rates: ${rate}/s → ${r.achieved}/s achieved, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors`);
+    if (r.p99 > 1000) break;
+  }
+  return rows;
+}
+
+async function closed(target: string, games: BenchGame[], file: string): Promise<{ concurrency: number; rate: number; p50: number; p99: number }[]> {
+  const rows = [];
+  for (const c of CONCURRENCY) {
+    saveGames(file, games);
+    progress(`closed loop: ${c} players for ${warmup} + ${seconds} s`);
+    const r = await load<{ rate: number; p50: number; p99: number; errors: number; plies: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'closed', '--target', target, '--games', file, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup)]);
+    saveGames(file, games, r.plies);
+    rows.push({ concurrency: c, rate: r.rate, p50: r.p50, p99: r.p99 });
+    done(`closed loop: ${c} players → ${r.rate} moves/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors`);
+  }
+  return rows;
+}
+
+async function etcdClosed(valueBytes: number): Promise<{ concurrency: number; rate: number; p50: number; p99: number }[]> {
+  const url = await startEtcd(procs, dirs);
+  const rows = [];
+  for (const c of CONCURRENCY) {
+    progress(`etcd: ${c} writers, ${valueBytes}-byte puts`);
+    const r = await load<{ rate: number; p50: number; p99: number }>(join(__dirname, '..', 'libs', 'raft', 'bench', 'load.ts'), ['--kind', 'etcd', '--target', url, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup), '--value-bytes', String(valueBytes)]);
+    rows.push({ concurrency: c, rate: r.rate, p50: r.p50, p99: r.p99 });
+    done(`etcd: ${c} writers → ${r.rate} puts/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+  }
+  return rows;
+}
+
+/** The size of a move's Raft entry, as the leader appends it (etcd's puts are made the same size). */
+function moveEntryBytes(g: BenchGame): number {
+  const command = { type: 'move', requestId: 'm123', session: g.white.session, gameId: g.gameId, token: g.white.token, move: 'e2e4' };
+  // 9-byte chess entry head (version, entry time) and the node's envelope with its proposal id.
+  return Buffer.byteLength(JSON.stringify(command)) + 9 + 2 + 24;
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown> = { at: new Date().toISOString(), quick, seconds, warmup };
+  const work = mkdtempSync(join(tmpdir(), 'rookery-bench-'));
+  dirs.push(work);
+  let rateRows: RateRow[] = [];
+  let closedRows: ClosedRow[] = [];
+  if (only.has('rates') || only.has('closed')) {
+    progress('starting a 3-node cluster');
+    cluster = await benchCluster();
+    const leader = await cluster.leader();
+    progress(`creating games (leader ${leader.id})`);
+    const games = await createGames(leader.url, quick ? 400 : 1500, 300);
+    done(`cluster up, leader ${leader.id}, ${games.length} games ready`);
+    if (only.has('rates')) {
+      rateRows = await rates(leader.url, games.slice(0, Math.floor(games.length * 0.7)), join(work, 'rate-games.json'));
+      results['rates'] = rateRows;
+      await settle(cluster);
+    }
+    if (only.has('closed')) {
+      const rookery = await closed(leader.url, games.slice(Math.floor(games.length * 0.7)), join(work, 'closed-games.json'));
+      const bytes = moveEntryBytes(games[0]!);
+      await cluster.stop();
+      cluster = undefined;
+      const etcd = vsEtcd && hasEtcd() ? await etcdClosed(bytes) : undefined;
+      if (vsEtcd && etcd === undefined) done('etcd is not on PATH (apt-get install etcd-server): no comparison');
+      closedRows = rookery.map((r) => {
+        const e = etcd?.find((x) => x.concurrency === r.concurrency);
+        return { concurrency: r.concurrency, rookery: r, ...(e ? { etcd: e, ratio: e.rate > 0 ? r.rate / e.rate : undefined } : {}) };
+      });
+      results['closed'] = { entryBytes: bytes, rows: closedRows };
+      for (const p of procs) p.kill('SIGKILL');
+    }
+    await cluster?.stop();
+    cluster = undefined;
+  }
+  let fanout: { rookery: { p99: number }; ratio: number; spectators: number } | undefined;
+  if (only.has('fanout')) {
+    const { runFanout } = await import('./fanout');
+    fanout = await runFanout({ spectators: Number(flag('spectators') ?? (quick ? 1000 : 5000)), moves: quick ? 20 : 50, progress });
+    results['fanout'] = fanout;
+    done(`fan-out: ${JSON.stringify(fanout)}`);
+  }
+  let failover: { unavailableMs: { p99: number } } | undefined;
+  if (only.has('failover')) {
+    const { runFailover } = await import('./failover');
+    failover = await runFailover({ rounds: Number(flag('rounds') ?? (quick ? 3 : 20)), rate: 500, progress });
+    results['failover'] = failover;
+    done(`failover: ${JSON.stringify(failover)}`);
+  }
+
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  writeFileSync(join(dir, `bench-${stamp}.json`), JSON.stringify(results, null, 2));
+  if (rateRows.length > 0) writeFileSync(join(dir, `bench-${stamp}.svg`), latencyChart(rateRows, `Rookery: move latency against arrival rate (3 nodes, fsync; ${stamp})`));
+  if (rateRows.length > 0) process.stdout.write(`\nconstant arrival rate, HTTP moves through the leader\n${rateTable(rateRows)}\n`);
+  if (closedRows.length > 0) process.stdout.write(`\nclosed loop, Socket.IO moves to the leader${vsEtcd ? `, beside etcd puts of ${(results['closed'] as { entryBytes: number }).entryBytes} bytes` : ''}\n${closedTable(closedRows)}\n`);
+  process.stdout.write(`\nresults: bench/results/bench-${stamp}.json${rateRows.length > 0 ? ` and .svg` : ''}\n`);
+
+  const ratio = (c: number): string => closedRows.find((r) => r.concurrency === c)?.ratio?.toFixed(2) ?? '-';
+  const at1000 = rateRows.find((r) => r.rate === 1000)?.p99;
+  const f = fanout ? `fan-out ${fanout.spectators} p99 ${fanout.rookery.p99} ms (${fanout.ratio.toFixed(2)} x bare)` : 'fan-out -';
+  const t = failover ? `failover p99 ${(failover.unavailableMs.p99 / 1000).toFixed(2)} s` : 'failover -';
+  process.stdout.write(`bench: ratio vs etcd at 64 ${ratio(64)}, at 256 ${ratio(256)}; 1000/s p99 ${at1000 ?? '-'} ms; ${f}; ${t}\n`);
+  await cleanup();
+}
+
+void main().catch(async (e: unknown) => {
+  process.stderr.write(`\nbench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  await cleanup();
+  process.exit(1);
+});
