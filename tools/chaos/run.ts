@@ -86,7 +86,7 @@ function scheduleLine(r: ScheduleResult): string {
   return (
     `seed ${r.seed}: ${r.size} nodes (${r.network}${r.snapshots ? ', snapshots' : ''}), ${r.verdict.games.length} games, ` +
     `${count((o) => o.kind !== 'read')} commands (${r.verdict.acked} acked, ${count((o) => o.kind !== 'read' && o.outcome === 'unknown')} unknown, ` +
-    `${count((o) => o.kind !== 'read' && o.outcome === 'fail')} refused), ${count((o) => o.kind === 'read')} reads; faults: ${faults}`
+    `${count((o) => o.kind !== 'read' && o.outcome === 'fail')} refused), ${count((o) => o.kind === 'read')} reads, ${r.history.streams?.length ?? 0} events received; faults: ${faults}`
   );
 }
 
