@@ -47,6 +47,8 @@ export class AppModule {
             // Self-healing membership: the wanted voter count (0: as founded) and when a silent voter is removed.
             desiredMembers: config.desiredMembers,
             removeUnreachableAfterMs: config.removeUnreachableAfterMs,
+            snapshotEvery: config.snapshotEvery,
+            raft: { snapshotTrailingEntries: config.snapshotTrailingEntries },
             // The leader stamps each chess entry with its clock: the state machine's only time.
             stamp: (command) => stampEntry(command, Date.now()),
             logger: raftLogger(log),

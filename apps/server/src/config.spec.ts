@@ -69,6 +69,8 @@ describe('loadConfig', () => {
       restartSlotTtlMs: 120_000,
       desiredMembers: 0,
       removeUnreachableAfterMs: 0,
+      snapshotEvery: 100_000,
+      snapshotTrailingEntries: 5000,
       logLevel: 'info',
     };
     assert.deepEqual(c, expected);

@@ -52,6 +52,10 @@ export interface ServerConfig {
   desiredMembers: number;
   /** The leader removes a voter unreachable for this long (never below a quorum of the desired size); 0: never. */
   removeUnreachableAfterMs: number;
+  /** A snapshot of the games every this many applied entries. */
+  snapshotEvery: number;
+  /** Entries kept in the log behind a snapshot (a follower that far behind catches up without one). */
+  snapshotTrailingEntries: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -82,6 +86,8 @@ export const CONFIG_OPTIONS = [
   ['restart-slot-ttl-ms', 'RESTART_SLOT_TTL_MS', 'how long a restart slot is held without renewal'],
   ['desired-members', 'DESIRED_MEMBERS', 'the number of voters the cluster keeps (0: as founded)'],
   ['remove-unreachable-after-ms', 'REMOVE_UNREACHABLE_AFTER_MS', 'remove a voter unreachable this long (0: never)'],
+  ['snapshot-every', 'SNAPSHOT_EVERY', 'take a snapshot every this many applied entries'],
+  ['snapshot-trailing-entries', 'SNAPSHOT_TRAILING_ENTRIES', 'log entries kept behind a snapshot'],
   ['log-level', 'LOG_LEVEL', 'debug, info, warn or error'],
 ] as const;
 const OPTIONS = CONFIG_OPTIONS;
@@ -196,6 +202,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     restartSlotTtlMs: int('restart-slot-ttl-ms', 120_000, 1000, 86_400_000),
     desiredMembers: int('desired-members', 0, 0, 99),
     removeUnreachableAfterMs: int('remove-unreachable-after-ms', 0, 0, 86_400_000),
+    snapshotEvery: int('snapshot-every', 100_000, 1, 1_000_000_000),
+    snapshotTrailingEntries: int('snapshot-trailing-entries', 5000, 0, 1_000_000_000),
     logLevel: logLevel as ServerConfig['logLevel'],
   };
   if (problems.length > 0) throw new ConfigError(problems);
