@@ -14,22 +14,24 @@ import { onCommand, report } from './lib/processes';
 
 const ROOM = 'game:bare';
 
-const http = createServer();
-const io = new Server(http, { maxHttpBufferSize: MAX_PAYLOAD_BYTES, pingInterval: 25_000, pingTimeout: 20_000 });
-
-io.on('connection', (socket) => {
-  socket.on('watch', (_p: unknown, ack: (r: { ok: true }) => void) => {
-    void socket.join(ROOM);
-    ack({ ok: true });
+function main(): void {
+  const http = createServer();
+  const io = new Server(http, { maxHttpBufferSize: MAX_PAYLOAD_BYTES, pingInterval: 25_000, pingTimeout: 20_000 });
+  io.on('connection', (socket) => {
+    socket.on('watch', (_p: unknown, ack: (r: { ok: true }) => void) => {
+      void socket.join(ROOM);
+      ack({ ok: true });
+    });
+    socket.on('move', (event: unknown, ack: (r: { ok: true }) => void) => {
+      ack({ ok: true });
+      const t = performance.now();
+      io.to(ROOM).emit('game:event', event);
+      void report({ type: 'emitted', ms: performance.now() - t });
+    });
   });
-  socket.on('move', (event: unknown, ack: (r: { ok: true }) => void) => {
-    ack({ ok: true });
-    const t = performance.now();
-    io.to(ROOM).emit('game:event', event);
-    void report({ type: 'emitted', ms: performance.now() - t });
-  });
-});
+  http.listen(0, '127.0.0.1', () => void report({ type: 'listening', port: (http.address() as { port: number }).port }));
+  // Nothing to say to it: it only needs to notice that its parent has gone.
+  onCommand(() => undefined);
+}
 
-http.listen(0, '127.0.0.1', () => void report({ type: 'listening', port: (http.address() as { port: number }).port }));
-// Nothing to say to it: it only needs to notice that its parent has gone.
-onCommand(() => undefined);
+if (require.main === module) main();

@@ -1,3 +1,4 @@
+import { createWriteStream } from 'node:fs';
 import { createGames, getJson, postJson, type BenchGame } from './lib/http';
 import { playouts } from './lib/moves';
 import { wallNow } from './lib/percentiles';
@@ -27,6 +28,8 @@ export interface FailoverLoadConfig {
   attemptTimeoutMs: number;
   /** Makes sessions, and so game ids, unique to the run. */
   tag: string;
+  /** A file to write every attempt to, one JSON line each (invoked, ended, node, outcome, game, request id), to see where slow moves went. */
+  trace?: string;
 }
 
 export type FailoverLoadMessage =
@@ -119,6 +122,7 @@ async function main(c: FailoverLoadConfig): Promise<void> {
   const latencies: number[] = [];
   const outcomes: Record<string, number> = {};
   const count = (what: string): void => void (outcomes[what] = (outcomes[what] ?? 0) + 1);
+  const trace = c.trace !== undefined ? createWriteStream(c.trace) : undefined;
 
   /** Plays a game's next move until it is acknowledged or refused for good. */
   const play = async (g: Game): Promise<void> => {
@@ -135,6 +139,7 @@ async function main(c: FailoverLoadConfig): Promise<void> {
       const now = wallNow();
       const code = r.kind === 'answer' ? (r.body['ok'] === true ? 'ok' : String((r.body['error'] as { code?: unknown } | undefined)?.code)) : r.kind;
       count(code);
+      trace?.write(`${JSON.stringify({ invoked: Math.round(invoked), ms: Math.round(now - invoked), url, node: r.kind === 'answer' ? r.node : undefined, code, game: g.gameId, req: body.requestId })}\n`);
       if (code === 'ok') {
         onAck(invoked, now);
         latencies.push(now - first);
@@ -188,6 +193,7 @@ async function main(c: FailoverLoadConfig): Promise<void> {
     } else if (cmd.type === 'kill') {
       const at = Number(cmd['at']);
       lastKill = at;
+      trace?.write(`${JSON.stringify({ kill: Math.round(at), round: cmd['round'] })}\n`);
       const round = Number(cmd['round']);
       const first = recent.find((a) => a.invoked > at);
       if (first !== undefined) void report({ type: 'recovered', round, ms: first.acked - at });
@@ -197,6 +203,7 @@ async function main(c: FailoverLoadConfig): Promise<void> {
       void (async () => {
         // Every move issued is played out (acknowledged, refused or given up) before the tally.
         while (inFlight > 0) await sleep(50);
+        await new Promise<void>((resolve) => (trace ? trace.end(resolve) : resolve()));
         const acked = Object.fromEntries(games.map((g) => [g.gameId, g.acked]));
         await report({ type: 'result', acked, issued, skipped, refused, unresolved, latencies, outcomes });
         process.exit(0);

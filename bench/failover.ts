@@ -57,7 +57,7 @@ export interface FailoverOptions {
   rounds: number;
   rate: number;
   progress?: (msg: string) => void;
-  /** Games in play: enough that the moves held up during an outage do not exhaust them. Default 4,000. */
+  /** Games in play. Default 8 per move/s of the rate. */
   games?: number;
   /** Load before the first kill, and between a node's return and the next kill, ms. Default 3,000 and 1,000. */
   warmupMs?: number;
@@ -72,7 +72,12 @@ export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
   const tickMs = Number(process.env['BENCH_TICK_MS'] ?? 100);
   progress(`failover: starting a 3-node cluster (tick ${tickMs} ms)`);
   return withCluster(benchCluster, async (cluster) => {
-    const config: FailoverLoadConfig = { urls: cluster.nodes.map((n) => n.url), games: o.games ?? 4000, rate: o.rate, attemptTimeoutMs: 6000, tag: `fo${process.pid}` };
+    // Enough games for the moves held up in an outage (up to the attempt timeout, 6 s), and few
+    // enough that each gets its first move within a minute (the state machine aborts a game
+    // whose first move waits longer).
+    const games = o.games ?? Math.max(100, Math.ceil(o.rate * 8));
+    const trace = process.env['BENCH_TRACE'];
+    const config: FailoverLoadConfig = { urls: cluster.nodes.map((n) => n.url), games, rate: o.rate, attemptTimeoutMs: 6000, tag: `fo${process.pid}`, ...(trace ? { trace } : {}) };
     const load = spawnChild<FailoverLoadMessage>(LOAD, [JSON.stringify(config)], (m) => void (m.type === 'progress' && progress(`failover: ${m.msg}`)));
     try {
       await load.next((m): m is { type: 'ready' } => m.type === 'ready', 300_000);
@@ -161,5 +166,5 @@ async function verify(cluster: TestCluster, acked: Record<string, string[]>): Pr
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 if (require.main === module) {
-  runStandalone('failover', (progress) => runFailover({ rounds: numberFlag('rounds', 20), rate: numberFlag('rate', 500), games: numberFlag('games', 4000), warmupMs: numberFlag('warmup-ms', 3000), progress }));
+  runStandalone('failover', (progress) => runFailover({ rounds: numberFlag('rounds', 20), rate: numberFlag('rate', 500), warmupMs: numberFlag('warmup-ms', 3000), progress }));
 }

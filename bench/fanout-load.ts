@@ -5,21 +5,35 @@ import { onCommand, report } from './lib/processes';
 import { machineBusy, minus, plus, sched, type Sched } from './lib/schedstat';
 
 /**
- * The fan-out load generator: the spectators and the player in one process, so that the
+ * The fan-out load generator: every side's spectators and player in one process, so that the
  * player's emit, its acknowledgement and every spectator's receipt are read on one clock
  * (performance.now()). Started by fanout.ts with its configuration as argv[2]; speaks JSON lines
  * (`FanoutLoadMessage`) on stdout.
  *
- * First the player moves alone (`solo` moves: the command's latency without spectators), then
- * the spectators connect and watch, then each move is timed: emit, ack, first and last receipt.
+ * Each side (a Rookery node, the bare server) first has its player move alone (the command's
+ * latency without spectators); then the spectators of all sides join; then the measured moves
+ * alternate between the sides, one at a time, each fanned out on an otherwise quiet system.
+ * Alternating rather than running one side after the other puts both sides under the same
+ * conditions: on a shared machine, someone else's load comes and goes over minutes, and a
+ * comparison made in two different minutes measures that load as much as the two servers.
  */
 
-export interface FanoutLoadConfig {
+export interface FanoutSide {
   /** 'rookery': game:watch / game:move on a node; 'bare': watch / move on bare-server.ts. */
   mode: 'rookery' | 'bare';
   url: string;
+  gameId: string;
+  /** Rookery: White's and Black's seats, who move in turn (one socket holds one seat of a game). */
+  seats: { session: string; token: string }[];
+  /** Processes whose scheduler counters are read around each measured move: the server, and the others (the other nodes). */
+  pids: { server: number | undefined; others: number[] };
+}
+
+export interface FanoutLoadConfig {
+  sides: FanoutSide[];
+  /** Per side. */
   spectators: number;
-  /** Spectators connecting at once: a flood of handshakes would measure the accept queue, not the fan-out. */
+  /** Spectators connecting at once, per side: a flood of handshakes would measure the accept queue, not the fan-out. */
   batch: number;
   /**
    * The batches start evenly over this many ms. Socket.IO pings each socket every pingInterval
@@ -29,31 +43,16 @@ export interface FanoutLoadConfig {
    * server whose clients came and went at random.
    */
   spreadMs: number;
-  gameId: string;
-  /** Rookery: White's and Black's seats, who move in turn (one socket holds one seat of a game). */
-  seats: { session: string; token: string }[];
-  /** UCI moves: the solo ones, the warm-up ones, then the measured ones. */
+  /** UCI moves, played by every side: the solo ones, the warm-up ones, then the measured ones. */
   moves: string[];
   solo: number;
   warmup: number;
-  /** Between a move's last receipt and the next move: each move is fanned out on a quiet system. */
+  /** Between a move's last receipt and the next move. */
   pauseMs: number;
   /** After the last spectator has joined, before the first move: Rookery's spectator-count news settles. */
   quietMs: number;
   /** A move not received by every spectator within this is counted incomplete. */
   moveTimeoutMs: number;
-  /** Processes whose scheduler counters are read around each measured move: the server, and the others (the other nodes). */
-  pids: { server: number | undefined; others: number[] };
-}
-
-/** Summed over the measured moves, each from its emit to its last receipt: where that wall time went (ms). */
-export interface MoveTime {
-  wall: number;
-  server: Sched;
-  client: Sched;
-  others: Sched;
-  /** CPU time the whole machine was busy (all CPUs together; 10 ms ticks). */
-  machineBusy: number;
 }
 
 /** One measured move, in ms from the player's emit (the ack, the first and the last spectator's receipt). */
@@ -68,13 +67,30 @@ export interface MoveSample {
   elu: number;
 }
 
-export type FanoutLoadMessage =
-  | { type: 'progress'; msg: string }
-  /** soloAcks: emit → ack of the moves made before any spectator watched. */
-  | { type: 'result'; samples: MoveSample[]; soloAcks: number[]; eventBytes: number; time: MoveTime; disconnects: number; connectMs: number };
+/** Summed over the measured moves, each from its emit to its last receipt: where that wall time went (ms). */
+export interface MoveTime {
+  wall: number;
+  server: Sched;
+  client: Sched;
+  others: Sched;
+  /** CPU time the whole machine was busy (all CPUs together; 10 ms ticks). */
+  machineBusy: number;
+}
+
+export interface SideResult {
+  samples: MoveSample[];
+  /** Emit → ack of the moves made before any spectator watched. */
+  soloAcks: number[];
+  eventBytes: number;
+  time: MoveTime;
+  disconnects: number;
+}
+
+export type FanoutLoadMessage = { type: 'progress'; msg: string } | { type: 'result'; sides: SideResult[]; connectMs: number };
 
 const now = (): number => performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const ZERO: Sched = { run: 0, wait: 0 };
 
 async function connect(url: string, auth: object | undefined): Promise<Socket> {
   const s = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, timeout: 30_000, ...(auth ? { auth } : {}) });
@@ -83,11 +99,6 @@ async function connect(url: string, auth: object | undefined): Promise<Socket> {
     s.once('connect_error', (e) => reject(new Error(`connect ${url}: ${e.message}`)));
   });
   return s;
-}
-
-async function ask(s: Socket, event: string, payload: object): Promise<void> {
-  const r = (await s.timeout(30_000).emitWithAck(event, payload)) as Record<string, unknown>;
-  if (r['ok'] !== true) throw new Error(`${event}: ${JSON.stringify(r)}`);
 }
 
 /** The `moved` events bare-server.ts broadcasts: the shape and size Rookery sends. */
@@ -99,110 +110,154 @@ function bareEvents(gameId: string, moves: string[]): GameEvent[] {
   });
 }
 
-async function main(c: FanoutLoadConfig): Promise<void> {
-  const plies = c.moves.length + 1;
+/** One server, its spectators and its player. */
+class Side {
   // Per ply (1-based, as in the `moved` event): spectators that have it, first and last receipt.
-  const count = new Uint32Array(plies);
-  const first = new Float64Array(plies);
-  const last = new Float64Array(plies);
-  const firstElu = new Map<number, ReturnType<typeof performance.eventLoopUtilization>>();
-  const done = new Map<number, () => void>();
-  let eventBytes = 0;
-  let disconnects = 0;
-  let closing = false;
+  private readonly count: Uint32Array;
+  private readonly first: Float64Array;
+  private readonly last: Float64Array;
+  private readonly firstElu = new Map<number, ReturnType<typeof performance.eventLoopUtilization>>();
+  private readonly done = new Map<number, () => void>();
+  private readonly spectators: Socket[] = [];
+  private players: Socket[] = [];
+  private readonly events: GameEvent[];
+  closing = false;
+  readonly result: SideResult = { samples: [], soloAcks: [], eventBytes: 0, time: { wall: 0, server: ZERO, client: ZERO, others: ZERO, machineBusy: 0 }, disconnects: 0 };
 
-  const players = c.mode === 'rookery' ? await Promise.all(c.seats.map((seat) => connect(c.url, { session: seat.session, seats: { [c.gameId]: seat.token } }))) : [await connect(c.url, undefined)];
-  const events = c.mode === 'bare' ? bareEvents(c.gameId, c.moves) : [];
+  constructor(
+    private readonly s: FanoutSide,
+    private readonly c: FanoutLoadConfig,
+  ) {
+    this.count = new Uint32Array(c.moves.length + 1);
+    this.first = new Float64Array(c.moves.length + 1);
+    this.last = new Float64Array(c.moves.length + 1);
+    this.events = s.mode === 'bare' ? bareEvents(s.gameId, c.moves) : [];
+  }
+
+  async connectPlayers(): Promise<void> {
+    const s = this.s;
+    this.players = s.mode === 'rookery' ? await Promise.all(s.seats.map((seat) => connect(s.url, { session: seat.session, seats: { [s.gameId]: seat.token } }))) : [await connect(s.url, undefined)];
+  }
+
   /** Emits move i; resolves with the emit and ack times. */
-  const move = (i: number): Promise<{ sent: number; acked: number }> =>
-    new Promise((resolve, reject) => {
+  private emit(i: number): Promise<{ sent: number; acked: number }> {
+    return new Promise((resolve, reject) => {
       const sent = now();
       const cb = (err: Error | null, r: Record<string, unknown>): void => {
         const acked = now(); // first: the ack's time is the moment its callback runs
-        if (err !== null || r['ok'] !== true) reject(new Error(`move ${i + 1} (${c.moves[i]}): ${err?.message ?? JSON.stringify(r)}`));
+        if (err !== null || r['ok'] !== true) reject(new Error(`${this.s.mode} move ${i + 1} (${this.c.moves[i]}): ${err?.message ?? JSON.stringify(r)}`));
         else resolve({ sent, acked });
       };
-      const player = players[i % players.length]!.timeout(c.moveTimeoutMs);
-      if (c.mode === 'rookery') player.emit('game:move', { requestId: `m${i + 1}`, gameId: c.gameId, move: c.moves[i]! }, cb);
-      else player.emit('move', events[i]!, cb);
+      const player = this.players[i % this.players.length]!.timeout(this.c.moveTimeoutMs);
+      if (this.s.mode === 'rookery') player.emit('game:move', { requestId: `m${i + 1}`, gameId: this.s.gameId, move: this.c.moves[i]! }, cb);
+      else player.emit('move', this.events[i]!, cb);
     });
-
-  const soloAcks: number[] = [];
-  for (let i = 0; i < c.solo; i++) {
-    const { sent, acked } = await move(i);
-    // The first half warms up (JIT, connections); the second half is the latency without spectators.
-    if (i >= c.solo / 2) soloAcks.push(acked - sent);
-    await sleep(c.pauseMs);
   }
 
-  const spectators: Socket[] = [];
-  const t0 = now();
-  for (let i = 0; i < c.spectators; i += c.batch) {
-    await sleep(t0 + (i / c.spectators) * c.spreadMs - now());
+  async solo(i: number): Promise<void> {
+    const { sent, acked } = await this.emit(i);
+    // The first half warms up (JIT, connections); the second half is the latency without spectators.
+    if (i >= this.c.solo / 2) this.result.soloAcks.push(acked - sent);
+  }
+
+  async connectSpectators(n: number): Promise<void> {
     const batch = await Promise.all(
-      Array.from({ length: Math.min(c.batch, c.spectators - i) }, async () => {
-        const s = await connect(c.url, undefined);
-        s.on('game:event', (e: GameEvent) => {
+      Array.from({ length: n }, async () => {
+        const sock = await connect(this.s.url, undefined);
+        sock.on('game:event', (e: GameEvent) => {
           if (e.type !== 'moved') return;
           const t = now();
           const p = e.ply;
-          if (count[p] === 0) {
-            first[p] = t;
-            firstElu.set(p, performance.eventLoopUtilization());
+          if (this.count[p] === 0) {
+            this.first[p] = t;
+            this.firstElu.set(p, performance.eventLoopUtilization());
           }
-          last[p] = t;
-          if (++count[p]! === c.spectators) done.get(p)?.();
+          this.last[p] = t;
+          if (++this.count[p]! === this.c.spectators) this.done.get(p)?.();
         });
-        s.on('disconnect', () => void (closing || disconnects++));
-        await ask(s, c.mode === 'rookery' ? 'game:watch' : 'watch', c.mode === 'rookery' ? { gameId: c.gameId } : {});
-        return s;
+        sock.on('disconnect', () => void (this.closing || this.result.disconnects++));
+        const rookery = this.s.mode === 'rookery';
+        const r = (await sock.timeout(30_000).emitWithAck(rookery ? 'game:watch' : 'watch', rookery ? { gameId: this.s.gameId } : {})) as Record<string, unknown>;
+        if (r['ok'] !== true) throw new Error(`${this.s.mode} watch: ${JSON.stringify(r)}`);
+        return sock;
       }),
     );
-    spectators.push(...batch);
-    if (spectators.length % 1000 < c.batch || spectators.length === c.spectators) await report({ type: 'progress', msg: `${c.mode}: ${spectators.length}/${c.spectators} spectators watching` });
-  }
-  const connectMs = now() - t0;
-  // The size of what a spectator receives, from one of them (the others get the same bytes).
-  spectators[0]?.on('game:event', (e: GameEvent) => void (e.type === 'moved' && (eventBytes = JSON.stringify(e).length)));
-  await sleep(c.quietMs);
-
-  const samples: MoveSample[] = [];
-  const zero = { run: 0, wait: 0 };
-  const time: MoveTime = { wall: 0, server: zero, client: zero, others: zero, machineBusy: 0 };
-  const snapshot = (): { wall: number; server: Sched; client: Sched; others: Sched; machineBusy: number } => ({
-    wall: now(),
-    server: c.pids.server === undefined ? zero : sched(c.pids.server),
-    client: sched('self'),
-    others: c.pids.others.map(sched).reduce(plus, zero),
-    machineBusy: machineBusy(),
-  });
-  for (let i = c.solo; i < c.moves.length; i++) {
-    const ply = i + 1;
-    const before = snapshot();
-    const all = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, c.moveTimeoutMs);
-      done.set(ply, () => (clearTimeout(timer), resolve()));
-    });
-    const { sent, acked } = await move(i);
-    await all;
-    done.delete(ply);
-    const received = count[ply]!;
-    if (i >= c.solo + c.warmup) {
-      const after = snapshot();
-      time.wall += after.wall - before.wall;
-      time.server = plus(time.server, minus(after.server, before.server));
-      time.client = plus(time.client, minus(after.client, before.client));
-      time.others = plus(time.others, minus(after.others, before.others));
-      time.machineBusy += after.machineBusy - before.machineBusy;
-      const elu = received > 0 ? performance.eventLoopUtilization(firstElu.get(ply)!).utilization : NaN;
-      samples.push({ ply, ack: acked - sent, first: first[ply]! - sent, last: last[ply]! - sent, received, elu });
+    if (this.spectators.length === 0) {
+      // The size of what a spectator receives, from one of them (the others get the same bytes).
+      batch[0]?.on('game:event', (e: GameEvent) => void (e.type === 'moved' && (this.result.eventBytes = JSON.stringify(e).length)));
     }
-    if (received < c.spectators) await report({ type: 'progress', msg: `${c.mode}: move ${ply}: only ${received} of ${c.spectators} spectators had it after ${c.moveTimeoutMs} ms` });
+    this.spectators.push(...batch);
+  }
+
+  get watching(): number {
+    return this.spectators.length;
+  }
+
+  private snapshot(): MoveTime {
+    const p = this.s.pids;
+    return { wall: now(), server: p.server === undefined ? ZERO : sched(p.server), client: sched('self'), others: p.others.map(sched).reduce(plus, ZERO), machineBusy: machineBusy() };
+  }
+
+  /** Plays move i and waits until every spectator has it; `measured` records it. */
+  async play(i: number, measured: boolean): Promise<void> {
+    const ply = i + 1;
+    const before = this.snapshot();
+    const all = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.c.moveTimeoutMs);
+      this.done.set(ply, () => (clearTimeout(timer), resolve()));
+    });
+    const { sent, acked } = await this.emit(i);
+    await all;
+    this.done.delete(ply);
+    const received = this.count[ply]!;
+    if (measured) {
+      const after = this.snapshot();
+      const t = this.result.time;
+      t.wall += after.wall - before.wall;
+      t.server = plus(t.server, minus(after.server, before.server));
+      t.client = plus(t.client, minus(after.client, before.client));
+      t.others = plus(t.others, minus(after.others, before.others));
+      t.machineBusy += after.machineBusy - before.machineBusy;
+      const elu = received > 0 ? performance.eventLoopUtilization(this.firstElu.get(ply)!).utilization : NaN;
+      this.result.samples.push({ ply, ack: acked - sent, first: this.first[ply]! - sent, last: this.last[ply]! - sent, received, elu });
+    }
+    if (received < this.c.spectators) await report({ type: 'progress', msg: `${this.s.mode}: move ${ply}: only ${received} of ${this.c.spectators} spectators had it after ${this.c.moveTimeoutMs} ms` });
+  }
+
+  close(): void {
+    for (const sock of [...this.spectators, ...this.players]) sock.disconnect();
+  }
+}
+
+async function main(c: FanoutLoadConfig): Promise<void> {
+  const sides = c.sides.map((s) => new Side(s, c));
+  for (const side of sides) await side.connectPlayers();
+  for (let i = 0; i < c.solo; i++) {
+    for (const side of sides) await side.solo(i);
     await sleep(c.pauseMs);
   }
-  closing = true;
-  await report({ type: 'result', samples, soloAcks, eventBytes, time, disconnects, connectMs });
-  for (const s of [...spectators, ...players]) s.disconnect();
+
+  const t0 = now();
+  for (let i = 0; i < c.spectators; i += c.batch) {
+    await sleep(t0 + (i / c.spectators) * c.spreadMs - now());
+    await Promise.all(sides.map((side) => side.connectSpectators(Math.min(c.batch, c.spectators - i))));
+    const n = sides[0]!.watching;
+    if (n % 1000 < c.batch || n === c.spectators) await report({ type: 'progress', msg: `${n}/${c.spectators} spectators watching on each of ${c.sides.map((s) => s.mode).join(', ')}` });
+  }
+  const connectMs = now() - t0;
+  await sleep(c.quietMs);
+
+  for (let i = c.solo; i < c.moves.length; i++) {
+    // Which side goes first alternates too: neither always follows the other's pause.
+    const order = i % 2 === 0 ? sides : [...sides].reverse();
+    for (const side of order) {
+      await side.play(i, i >= c.solo + c.warmup);
+      await sleep(c.pauseMs);
+    }
+  }
+  for (const side of sides) side.closing = true;
+  await report({ type: 'result', sides: sides.map((s) => s.result), connectMs });
+  for (const side of sides) side.close();
   process.exit(0);
 }
 
