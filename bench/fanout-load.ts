@@ -58,6 +58,8 @@ export interface FanoutLoadConfig {
 /** One measured move, in ms from the player's emit (the ack, the first and the last spectator's receipt). */
 export interface MoveSample {
   ply: number;
+  /** Wall-clock time of the emit (ms since the epoch), to set a move beside other processes' logs. */
+  at: number;
   ack: number;
   first: number;
   last: number;
@@ -65,6 +67,9 @@ export interface MoveSample {
   received: number;
   /** This process's event-loop utilization from the first receipt to the last: near 1, the client is the limit. */
   elu: number;
+  /** From the emit to the last receipt, the server's and this process's event loops: ms run and ms waiting for a CPU. */
+  server: Sched;
+  client: Sched;
 }
 
 /** Summed over the measured moves, each from its emit to its last receipt: where that wall time went (ms). */
@@ -212,6 +217,7 @@ class Side {
     const received = this.count[ply]!;
     if (measured) {
       const after = this.snapshot();
+      const [server, client] = [minus(after.server, before.server), minus(after.client, before.client)];
       const t = this.result.time;
       t.wall += after.wall - before.wall;
       t.server = plus(t.server, minus(after.server, before.server));
@@ -219,7 +225,7 @@ class Side {
       t.others = plus(t.others, minus(after.others, before.others));
       t.machineBusy += after.machineBusy - before.machineBusy;
       const elu = received > 0 ? performance.eventLoopUtilization(this.firstElu.get(ply)!).utilization : NaN;
-      this.result.samples.push({ ply, ack: acked - sent, first: this.first[ply]! - sent, last: this.last[ply]! - sent, received, elu });
+      this.result.samples.push({ ply, at: Math.round(performance.timeOrigin + sent), ack: acked - sent, first: this.first[ply]! - sent, last: this.last[ply]! - sent, received, elu, server, client });
     }
     if (received < this.c.spectators) await report({ type: 'progress', msg: `${this.s.mode}: move ${ply}: only ${received} of ${this.c.spectators} spectators had it after ${this.c.moveTimeoutMs} ms` });
   }

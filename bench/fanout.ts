@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { FanoutLoadConfig, FanoutLoadMessage, FanoutSide, MoveTime, SideResult } from './fanout-load';
+import type { FanoutLoadConfig, FanoutLoadMessage, FanoutSide, MoveSample, MoveTime, SideResult } from './fanout-load';
 import { numberFlag, flag, runStandalone } from './lib/cli';
 import { benchCluster } from './lib/cluster';
 import { watchContention, type Contention } from './lib/contention';
@@ -68,6 +68,8 @@ export interface SideDiagnostics {
   /** Moves that some spectator had not received after the move timeout (should be 0), and sockets lost (should be 0). */
   incomplete: number;
   disconnects: number;
+  /** The slowest measured move (to the last receipt), whole: what its time went to. */
+  slowest: MoveSample | undefined;
   /** Bare only: ms the server's synchronous room broadcast held its event loop, per move. */
   serverEmitMs?: Summary;
 }
@@ -177,6 +179,7 @@ function diagnose(res: SideResult, spectators: number): SideDiagnostics {
     eventBytes: res.eventBytes,
     incomplete: s.filter((x) => x.received < spectators).length,
     disconnects: res.disconnects,
+    slowest: [...s].sort((a, b) => b.last - a.last)[0],
   };
 }
 
