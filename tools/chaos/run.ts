@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { explainGame } from './checker';
+import { explainGame, type Verdict } from './checker';
 import type { NetworkKind } from './netns';
 import type { NodeSet } from './nodes';
 import { runSchedule, type ScheduleResult } from './schedule';
@@ -25,17 +25,9 @@ export interface RunOptions {
   onNodes?: (nodes: NodeSet | undefined) => void;
 }
 
-export interface RunSummary {
+/** The checker's counts, summed over the schedules. */
+export interface RunSummary extends Pick<Verdict, 'acked' | 'lost' | 'duplicated' | 'illegal' | 'divergent' | 'stale' | 'stream' | 'nonLinearizable' | 'undecided'> {
   schedules: number;
-  acked: number;
-  lost: number;
-  duplicated: number;
-  illegal: number;
-  divergent: number;
-  stale: number;
-  stream: number;
-  nonLinearizable: number;
-  undecided: number;
   /** Seeds of the schedules that failed, for any reason. */
   failed: number[];
   lastLine: string;
