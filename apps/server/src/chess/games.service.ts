@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Color, Command, CommandResult } from '@rookery/chess-fsm';
 import { ChessErrorCode, GatewayErrorCode, type CreatePayload, type JoinPayload } from '@rookery/protocol';
 import { RaftRequestError, type RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
-import { MINTER } from '../tokens';
+import { CONFIG, MINTER } from '../tokens';
+import type { ServerConfig } from '../config';
 import { encodeEntry } from './entry';
 import type { Minter } from './ids';
 import { Metrics } from '../ops/metrics';
@@ -52,12 +53,14 @@ export type Outcome = CommandResult | { ok: false; error: { code: GatewayErrorCo
 @Injectable()
 export class GamesService {
   private busy = 0;
+  private readonly log = new Logger('GamesService');
 
   constructor(
     @Inject(RAFT_NODE) private readonly node: RaftNode,
     @Inject(ChessReplica) private readonly replica: ChessReplica,
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(MINTER) private readonly minter: Minter,
+    @Inject(CONFIG) private readonly config: ServerConfig,
   ) {}
 
   /** A seat-taking command: its outcome, and the game and token it minted (the same on a retry, on any node). */
@@ -97,23 +100,48 @@ export class GamesService {
     }
   }
 
+  /**
+   * Proposes `command`; a proposal orphaned by a leader change (ERR_LEADER_CHANGED: the leader
+   * it went to is gone, and it may or may not commit) is proposed again at once under the same
+   * request id. The machine applies a request id once and answers a repeat with the first
+   * result, so the retry can only add the move if the first attempt was lost.
+   */
+  private async propose(command: Command): Promise<CommandResult> {
+    const deadline = Date.now() + this.config.proposalTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.node.propose(encodeEntry(command, Date.now()))) as CommandResult;
+      } catch (e) {
+        if (!(e instanceof RaftRequestError) || e.code !== 'ERR_LEADER_CHANGED' || attempt >= PROPOSE_ATTEMPTS) throw e;
+        const game = 'gameId' in command ? ` of game ${command.gameId}` : '';
+        this.log.warn(`${command.type}${game} (request ${command.requestId}) orphaned by a leader change, attempt ${attempt} of ${PROPOSE_ATTEMPTS}; proposing it again under the same request id once a leader is known: ${e.message}`);
+        // An election may be under way; the retry waits for its winner, within the time the
+        // first attempt was given.
+        if (!(await this.node.whenLeaderKnown(Math.max(0, deadline - Date.now())))) throw e;
+      }
+    }
+  }
+
   private async run(command: Command): Promise<Outcome> {
     let refused = this.replica.machine.precheck(command);
     if (refused !== undefined && !refused.ok && MAYBE_STALE.has(refused.error.code)) {
+      const code = refused.error.code;
       // This replica may not have applied what the client already saw elsewhere (the game just
       // created, the opponent's move): a ReadIndex round brings it up to the leader's commit
       // index, and the check is made again before refusing.
       try {
         await this.node.readIndex();
         refused = this.replica.machine.precheck(command);
-      } catch {
-        // No leader to ask: the first answer stands.
+      } catch (e) {
+        // No leader to ask: this replica may be the one behind, so its refusal is no answer.
+        const why = e instanceof RaftRequestError ? `${e.code}: ${e.message}` : String(e);
+        return unavailable(GatewayErrorCode.Unavailable, `this node would refuse it (${code}) but may be behind, and could not reach a leader to check (${why}); retry with the same request id`);
       }
     }
     if (refused !== undefined) return refused;
     const end = this.metrics.commitLatency.startTimer({ type: command.type });
     try {
-      const r = (await this.node.propose(encodeEntry(command, Date.now()))) as CommandResult;
+      const r = await this.propose(command);
       end();
       return r;
     } catch (e) {
@@ -124,6 +152,9 @@ export class GamesService {
     }
   }
 }
+
+/** How many times a command is proposed when each attempt is orphaned by a leader change. */
+const PROPOSE_ATTEMPTS = 3;
 
 function unavailable(code: GatewayErrorCode, message: string): Outcome {
   return { ok: false, error: { code, message } };

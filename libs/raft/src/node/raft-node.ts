@@ -3,7 +3,7 @@ import { RaftCore, type RaftStatus } from '../core/raft';
 import { DEFAULTS, type RaftConfig } from '../core/config';
 import { decodeConfEntry } from '../core/membership';
 import type { ConfChange, Entry, Logger, Message, NodeId, Observation, Ready } from '../core/types';
-import { SILENT_LOGGER } from '../core/types';
+import { NONE, SILENT_LOGGER } from '../core/types';
 import { DiskStorage, type DiskStorageOptions } from '../storage/disk-storage';
 import { PeerTransport, type PeerAddress, type TransportStats } from '../transport/transport';
 import { Directory } from './directory';
@@ -65,7 +65,12 @@ export interface RaftNodeOptions {
   readonly logger?: Logger;
 }
 
-/** A failed request, with a stable code (the core's, or ERR_TIMEOUT / ERR_SHUTTING_DOWN / ERR_INVALID_DESIRED_MEMBERS). */
+/**
+ * A failed request, with a stable code (the core's, or ERR_TIMEOUT / ERR_LEADER_CHANGED /
+ * ERR_SHUTTING_DOWN / ERR_INVALID_DESIRED_MEMBERS). ERR_TIMEOUT and ERR_LEADER_CHANGED leave the
+ * outcome unknown: the entry may still commit, so a retry must be one the state machine can
+ * tell from a first attempt (a request id).
+ */
 export class RaftRequestError extends Error {
   constructor(
     readonly code: string,
@@ -81,6 +86,9 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout;
+  /** The leader that took the request (this node, or the one it was forwarded to), and its term. */
+  leader?: NodeId;
+  term?: number;
 }
 
 /**
@@ -179,11 +187,32 @@ export class RaftNode extends EventEmitter {
     return this.submit(`${this.id}.${this.startedAt}.${++this.seq}`, command, 'proposal');
   }
 
+  /**
+   * Resolves true once this node knows a leader (at once if it does), or false after
+   * `timeoutMs`: for a caller that retries after ERR_LEADER_CHANGED or ERR_NO_LEADER.
+   */
+  whenLeaderKnown(timeoutMs: number): Promise<boolean> {
+    if (this.core.leader !== NONE) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (known: boolean): void => {
+        clearTimeout(timer);
+        this.off('observation', onObservation);
+        resolve(known);
+      };
+      const onObservation = (o: Observation): void => {
+        if (o.kind === 'leader-changed' && o.leader !== NONE) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.on('observation', onObservation);
+    });
+  }
+
   /** Resolves once a read here would be linearizable (Raft §6.4 ReadIndex). */
   async readIndex(): Promise<void> {
     const ctx = `${this.id}.${this.startedAt}.r${++this.seq}`;
     this.check(() => this.core.readIndex(ctx));
-    await this.settleLater(this.reads, ctx, `read ${ctx} not confirmed`, (p) => ({ ...p, index: undefined }));
+    const { leader, term } = this.core;
+    await this.settleLater(this.reads, ctx, `read ${ctx} not confirmed`, (p) => ({ ...p, index: undefined, leader, term }));
   }
 
   /** Proposes an entry under proposal id `pid`; settles when the entry is applied here. */
@@ -196,7 +225,9 @@ export class RaftNode extends EventEmitter {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.settleLater(this.pending, pid, `${what} ${pid} not applied (it may still commit)`, (p) => p);
+    // The core answered ok, so a leader was known: this one, or the one it was forwarded to.
+    const { leader, term } = this.core;
+    return this.settleLater(this.pending, pid, `${what} ${pid} not applied (it may still commit)`, (p) => ({ ...p, leader, term }));
   }
 
   /** Runs a core request; throws its error (or ERR_SHUTTING_DOWN) as a RaftRequestError. */
@@ -448,6 +479,7 @@ export class RaftNode extends EventEmitter {
         this.answerReads(rd);
         if (rd.compactIndex > 0) this.storage.compact(rd.compactIndex);
         for (const o of rd.observations) this.observe(o);
+        if (rd.observations.some((o) => o.kind === 'leader-changed')) this.orphanRequests();
         this.core.advance(rd);
         this.maybeSnapshot();
       }
@@ -492,6 +524,33 @@ export class RaftNode extends EventEmitter {
       clearTimeout(p.timer);
       if (failure !== undefined) p.reject(failure);
       else p.resolve(result);
+    }
+  }
+
+  /**
+   * The leader changed. A proposal the old leader took (appended, or forwarded to it) and that
+   * is not applied yet may have died with it, or may still commit under the new one; a read it
+   * had not yet confirmed will not be. Rather than leave their callers waiting out
+   * proposalTimeoutMs, they are rejected now with ERR_LEADER_CHANGED, so a caller can retry at
+   * once (a proposal under its request id: its outcome is unknown).
+   */
+  private orphanRequests(): void {
+    const { leader, term } = this.core;
+    const now = leader === NONE ? `no leader is known at term ${term}` : `${leader} leads at term ${term}`;
+    const orphaned = (p: Pending): boolean => p.leader !== undefined && (p.leader !== leader || p.term !== term);
+    const reject = (p: Pending, what: string): void => {
+      clearTimeout(p.timer);
+      p.reject(new RaftRequestError('ERR_LEADER_CHANGED', `${this.id}: ${what} went to ${p.leader} at term ${p.term}, and now ${now}`, leader === NONE ? undefined : leader));
+    };
+    for (const [pid, p] of this.pending) {
+      if (!orphaned(p)) continue;
+      this.pending.delete(pid);
+      reject(p, `proposal ${pid} (it may still commit)`);
+    }
+    for (const [ctx, r] of this.reads) {
+      if (r.index !== undefined || !orphaned(r)) continue;
+      this.reads.delete(ctx);
+      reject(r, `read ${ctx}`);
     }
   }
 

@@ -132,6 +132,51 @@ describe('peer transport', () => {
     }
   });
 
+  it('a peer back up is dialled at once, not after the backoff: when it dials us, or when it is named again', async () => {
+    // A backoff of up to a minute: without the wake-up, a message would wait for it.
+    const slow = { reconnectMinMs: 60_000, reconnectMaxMs: 60_000 };
+    const got: Message[] = [];
+    const a = new PeerTransport({ id: 'n1', listen: LOCAL, secret: SECRET, onMessage: () => undefined, ...slow });
+    const addrA = await a.start();
+    const probe = new PeerTransport({ id: 'n2', listen: LOCAL, secret: SECRET, onMessage: () => undefined });
+    const addrB = await probe.start(); // a free port for n2, closed again
+    await probe.stop();
+    const revived: PeerTransport[] = [];
+    const revive = async (): Promise<PeerTransport> => {
+      const b = new PeerTransport({ id: 'n2', listen: addrB, secret: SECRET, onMessage: (m) => got.push(m), ...slow });
+      revived.push(b);
+      await b.start();
+      return b;
+    };
+    try {
+      a.setPeer('n2', addrB); // refused: n2 is down, so the next dial waits out the backoff
+      await new Promise((r) => setTimeout(r, 100));
+      // 1. n2 comes back and dials n1 (as a restarted member does): n1 dials back now.
+      const b = await revive();
+      b.setPeer('n1', addrA);
+      const t0 = Date.now();
+      await until(() => {
+        a.send(heartbeat(5));
+        return got.some((m) => m.term === 5);
+      }, 5000, 'a message to n2 once it dialled n1');
+      const first = Date.now() - t0;
+      // 2. n2 goes down again, comes back without dialling, and n1 is told its address again.
+      await b.stop();
+      await new Promise((r) => setTimeout(r, 100));
+      await revive();
+      const t1 = Date.now();
+      a.setPeer('n2', addrB);
+      await until(() => {
+        a.send(heartbeat(6));
+        return got.some((m) => m.term === 6);
+      }, 5000, 'a message to n2 once named again');
+      const second = Date.now() - t1;
+      assert.ok(first < 1000 && second < 1000, `delivered ${first} ms and ${second} ms after the peer was back (the backoff was up to 60 s)`);
+    } finally {
+      await Promise.all([a.stop(), ...revived.map((t) => t.stop())]);
+    }
+  });
+
   it('a three-node Raft cluster over the transport elects a leader; an intruder cannot vote or append', async () => {
     const ids: NodeId[] = ['n1', 'n2', 'n3'];
     const nodes = ids.map((id) => new LiveNode(id, ids, SECRET));

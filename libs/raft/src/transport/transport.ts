@@ -112,7 +112,12 @@ export class PeerTransport {
 
   setPeer(id: NodeId, address: PeerAddress): void {
     const existing = this.peers.get(id);
-    if (existing !== undefined && existing.address.host === address.host && existing.address.port === address.port) return;
+    if (existing !== undefined && existing.address.host === address.host && existing.address.port === address.port) {
+      // Named again (a member re-added, say): it is expected up now, so a dial waiting out its
+      // backoff goes at once.
+      existing.wake();
+      return;
+    }
     existing?.close();
     const peer = new OutboundPeer(this, id, address);
     this.peers.set(id, peer);
@@ -215,6 +220,9 @@ export class PeerTransport {
         clearTimeout(timer);
         settle();
         peer = id;
+        // The peer has just dialled us, so it is up: our own dial to it, if waiting out a
+        // backoff (it was down or cut off), goes now rather than up to reconnectMaxMs later.
+        this.peers.get(id)?.wake();
         const listen = hello.listen as { host?: unknown; port?: unknown } | undefined;
         if (typeof listen?.host === 'string' && typeof listen.port === 'number') this.opts.onPeerAddress?.(id, { host: listen.host, port: listen.port });
         const proof = this.mac('server', this.opts.id, id, Buffer.from(hello.nonce, 'hex'));
@@ -361,6 +369,15 @@ class OutboundPeer {
       this.queuedBytes = 0;
       return true;
     }, () => socket.destroy());
+  }
+
+  /** Dials at once, with the backoff reset, if a reconnect is waiting; otherwise nothing. */
+  wake(): void {
+    if (this.closed || this.t.isStopped || this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.attempts = 0;
+    this.connect();
   }
 
   private scheduleReconnect(): void {
