@@ -51,6 +51,9 @@ export class AppModule {
             raft: { snapshotTrailingEntries: config.snapshotTrailingEntries },
             // The leader stamps each chess entry with its clock: the state machine's only time.
             stamp: (command) => stampEntry(command, Date.now()),
+            // The machine applies a (session, request id) once, so a move orphaned by a leader
+            // change is proposed again at once, and its player answered by its first application.
+            resubmitOrphans: true,
             logger: raftLogger(log),
           }),
         }),

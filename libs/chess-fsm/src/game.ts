@@ -2,6 +2,7 @@ import { Chess, type Move } from 'chess.js';
 import { GameClock } from './clock';
 import { fail } from './errors';
 import { cannotMate, insufficientMaterial } from './material';
+import { hasLegalMove } from './mobility';
 import { playMove } from './notation';
 import { castlingRights, halfmoveClock, placement, positionKey, sideToMove } from './position';
 import { opposite } from './validate';
@@ -58,6 +59,8 @@ export class Game {
   /** Events kept for resuming clients: the last ones, oldest first. */
   history: GameEvent[] = [];
   private board: Chess | null = null;
+  /** The last move wouldMove found legal, and the position it was tried in (see play). */
+  private tried: { fen: string; text: string; move: Move } | null = null;
 
   constructor(
     readonly id: string,
@@ -159,7 +162,7 @@ export class Game {
     const refused = this.playRefusal() ?? this.turnRefusal(color);
     if (refused) return refused;
     if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
-    const m = playMove(this.chess(), text);
+    const m = this.play(text);
     if (m === undefined) return this.illegal(color, text);
     const ply = this.plies;
     const before = this.fen;
@@ -292,7 +295,7 @@ export class Game {
       return;
     }
     if (last === 43 /* + */) this.emit(at, out, { type: 'check', color: next });
-    else if (this.chess().isStalemate()) {
+    else if (!hasLegalMove(this.chess(), placement(m.after), next === 'white')) {
       this.end(at, '1/2-1/2', 'stalemate');
       this.emit(at, out, { type: 'stalemate', result: '1/2-1/2' });
       return;
@@ -320,13 +323,29 @@ export class Game {
     return true;
   }
 
-  /** Whether `text` is a legal move now, tried on the game's own board and taken back. */
+  /**
+   * Whether `text` is a legal move now, tried on the game's own board and taken back. The move
+   * found is kept with the position it was found in: the leader checks each move before it
+   * proposes it and applies it soon after, and the application can then skip the search.
+   */
   wouldMove(text: string): boolean {
     const board = this.chess();
     const m = playMove(board, text);
     if (m === undefined) return false;
     board.undo();
+    this.tried = { fen: this.fen, text, move: m };
     return true;
+  }
+
+  /** Plays `text` on the board: the move `wouldMove` found, if it was tried in this very position; otherwise a search. */
+  private play(text: string): Move | undefined {
+    const tried = this.tried;
+    this.tried = null;
+    if (tried === null || tried.fen !== this.fen || tried.text !== text) return playMove(this.chess(), text);
+    // The same text in the same position names the same move: set the board to the position
+    // after it. (The board's own history is not used past a wouldMove's undo.)
+    this.chess().load(tried.move.after);
+    return tried.move;
   }
 
   private flagFall(at: number, out: GameEvent[]): void {
@@ -352,6 +371,7 @@ export class Game {
     this.endedAt = at;
     this.drawOffer = null;
     this.board = null;
+    this.tried = null;
   }
 
   private over(): Refusal {

@@ -72,6 +72,56 @@ describe('precheck', () => {
     assert.ok(predicted > 50 && passed > 500, `predicted ${predicted}, passed ${passed}`);
   });
 
+  it('leaves apply as it would be without it: a move it found is reused only for the same text in the same position', () => {
+    // Two machines fed the same commands; one is asked about each first (as the leader asks),
+    // and sometimes about another move or game in between (a check that is not followed by its apply).
+    let seed = 11;
+    const rand = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const asked = new ChessMachine();
+    const plain = new ChessMachine();
+    const boards = new Map<string, Chess>();
+    let at = 1_000;
+    let n = 0;
+    const both = (c: Body): void => {
+      at++;
+      const a = asked.apply(c, at);
+      const b = plain.apply(c, at);
+      assert.deepEqual(a, b, JSON.stringify(c));
+    };
+    for (const id of ['ga', 'gb']) {
+      both({ type: 'create', requestId: `c${id}`, session: WS, gameId: id, token: WT, color: 'white', timeControl: null });
+      both({ type: 'join', requestId: `j${id}`, session: BS, gameId: id, token: BT });
+      boards.set(id, new Chess());
+    }
+    for (let i = 0; i < 400; i++) {
+      const id = rand(2) === 0 ? 'ga' : 'gb';
+      const board = boards.get(id)!;
+      if (board.isGameOver()) continue;
+      const legal = board.moves({ verbose: true });
+      const seat = board.turn() === 'w' ? { session: WS, token: WT } : { session: BS, token: BT };
+      const pick = legal[rand(legal.length)]!;
+      const text = rand(2) === 0 ? pick.san : pick.lan;
+      const move = { type: 'move', requestId: `m${n++}`, ...seat, gameId: id, move: text };
+      switch (rand(4)) {
+        case 0: // another legal move of the same position is asked about, then this one applied
+          asked.precheck({ ...move, move: legal[rand(legal.length)]!.lan });
+          break;
+        case 1: // the other game is asked about in between
+          asked.precheck(move);
+          asked.precheck({ ...move, gameId: id === 'ga' ? 'gb' : 'ga', move: 'e4' });
+          break;
+        default:
+          asked.precheck(move);
+      }
+      both(move);
+      board.move(pick.lan);
+    }
+    assert.ok(Buffer.from(asked.snapshot()).equals(Buffer.from(plain.snapshot())), 'the two machines ended in different states');
+  });
+
   it('answers a malformed command with ERR_MALFORMED and lets a duplicate request through', () => {
     const m = new ChessMachine();
     const pre = m.precheck({ type: 'move' });

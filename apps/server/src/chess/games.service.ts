@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Color, Command, CommandResult } from '@rookery/chess-fsm';
 import { ChessErrorCode, GatewayErrorCode, type CreatePayload, type JoinPayload } from '@rookery/protocol';
 import { RaftRequestError, type RaftNode } from '@rookery/raft';
@@ -53,7 +53,6 @@ export type Outcome = CommandResult | { ok: false; error: { code: GatewayErrorCo
 @Injectable()
 export class GamesService {
   private busy = 0;
-  private readonly log = new Logger('GamesService');
 
   constructor(
     @Inject(RAFT_NODE) private readonly node: RaftNode,
@@ -100,25 +99,13 @@ export class GamesService {
     }
   }
 
-  /**
-   * Proposes `command`; a proposal orphaned by a leader change (ERR_LEADER_CHANGED: the leader
-   * it went to is gone, and it may or may not commit) is proposed again at once under the same
-   * request id. The machine applies a request id once and answers a repeat with the first
-   * result, so the retry can only add the move if the first attempt was lost.
-   */
-  private async propose(command: Command): Promise<CommandResult> {
-    const deadline = Date.now() + this.config.proposalTimeoutMs;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return (await this.node.propose(encodeEntry(command, Date.now()))) as CommandResult;
-      } catch (e) {
-        if (!(e instanceof RaftRequestError) || e.code !== 'ERR_LEADER_CHANGED' || attempt >= PROPOSE_ATTEMPTS) throw e;
-        const game = 'gameId' in command ? ` of game ${command.gameId}` : '';
-        this.log.warn(`${command.type}${game} (request ${command.requestId}) orphaned by a leader change, attempt ${attempt} of ${PROPOSE_ATTEMPTS}; proposing it again under the same request id once a leader is known: ${e.message}`);
-        // An election may be under way; the retry waits for its winner, within the time the
-        // first attempt was given.
-        if (!(await this.node.whenLeaderKnown(Math.max(0, deadline - Date.now())))) throw e;
-      }
+  /** A ReadIndex round; one orphaned by a leader change is asked again of the next leader, within the proposal timeout. */
+  private async readIndex(): Promise<void> {
+    try {
+      await this.node.readIndex();
+    } catch (e) {
+      if (!(e instanceof RaftRequestError) || e.code !== 'ERR_LEADER_CHANGED' || !(await this.node.whenLeaderKnown(this.config.proposalTimeoutMs))) throw e;
+      await this.node.readIndex();
     }
   }
 
@@ -130,7 +117,7 @@ export class GamesService {
       // created, the opponent's move): a ReadIndex round brings it up to the leader's commit
       // index, and the check is made again before refusing.
       try {
-        await this.node.readIndex();
+        await this.readIndex();
         refused = this.replica.machine.precheck(command);
       } catch (e) {
         // No leader to ask: this replica may be the one behind, so its refusal is no answer.
@@ -141,7 +128,7 @@ export class GamesService {
     if (refused !== undefined) return refused;
     const end = this.metrics.commitLatency.startTimer({ type: command.type });
     try {
-      const r = await this.propose(command);
+      const r = (await this.node.propose(encodeEntry(command, Date.now()))) as CommandResult;
       end();
       return r;
     } catch (e) {
@@ -152,9 +139,6 @@ export class GamesService {
     }
   }
 }
-
-/** How many times a command is proposed when each attempt is orphaned by a leader change. */
-const PROPOSE_ATTEMPTS = 3;
 
 function unavailable(code: GatewayErrorCode, message: string): Outcome {
   return { ok: false, error: { code, message } };

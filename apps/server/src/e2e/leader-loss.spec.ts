@@ -6,8 +6,8 @@ import { Client, httpView, waitView } from './client';
 /**
  * A move forwarded by a follower to a leader that then stops answering (frozen with SIGSTOP,
  * as a stalled VM or a long GC would) is not left waiting for the proposal timeout: the
- * follower sees another node lead, proposes the move again under its request id, and answers
- * the player once — the move in the game exactly once.
+ * follower sees another node lead and proposes the entry again under the same proposal id;
+ * the machine applies the request once and the player hears the first application's answer.
  */
 
 const PROPOSAL_TIMEOUT_MS = 8000;
@@ -55,7 +55,9 @@ describe('a move forwarded to a leader that freezes', () => {
     assert.ok(nf3.ok, `Nf3 through ${f1.id} after ${ms} ms: ${JSON.stringify(nf3)}`);
     assert.equal(nf3.version, e5.version! + 1);
     assert.ok(ms < PROPOSAL_TIMEOUT_MS / 2, `answered after ${ms} ms: the leader change, not the ${PROPOSAL_TIMEOUT_MS} ms proposal timeout, must end the wait`);
-    assert.match(f1.output, new RegExp(`move of game ${gameId} \\(request or-3\\) orphaned by a leader change`));
+    assert.match(f1.output, new RegExp(`proposal ${f1.id}\\.\\S+ went to ${leader.id} at term \\d+`));
+    assert.match(f1.output, new RegExp(`proposal ${f1.id}\\.\\S+ .*proposed again under the same id to n\\d at term \\d+`));
+    assert.equal(nf3.duplicate, undefined, 'answered by its first application: not a duplicate');
 
     // The frozen node dies for good; the two left agree, with Nf3 once.
     cluster.kill(leader);

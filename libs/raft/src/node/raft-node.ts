@@ -50,6 +50,14 @@ export interface RaftNodeOptions {
    */
   readonly stamp?: (command: Uint8Array) => Uint8Array;
   /**
+   * The state machine applies a command at most once by an id of its own inside the command (as
+   * the chess machine does by session and request id), so a proposal orphaned by a leader change
+   * may be proposed again: it is, under the same proposal id, as soon as a leader is known, and
+   * its promise settles with the first application's result (the second copy meets the state
+   * machine's dedupe and has no waiter). Without it, an orphan is rejected with ERR_LEADER_CHANGED.
+   */
+  readonly resubmitOrphans?: boolean;
+  /**
    * The desired voter count the first leader of a new cluster writes to the log (0 or unset: as
    * many voters as founded the cluster). Only the initial value: later, setDesiredMembers.
    */
@@ -86,9 +94,11 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout;
-  /** The leader that took the request (this node, or the one it was forwarded to), and its term. */
+  /** The leader that took the request (this node, or the one it was forwarded to), and its term; NONE while it waits for one. */
   leader?: NodeId;
   term?: number;
+  /** A proposal's command as the caller gave it (unstamped), kept to propose it again. */
+  command?: Uint8Array;
 }
 
 /**
@@ -227,7 +237,8 @@ export class RaftNode extends EventEmitter {
     }
     // The core answered ok, so a leader was known: this one, or the one it was forwarded to.
     const { leader, term } = this.core;
-    return this.settleLater(this.pending, pid, `${what} ${pid} not applied (it may still commit)`, (p) => ({ ...p, leader, term }));
+    const again = this.opts.resubmitOrphans === true && !pid.startsWith('~') ? { command } : {};
+    return this.settleLater(this.pending, pid, `${what} ${pid} not applied (it may still commit)`, (p) => ({ ...p, leader, term, ...again }));
   }
 
   /** Runs a core request; throws its error (or ERR_SHUTTING_DOWN) as a RaftRequestError. */
@@ -544,6 +555,10 @@ export class RaftNode extends EventEmitter {
     };
     for (const [pid, p] of this.pending) {
       if (!orphaned(p)) continue;
+      if (p.command !== undefined) {
+        this.resubmit(pid, p, p.command);
+        continue;
+      }
       this.pending.delete(pid);
       reject(p, `proposal ${pid} (it may still commit)`);
     }
@@ -552,6 +567,31 @@ export class RaftNode extends EventEmitter {
       this.reads.delete(ctx);
       reject(r, `read ${ctx}`);
     }
+  }
+
+  /**
+   * Proposes an orphan again under its own id (resubmitOrphans): to the leader now known, or,
+   * while none is (or the core refuses: a transfer under way), at the next leader change. The
+   * promise and its deadline stay those of the first attempt.
+   */
+  private resubmit(pid: string, p: Pending, command: Uint8Array): void {
+    const { leader, term } = this.core;
+    const was = `${p.leader === NONE ? 'waited for a leader' : `went to ${p.leader}`} at term ${p.term}`;
+    p.leader = NONE;
+    p.term = term;
+    if (leader === NONE) {
+      this.logger.warn(`${this.id}: proposal ${pid} ${was}, and now no leader is known at term ${term}: it will be proposed again to the next`);
+      return;
+    }
+    const stamp = this.opts.stamp;
+    const data = stamp !== undefined && this.core.role === 'leader' ? stamp(command) : command;
+    const res = this.core.propose(encodeEnvelope(pid, data));
+    if (!res.ok) {
+      this.logger.warn(`${this.id}: proposal ${pid} ${was}; ${leader} leads at term ${term} but refused it again (${res.error.code}), so it waits for the next leader`);
+      return;
+    }
+    p.leader = leader;
+    this.logger.warn(`${this.id}: proposal ${pid} ${was}; proposed again under the same id to ${leader} at term ${term} (the state machine applies it once)`);
   }
 
   private answerReads(rd: Ready): void {
