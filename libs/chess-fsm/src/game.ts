@@ -1,9 +1,10 @@
-import { Chess, type Move } from 'chess.js';
+import { Chess } from 'chess.js';
+import { play, type FoundMove, type PlayedMove } from './board';
 import { GameClock } from './clock';
 import { fail } from './errors';
 import { cannotMate, insufficientMaterial } from './material';
 import { hasLegalMove } from './mobility';
-import { playMove } from './notation';
+import { findMove } from './notation';
 import { castlingRights, halfmoveClock, placement, positionKey, sideToMove } from './position';
 import { opposite } from './validate';
 import {
@@ -60,7 +61,7 @@ export class Game {
   history: GameEvent[] = [];
   private board: Chess | null = null;
   /** The last move wouldMove found legal, and the position it was tried in (see play). */
-  private tried: { fen: string; text: string; move: Move } | null = null;
+  private tried: { fen: string; text: string; found: FoundMove } | null = null;
 
   constructor(
     readonly id: string,
@@ -175,7 +176,7 @@ export class Game {
     const next = opposite(color);
     this.emit(at, out, { type: 'moved', color, ply: ply + 1, san: m.san, uci: m.lan, fen: m.after, clocks: this.clock?.view(next, at) ?? null });
     if (m.captured !== undefined) {
-      const square = m.isEnPassant() ? m.to[0]! + m.from[1]! : m.to;
+      const square = m.enPassant ? m.to[0]! + m.from[1]! : m.to;
       this.emit(at, out, { type: 'captured', color, piece: m.captured, square });
     }
     if (this.drawOffer === next) {
@@ -276,14 +277,14 @@ export class Game {
 
   // ---- Rules after a move ----------------------------------------------------------------------
 
-  private countRepetition(m: Move, before: string): void {
+  private countRepetition(m: PlayedMove, before: string): void {
     // A capture, a pawn move or a change of castling rights can never be undone: no earlier position can recur.
     if (m.captured !== undefined || m.piece === 'p' || castlingRights(before) !== castlingRights(m.after)) this.repetitions.clear();
     const key = positionKey(m.after);
     this.repetitions.set(key, (this.repetitions.get(key) ?? 0) + 1);
   }
 
-  private afterMove(m: Move, at: number, out: GameEvent[]): void {
+  private afterMove(m: PlayedMove, at: number, out: GameEvent[]): void {
     const next = opposite(m.color === 'w' ? 'white' : 'black');
     const last = m.san.charCodeAt(m.san.length - 1);
     // chess.js writes # only for mate and + for any other check: the suffix saves a second move generation.
@@ -324,28 +325,25 @@ export class Game {
   }
 
   /**
-   * Whether `text` is a legal move now, tried on the game's own board and taken back. The move
+   * Whether `text` is a legal move now (found on the game's own board, not played). The move
    * found is kept with the position it was found in: the leader checks each move before it
    * proposes it and applies it soon after, and the application can then skip the search.
    */
   wouldMove(text: string): boolean {
-    const board = this.chess();
-    const m = playMove(board, text);
-    if (m === undefined) return false;
-    board.undo();
-    this.tried = { fen: this.fen, text, move: m };
+    const found = findMove(this.chess(), text);
+    if (found === undefined) return false;
+    this.tried = { fen: this.fen, text, found };
     return true;
   }
 
   /** Plays `text` on the board: the move `wouldMove` found, if it was tried in this very position; otherwise a search. */
-  private play(text: string): Move | undefined {
+  private play(text: string): PlayedMove | undefined {
     const tried = this.tried;
     this.tried = null;
-    if (tried === null || tried.fen !== this.fen || tried.text !== text) return playMove(this.chess(), text);
-    // The same text in the same position names the same move: set the board to the position
-    // after it. (The board's own history is not used past a wouldMove's undo.)
-    this.chess().load(tried.move.after);
-    return tried.move;
+    const found = tried !== null && tried.fen === this.fen && tried.text === text ? tried.found : findMove(this.chess(), text);
+    if (found === undefined) return undefined;
+    play(this.chess(), found);
+    return found.move;
   }
 
   private flagFall(at: number, out: GameEvent[]): void {

@@ -1,4 +1,5 @@
 import type { Chess, Square } from 'chess.js';
+import { canMove } from './board';
 
 const FILES = 'abcdefgh';
 
@@ -33,6 +34,6 @@ export function hasLegalMove(board: Chess, placement: string, white: boolean): b
       file++;
     }
   }
-  for (const group of squares) for (const square of group) if (board.moves({ square }).length > 0) return true;
+  for (const group of squares) for (const square of group) if (canMove(board, square)) return true;
   return false;
 }

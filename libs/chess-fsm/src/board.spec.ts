@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Chess, SQUARES, type Square } from 'chess.js';
+import { canMove, findByCoordinates, findBySan, play } from './board';
+
+/** Positions from seeded random games, plus ones that hold every special move. */
+function positions(games: number, plies: number): string[] {
+  let s = 4242;
+  const rand = (n: number): number => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s % n;
+  };
+  const out = [
+    'r3k2r/pppq1ppp/2n2n2/3pp3/3PP3/2N2N2/PPPQ1PPP/R3K2R w KQkq - 0 1', // both castlings, both sides
+    'rnbqkbnr/ppp1p1pp/8/3pPp2/8/8/PPPP1PPP/RNBQKBNR w KQkq f6 0 3', // en passant
+    '8/2P1k3/8/8/8/8/4Kp2/6N1 w - - 0 1', // promotions, and a capture-promotion for black next
+    '8/8/8/2k5/3Pp3/8/8/4K2R b K d3 0 1', // en passant by black
+    '4k3/8/8/8/8/8/8/R3K2R w KQ - 0 1',
+    'R6R/8/8/8/8/8/1k6/4K3 w - - 0 1', // two rooks on a rank: disambiguation by file
+    '8/k7/8/Q7/8/8/8/Q3K3 w - - 0 1', // two queens on a file: by rank
+    '3k4/8/8/8/8/N1N5/8/N3K3 w - - 0 1', // three knights: by square
+    '4k3/8/8/8/8/8/5q2/4K3 w - - 0 1', // in check, few moves
+  ];
+  for (let g = 0; g < games; g++) {
+    const board = new Chess();
+    for (let p = 0; p < plies && !board.isGameOver(); p++) {
+      out.push(board.fen());
+      const moves = board.moves();
+      board.move(moves[rand(moves.length)]!);
+    }
+  }
+  return out;
+}
+
+describe('board: chess.js reached past its public API, held equal to it', () => {
+  const fens = positions(20, 160);
+
+  it(`finds every legal move by coordinates and by SAN as chess.js's move does, in ${fens.length} positions`, () => {
+    let moves = 0;
+    for (const fen of fens) {
+      const board = new Chess(fen);
+      for (const want of board.moves({ verbose: true })) {
+        moves++;
+        const byUci = findByCoordinates(board, want.from, want.to, want.promotion);
+        assert.ok(byUci !== undefined, `${fen}: ${want.lan} not found`);
+        assert.deepEqual(
+          byUci.move,
+          {
+            color: want.color,
+            piece: want.piece,
+            from: want.from,
+            to: want.to,
+            san: want.san,
+            lan: want.lan,
+            after: want.after,
+            ...(want.captured !== undefined ? { captured: want.captured } : {}),
+            ...(want.promotion !== undefined ? { promotion: want.promotion } : {}),
+            enPassant: want.isEnPassant(),
+          },
+          `${fen}: ${want.lan}`,
+        );
+        assert.equal(findBySan(board, want.san)?.move.lan, want.lan, `${fen}: ${want.san} by SAN`);
+        assert.equal(board.fen(), fen, `${fen}: finding ${want.lan} changed the board`);
+      }
+    }
+    assert.ok(moves > 30_000, `${moves} moves`);
+  });
+
+  it('finds nothing for a move that is not legal, nor a promotion without its piece', () => {
+    for (const fen of fens.filter((_, i) => i % 5 === 0)) {
+      const board = new Chess(fen);
+      const legal = new Set(board.moves({ verbose: true }).map((m) => m.lan));
+      for (const from of SQUARES) {
+        for (const to of ['a1', 'd4', 'e8', 'h5', 'c6'] as Square[]) {
+          const found = findByCoordinates(board, from, to, undefined);
+          assert.equal(found !== undefined, legal.has(from + to), `${fen}: ${from}${to}`);
+        }
+      }
+      for (const lan of legal) if (lan.length === 5) assert.equal(findByCoordinates(board, lan.slice(0, 2) as Square, lan.slice(2, 4) as Square, undefined), undefined, `${fen}: ${lan} without its piece`);
+    }
+  });
+
+  it('plays a game move for move into the same positions and repetition counts as chess.js', () => {
+    // Knights out and back: the positions repeat, so the counts behind threefold matter.
+    const line = ['g1f3', 'g8f6', 'f3g1', 'f6g8', 'g1f3', 'g8f6', 'f3g1', 'f6g8', 'e2e4', 'e7e5', 'g1f3', 'b8c6', 'f1c4', 'f8c5', 'e1g1', 'g8f6', 'd2d4', 'e5d4', 'e4e5', 'd7d5'];
+    const ours = new Chess();
+    const theirs = new Chess();
+    for (const uci of line) {
+      const found = findByCoordinates(ours, uci.slice(0, 2) as Square, uci.slice(2, 4) as Square, undefined);
+      assert.ok(found, uci);
+      play(ours, found);
+      theirs.move({ from: uci.slice(0, 2), to: uci.slice(2, 4) });
+      assert.equal(ours.fen(), theirs.fen(), uci);
+      assert.equal(ours.isThreefoldRepetition(), theirs.isThreefoldRepetition(), `${uci}: threefold`);
+      assert.equal(ours.isCheck(), theirs.isCheck(), `${uci}: check`);
+    }
+    assert.equal(ours.history().join(' '), theirs.history().join(' '));
+  });
+
+  it('says whether each piece of the side to move can move, as chess.js lists its moves', () => {
+    for (const fen of fens.filter((_, i) => i % 3 === 0)) {
+      const board = new Chess(fen);
+      for (const sq of SQUARES) {
+        if (board.get(sq)?.color !== board.turn()) continue;
+        assert.equal(canMove(board, sq), board.moves({ square: sq }).length > 0, `${fen}: ${sq}`);
+      }
+    }
+  });
+});

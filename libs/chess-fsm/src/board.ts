@@ -1,0 +1,127 @@
+import { Chess, type PieceSymbol, type Square } from 'chess.js';
+
+/**
+ * The few parts of chess.js's Chess this library reaches past the public API for. chess.js's
+ * own Move class calls them the same way; its public `move`, `undo` and `moves({ verbose })`
+ * build a Move object per call whose SAN alone generates every legal move of the position again,
+ * which made chess.js most of a node's CPU per applied move. chess.js is pinned (1.4.0), the
+ * seam is checked when this module loads, and board.spec.ts holds these paths equal to the
+ * public ones over every legal move of thousands of positions.
+ */
+interface InternalMove {
+  readonly color: 'w' | 'b';
+  readonly from: number;
+  readonly to: number;
+  readonly piece: PieceSymbol;
+  readonly captured?: PieceSymbol;
+  readonly promotion?: PieceSymbol;
+  readonly flags: number;
+}
+
+interface Internals {
+  _moves(o?: { legal?: boolean; piece?: PieceSymbol; square?: Square }): InternalMove[];
+  _moveToSan(move: InternalMove, moves: InternalMove[]): string;
+  _moveFromSan(san: string, strict?: boolean): InternalMove | null;
+  _makeMove(move: InternalMove): void;
+  _undoMove(): InternalMove | null;
+  _incPositionCount(): void;
+}
+
+const SEAM = ['_moves', '_moveToSan', '_moveFromSan', '_makeMove', '_undoMove', '_incPositionCount'] as const;
+for (const name of SEAM) {
+  if (typeof (Chess.prototype as unknown as Record<string, unknown>)[name] !== 'function') {
+    throw new Error(`chess.js has no Chess.${name}: this chess.js is not the version @rookery/chess-fsm was written against (1.4.0)`);
+  }
+}
+
+const inside = (board: Chess): Internals => board as unknown as Internals;
+
+// chess.js's move flags (BITS).
+const EP_CAPTURE = 8;
+
+/** A legal move found on a board, with what the rules and the events need. */
+export interface PlayedMove {
+  readonly color: 'w' | 'b';
+  readonly piece: PieceSymbol;
+  readonly from: Square;
+  readonly to: Square;
+  readonly san: string;
+  /** The move in UCI (`e2e4`, `e7e8q`). */
+  readonly lan: string;
+  /** The FEN after the move. */
+  readonly after: string;
+  readonly captured?: PieceSymbol;
+  readonly promotion?: PieceSymbol;
+  readonly enPassant: boolean;
+}
+
+/** A move found and not yet played: `play` plays it on the board it was found on, in the same position. */
+export interface FoundMove {
+  readonly move: PlayedMove;
+  readonly internal: InternalMove;
+}
+
+/** chess.js's 0x88 square index. */
+function index(square: string): number {
+  return (56 - square.charCodeAt(1)) * 16 + (square.charCodeAt(0) - 97);
+}
+
+function square(i: number): Square {
+  return `${String.fromCharCode(97 + (i & 7))}${8 - (i >> 4)}` as Square;
+}
+
+/**
+ * The legal move from `from` to `to` (with `promotion`, required exactly when the move
+ * promotes), as chess.js's `move({ from, to, promotion })` would find it; undefined if none.
+ */
+export function findByCoordinates(board: Chess, from: Square, to: Square, promotion: PieceSymbol | undefined): FoundMove | undefined {
+  const target = index(to);
+  const internal = inside(board)
+    ._moves({ square: from })
+    .find((m) => m.to === target && (m.promotion === undefined || m.promotion === promotion));
+  return internal === undefined ? undefined : describe(board, internal);
+}
+
+/** The legal move that strict SAN `san` names, as chess.js's `move(san, { strict: true })` would find it. */
+export function findBySan(board: Chess, san: string): FoundMove | undefined {
+  const internal = inside(board)._moveFromSan(san, true);
+  return internal === null ? undefined : describe(board, internal);
+}
+
+/** Plays a found move (as chess.js's `move` does: the move, then the position count). */
+export function play(board: Chess, found: FoundMove): void {
+  const b = inside(board);
+  b._makeMove(found.internal);
+  b._incPositionCount();
+}
+
+/** Whether the piece on `square` (of the side to move) has a legal move. */
+export function canMove(board: Chess, from: Square): boolean {
+  return inside(board)._moves({ square: from }).length > 0;
+}
+
+function describe(board: Chess, internal: InternalMove): FoundMove {
+  const b = inside(board);
+  // Disambiguation compares moves of the same piece type only (and pawns and castling need
+  // none), so those are all the SAN needs.
+  const rivals = internal.piece === 'p' || internal.piece === 'k' ? [] : b._moves({ piece: internal.piece });
+  const san = b._moveToSan(internal, rivals);
+  b._makeMove(internal);
+  const after = board.fen();
+  b._undoMove();
+  const from = square(internal.from);
+  const to = square(internal.to);
+  const move: PlayedMove = {
+    color: internal.color,
+    piece: internal.piece,
+    from,
+    to,
+    san,
+    lan: from + to + (internal.promotion ?? ''),
+    after,
+    ...(internal.captured !== undefined ? { captured: internal.captured } : {}),
+    ...(internal.promotion !== undefined ? { promotion: internal.promotion } : {}),
+    enPassant: (internal.flags & EP_CAPTURE) !== 0,
+  };
+  return { move, internal };
+}
