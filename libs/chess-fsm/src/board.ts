@@ -25,9 +25,10 @@ interface Internals {
   _makeMove(move: InternalMove): void;
   _undoMove(): InternalMove | null;
   _incPositionCount(): void;
+  _isKingAttacked(color: 'w' | 'b'): boolean;
 }
 
-const SEAM = ['_moves', '_moveToSan', '_moveFromSan', '_makeMove', '_undoMove', '_incPositionCount'] as const;
+const SEAM = ['_moves', '_moveToSan', '_moveFromSan', '_makeMove', '_undoMove', '_incPositionCount', '_isKingAttacked'] as const;
 for (const name of SEAM) {
   if (typeof (Chess.prototype as unknown as Record<string, unknown>)[name] !== 'function') {
     throw new Error(`chess.js has no Chess.${name}: this chess.js is not the version @rookery/chess-fsm was written against (1.4.0)`);
@@ -76,10 +77,12 @@ function square(i: number): Square {
  */
 export function findByCoordinates(board: Chess, from: Square, to: Square, promotion: PieceSymbol | undefined): FoundMove | undefined {
   const target = index(to);
+  // The piece's moves as the rules of movement allow, then the legality (own king not left in
+  // check) of the one wanted: chess.js would test every one of them.
   const internal = inside(board)
-    ._moves({ square: from })
+    ._moves({ legal: false, square: from })
     .find((m) => m.to === target && (m.promotion === undefined || m.promotion === promotion));
-  return internal === undefined ? undefined : describe(board, internal);
+  return internal === undefined || !legal(board, internal) ? undefined : describe(board, internal);
 }
 
 /** The legal move that strict SAN `san` names, as chess.js's `move(san, { strict: true })` would find it. */
@@ -97,14 +100,28 @@ export function play(board: Chess, found: FoundMove): void {
 
 /** Whether the piece on `square` (of the side to move) has a legal move. */
 export function canMove(board: Chess, from: Square): boolean {
-  return inside(board)._moves({ square: from }).length > 0;
+  return inside(board)
+    ._moves({ legal: false, square: from })
+    .some((m) => legal(board, m));
+}
+
+/** Whether a move the rules of movement allow leaves its own king out of check (chess.js's legality test). */
+function legal(board: Chess, m: InternalMove): boolean {
+  const b = inside(board);
+  b._makeMove(m);
+  const ok = !b._isKingAttacked(m.color);
+  b._undoMove();
+  return ok;
 }
 
 function describe(board: Chess, internal: InternalMove): FoundMove {
   const b = inside(board);
-  // Disambiguation compares moves of the same piece type only (and pawns and castling need
-  // none), so those are all the SAN needs.
-  const rivals = internal.piece === 'p' || internal.piece === 'k' ? [] : b._moves({ piece: internal.piece });
+  // Disambiguation looks only at legal moves of the same piece type to the same square from
+  // elsewhere (pawns and the king need none), so those are all the SAN needs.
+  const rivals =
+    internal.piece === 'p' || internal.piece === 'k'
+      ? []
+      : b._moves({ legal: false, piece: internal.piece }).filter((m) => m.to === internal.to && m.from !== internal.from && legal(board, m));
   const san = b._moveToSan(internal, rivals);
   b._makeMove(internal);
   const after = board.fen();
