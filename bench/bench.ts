@@ -85,15 +85,24 @@ async function rates(target: string, games: BenchGame[], file: string): Promise<
   return rows;
 }
 
-async function closed(target: string, games: BenchGame[], file: string): Promise<{ concurrency: number; rate: number; p50: number; p99: number }[]> {
+/** Closed-loop players never run out of moves below this rate: each level gets games for it (and one per player). */
+const CLOSED_MAX_RATE = 10_000;
+const PLIES = 300;
+
+async function closed(target: string, file: string): Promise<{ concurrency: number; rate: number; p50: number; p99: number }[]> {
   const rows = [];
   for (const c of CONCURRENCY) {
+    // Fresh games per level, enough that no player runs out: every level starts from the
+    // opening, and one level's play does not shorten the next one's supply.
+    const count = c + Math.ceil((CLOSED_MAX_RATE * (warmup + seconds)) / PLIES);
+    progress(`closed loop: creating ${count} games for ${c} players`);
+    const games = await createGames(target, count, PLIES, { tag: `c${c}-${Date.now().toString(36)}` });
     saveGames(file, games);
     progress(`closed loop: ${c} players for ${warmup} + ${seconds} s`);
-    const r = await load<{ rate: number; p50: number; p99: number; errors: number; plies: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'closed', '--target', target, '--games', file, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup)]);
+    const r = await load<{ rate: number; p50: number; p99: number; errors: number; exhausted: number; plies: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'closed', '--target', target, '--games', file, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup)]);
     saveGames(file, games, r.plies);
     rows.push({ concurrency: c, rate: r.rate, p50: r.p50, p99: r.p99 });
-    done(`closed loop: ${c} players → ${r.rate} moves/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors`);
+    done(`closed loop: ${c} players → ${r.rate} moves/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${r.exhausted > 0 ? `, ${r.exhausted} players ran out of games` : ''}`);
   }
   return rows;
 }
@@ -111,8 +120,10 @@ async function etcdClosed(valueBytes: number): Promise<{ concurrency: number; ra
 }
 
 /** The size of a move's Raft entry, as the leader appends it (etcd's puts are made the same size). */
-function moveEntryBytes(g: BenchGame): number {
-  const command = { type: 'move', requestId: 'm123', session: g.white.session, gameId: g.gameId, token: g.white.token, move: 'e2e4' };
+function moveEntryBytes(): number {
+  // The sizes a bench game's move has: a session as createGames names them, a 12-character
+  // game id, a 24-character seat token.
+  const command = { type: 'move', requestId: 'm123', session: 'c64-mwwx1abc-w123-session', gameId: 'x'.repeat(12), token: 'y'.repeat(24), move: 'e2e4' };
   // 9-byte chess entry head (version, entry time) and the node's envelope with its proposal id.
   return Buffer.byteLength(JSON.stringify(command)) + 9 + 2 + 24;
 }
@@ -128,16 +139,16 @@ async function main(): Promise<void> {
     cluster = await benchCluster();
     const leader = await cluster.leader();
     progress(`creating games (leader ${leader.id})`);
-    const games = await createGames(leader.url, quick ? 400 : 1500, 300);
+    const games = only.has('rates') ? await createGames(leader.url, quick ? 400 : 1500, PLIES) : [];
     done(`cluster up, leader ${leader.id}, ${games.length} games ready`);
     if (only.has('rates')) {
-      rateRows = await rates(leader.url, games.slice(0, Math.floor(games.length * 0.7)), join(work, 'rate-games.json'));
+      rateRows = await rates(leader.url, games, join(work, 'rate-games.json'));
       results['rates'] = rateRows;
       await settle(cluster);
     }
     if (only.has('closed')) {
-      const rookery = await closed(leader.url, games.slice(Math.floor(games.length * 0.7)), join(work, 'closed-games.json'));
-      const bytes = moveEntryBytes(games[0]!);
+      const rookery = await closed(leader.url, join(work, 'closed-games.json'));
+      const bytes = moveEntryBytes();
       await cluster.stop();
       cluster = undefined;
       const etcd = vsEtcd && hasEtcd() ? await etcdClosed(bytes) : undefined;
