@@ -50,7 +50,7 @@ describe('loadConfig', () => {
       dataDir: '/var/lib/rookery/n1',
       secret: 'cluster-secret',
       adminToken: undefined,
-      tickMs: 100,
+      tickMs: 50,
       proposalTimeoutMs: 5000,
       clientDir: undefined,
       // No client nodes: a browser client stays on the origin that served it (behind a load balancer).
@@ -82,7 +82,7 @@ describe('loadConfig', () => {
       RAFT_ADVERTISE: '10.0.0.2:9102',
       RAFT_PEERS: 'n1@10.0.0.1:9101,n2@10.0.0.2:9102,n3@10.0.0.3:9103',
       ADMIN_TOKEN: 'admin',
-      TICK_MS: '50',
+      TICK_MS: '75',
       PROPOSAL_TIMEOUT_MS: '2000',
       CLIENT_DIR: '/srv/client',
       CLIENT_NODES: 'https://n1.example,https://n2.example:8443',
@@ -106,7 +106,7 @@ describe('loadConfig', () => {
     assert.deepEqual(c.clientNodes, ['https://n1.example', 'https://n2.example:8443']);
     assert.deepEqual(
       [c.tickMs, c.proposalTimeoutMs, c.moveRateLimit, c.commandRateLimit, c.ipRateLimit, c.maxConnectionsPerIp, c.drainGraceMs, c.logLevel],
-      [50, 2000, 10, 20, 30, 40, 0, 'debug'],
+      [75, 2000, 10, 20, 30, 40, 0, 'debug'],
     );
   });
 
@@ -146,7 +146,7 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty environment variable as unset', () => {
-    assert.equal(loadConfig(FLAGS, { TICK_MS: '', LOG_LEVEL: '', ADMIN_TOKEN: '' }).tickMs, 100);
+    assert.equal(loadConfig(FLAGS, { TICK_MS: '', LOG_LEVEL: '', ADMIN_TOKEN: '' }).tickMs, 50);
     assert.equal(loadConfig(FLAGS, { ADMIN_TOKEN: '' }).adminToken, undefined);
     const p = problems([], { ...ENV, RAFT_SECRET: '' });
     assert.equal(p.length, 1);

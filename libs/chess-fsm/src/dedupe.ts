@@ -43,6 +43,11 @@ export class Dedupe {
     }
   }
 
+  /** The entries as they are now (each is replaced, never changed, so they can be read later). */
+  rows(): [string, { at: number; result: CommandOk; what: string }][] {
+    return [...this.seen];
+  }
+
   toJSON(): [string, number, CommandOk, string][] {
     return [...this.seen].map(([k, v]) => [k, v.at, v.result, v.what]);
   }

@@ -18,6 +18,7 @@ import {
   type GameStatus,
   type GameSummary,
   type GameView,
+  type MachineOptions,
   type TimeControl,
 } from './types';
 
@@ -41,6 +42,9 @@ export type Outcome = { ok: true; color: Color; flagged?: true } | Refusal;
  * the draw offer, and the versioned events. Every method takes the entry time `at` and either
  * refuses (changing nothing) or changes the game and appends its events to `out`.
  */
+/** The timeouts sweep ends abandoned games by. */
+export type SweepTimeouts = Pick<MachineOptions, 'openTimeoutMs' | 'firstMoveTimeoutMs' | 'idleTimeoutMs'>;
+
 export class Game {
   status: GameStatus = 'waiting';
   result: GameResult = '*';
@@ -259,20 +263,27 @@ export class Game {
   }
 
   /** The housekeeping rules; returns whether it ended the game. */
-  sweep(at: number, o: { openTimeoutMs: number; firstMoveTimeoutMs: number; idleTimeoutMs: number }, out: GameEvent[]): boolean {
+  sweep(at: number, o: SweepTimeouts, out: GameEvent[]): boolean {
     if (this.status === 'ended') return false;
-    const idle = at - this.lastActivity;
     if (this.fallenFlag(at, out)) return true;
-    const abandoned =
-      this.status === 'waiting'
-        ? at - this.createdAt >= o.openTimeoutMs
-        : this.plies < 2
-          ? idle >= o.firstMoveTimeoutMs
-          : this.clock === null && idle >= o.idleTimeoutMs;
-    if (!abandoned) return false;
+    if (!this.abandoned(at, o)) return false;
     this.end(at, '*', 'abandoned');
     this.emit(at, out, { type: 'aborted', reason: 'abandoned', by: null, result: '*' });
     return true;
+  }
+
+  /** Whether `sweep` at `at` would change this game (ask before, to keep its state first). */
+  sweepDue(at: number, o: SweepTimeouts): boolean {
+    return this.status !== 'ended' && (this.flagDown(at) || this.abandoned(at, o));
+  }
+
+  private abandoned(at: number, o: SweepTimeouts): boolean {
+    const idle = at - this.lastActivity;
+    return this.status === 'waiting'
+      ? at - this.createdAt >= o.openTimeoutMs
+      : this.plies < 2
+        ? idle >= o.firstMoveTimeoutMs
+        : this.clock === null && idle >= o.idleTimeoutMs;
   }
 
   // ---- Rules after a move ----------------------------------------------------------------------
@@ -319,9 +330,14 @@ export class Game {
    * the side to move has run out at `at`, the game ends on time and the command is not carried out.
    */
   private fallenFlag(at: number, out: GameEvent[]): boolean {
-    if (this.status !== 'started' || !this.clock?.fallen(this.turn, at)) return false;
+    if (!this.flagDown(at)) return false;
     this.flagFall(at, out);
     return true;
+  }
+
+  /** The game is under way and the side to move has run out of time at `at`. */
+  private flagDown(at: number): boolean {
+    return this.status === 'started' && this.clock?.fallen(this.turn, at) === true;
   }
 
   /**

@@ -3,7 +3,7 @@ import { fail, notSeated, unknownGame } from './errors';
 import { Game, type Outcome } from './game';
 import { createRefusal, precheck } from './precheck';
 import { pgn, type PgnOptions } from './pgn';
-import { decodeSnapshot, encodeSnapshot } from './snapshot';
+import { SnapshotJob, decodeSnapshot, encodeSnapshot } from './snapshot';
 import { parseCommand } from './validate';
 import {
   ChessErrorCode,
@@ -30,6 +30,8 @@ export class ChessMachine {
   private games = new Map<string, Game>();
   private dedupe: Dedupe;
   private clock = 0;
+  /** A snapshot being taken in steps (beginSnapshot): games are kept for it before they change. */
+  private job: SnapshotJob | undefined;
 
   readonly options: Readonly<MachineOptions>;
 
@@ -62,6 +64,10 @@ export class ChessMachine {
       return { result: { ...first.result, duplicate: true }, events: [] };
     }
     const events: GameEvent[] = [];
+    if (this.job !== undefined && 'gameId' in command) {
+      const game = this.games.get(command.gameId);
+      if (game !== undefined) this.job.preserve(game);
+    }
     const result = this.dispatch(command, at, events);
     // Frozen: the answer kept for retries is the one handed out.
     Object.freeze(result);
@@ -144,7 +150,10 @@ export class ChessMachine {
           this.games.delete(id);
           forgotten++;
         }
-      } else if (game.sweep(at, this.options, out)) ended.push(id);
+      } else {
+        if (this.job !== undefined && game.sweepDue(at, this.options)) this.job.preserve(game);
+        if (game.sweep(at, this.options, out)) ended.push(id);
+      }
     }
     this.dedupe.expire(at);
     return { ok: true, ended, forgotten };
@@ -206,8 +215,26 @@ export class ChessMachine {
     return encodeSnapshot({ options: this.options, clock: this.clock, games: [...this.games.values()], dedupe: this.dedupe.toJSON() });
   }
 
+  /**
+   * A snapshot as of now, taken in steps: call `step(n)` (n games or dedupe slices at a time)
+   * until it answers true, applying commands in between as usual, then `result()` — the bytes
+   * `snapshot()` would have answered now. A game a command is about to change is encoded first
+   * (copy on write). One job at a time: a new one, or a restore, abandons the last.
+   */
+  beginSnapshot(): SnapshotJob {
+    const job = new SnapshotJob(this.options, this.clock, [...this.games.values()], this.dedupe.rows());
+    this.job = job;
+    return job;
+  }
+
+  /** The snapshot job is done with (finished or abandoned): games need no keeping any more. */
+  endSnapshot(job: SnapshotJob): void {
+    if (this.job === job) this.job = undefined;
+  }
+
   /** Replaces the whole state with a snapshot's (taken by any replica). */
   restore(data: Uint8Array): void {
+    this.job = undefined;
     const s = decodeSnapshot(data);
     (this as { options: Readonly<MachineOptions> }).options = Object.freeze({ ...DEFAULT_OPTIONS, ...s.options });
     this.clock = s.clock;

@@ -113,18 +113,84 @@ const DEDUPE_PER_LINE = 1000;
  * holds at most about 512 MiB, which 30,000 long games would pass).
  */
 export function encodeSnapshot(state: MachineState): Uint8Array {
-  const dedupeLines = Math.ceil(state.dedupe.length / DEDUPE_PER_LINE);
-  const parts: Uint8Array[] = [utf8.encode(JSON.stringify({ format: FORMAT, options: state.options, clock: state.clock, games: state.games.length, dedupeLines }))];
-  for (const g of state.games) parts.push(utf8.encode(JSON.stringify(saveGame(g))));
-  for (let i = 0; i < dedupeLines; i++) parts.push(utf8.encode(JSON.stringify(state.dedupe.slice(i * DEDUPE_PER_LINE, (i + 1) * DEDUPE_PER_LINE))));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length + 1, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-    out[at++] = 10; // JSON.stringify never writes a raw newline, so lines split cleanly.
+  const job = new SnapshotJob(state.options, state.clock, state.games, state.dedupe);
+  while (!job.step(Infinity));
+  return job.result();
+}
+
+/** The dedupe table as the job keeps it: the entries themselves (never changed once made), or saved tuples. */
+type DedupeRows = readonly (readonly [string, { at: number; result: CommandOk; what: string }])[];
+
+/**
+ * A snapshot of the machine as it was when the job began, encoded a few games per `step`, so a
+ * large state never holds the event loop for long. The machine calls `preserve` with a game
+ * before it changes it: a game not yet encoded is encoded then, in its state at the start (copy
+ * on write, a game at a time). Games created later are not in it; the dedupe rows are kept
+ * from the start (the table replaces an entry rather than changing it).
+ */
+export class SnapshotJob {
+  private readonly lines: (Uint8Array | undefined)[];
+  private readonly pending = new Map<Game, number>();
+  private readonly dedupeLines: Uint8Array[] = [];
+  private next = 0;
+  private out: Uint8Array | undefined;
+
+  constructor(
+    private readonly options: MachineOptions,
+    private readonly clock: number,
+    private readonly games: readonly Game[],
+    private readonly dedupe: DedupeRows | [string, number, CommandOk, string][],
+  ) {
+    this.lines = new Array<Uint8Array | undefined>(games.length);
+    games.forEach((g, i) => this.pending.set(g, i));
   }
-  return out;
+
+  /** Encodes `game` now if it is part of this snapshot and not yet encoded: call before changing it. */
+  preserve(game: Game): void {
+    const i = this.pending.get(game);
+    if (i === undefined) return;
+    this.pending.delete(game);
+    this.lines[i] = utf8.encode(JSON.stringify(saveGame(game)));
+  }
+
+  /** Encodes up to `units` more games or slices of the dedupe table; true once the snapshot is complete. */
+  step(units: number): boolean {
+    if (this.out !== undefined) return true;
+    let n = 0;
+    for (; n < units && this.next < this.games.length; this.next++) {
+      const g = this.games[this.next]!;
+      if (!this.pending.has(g)) continue;
+      this.preserve(g);
+      n++;
+    }
+    for (; n < units && this.dedupeLines.length * DEDUPE_PER_LINE < this.dedupe.length; n++) {
+      const from = this.dedupeLines.length * DEDUPE_PER_LINE;
+      const rows = this.dedupe.slice(from, from + DEDUPE_PER_LINE).map((r): [string, number, CommandOk, string] => (r.length === 2 ? [r[0], r[1].at, r[1].result, r[1].what] : r));
+      this.dedupeLines.push(utf8.encode(JSON.stringify(rows)));
+    }
+    if (this.next < this.games.length || this.dedupeLines.length * DEDUPE_PER_LINE < this.dedupe.length) return false;
+    this.out = this.assemble();
+    return true;
+  }
+
+  /** The snapshot's bytes, once `step` has answered true. */
+  result(): Uint8Array {
+    if (this.out === undefined) throw new Error('chess-fsm snapshot: the job is not finished');
+    return this.out;
+  }
+
+  private assemble(): Uint8Array {
+    const head = { format: FORMAT, options: this.options, clock: this.clock, games: this.games.length, dedupeLines: this.dedupeLines.length };
+    const parts: Uint8Array[] = [utf8.encode(JSON.stringify(head)), ...(this.lines as Uint8Array[]), ...this.dedupeLines];
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length + 1, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+      out[at++] = 10; // JSON.stringify never writes a raw newline, so lines split cleanly.
+    }
+    return out;
+  }
 }
 
 function saveGame(g: Game): SavedGame {

@@ -138,16 +138,27 @@ export class RaftCore implements LeaderContext, FollowerContext {
   }
 
   /**
+   * What a snapshot of the state machine at applied `index` records (its term and the
+   * membership then), without compacting anything: for a runtime that writes the snapshot
+   * first and calls snapshotCreated once it is on disk. Undefined while a snapshot from the
+   * leader is being installed, or when `index` is no longer in the log.
+   */
+  snapshotMeta(index: number): SnapshotMeta | undefined {
+    invariant(index <= this.log.applied, () => `${this.id}: snapshot at ${index}, past the applied index ${this.log.applied}`);
+    const term = this.log.term(index);
+    if (term === undefined || this.log.unstableSnapshot() !== undefined) return undefined;
+    return { index, term, membership: this.confs.committed(index).membership };
+  }
+
+  /**
    * The runtime made a snapshot of its state machine at applied index `index`. Returns the
    * metadata to store with it; the next Ready then lets the runtime discard the log up to
    * `index - snapshotTrailingEntries`. Returns undefined when the log no longer holds `index`
    * (a snapshot from the leader replaced it meanwhile): the runtime discards its snapshot.
    */
   snapshotCreated(index: number): SnapshotMeta | undefined {
-    invariant(index <= this.log.applied, () => `${this.id}: snapshot at ${index}, past the applied index ${this.log.applied}`);
-    const term = this.log.term(index);
-    if (term === undefined || this.log.unstableSnapshot() !== undefined) return undefined;
-    const meta: SnapshotMeta = { index, term, membership: this.confs.committed(index).membership };
+    const meta = this.snapshotMeta(index);
+    if (meta === undefined) return undefined;
     this.confs.compactTo(index);
     // Compaction folds conf entries into the base; the committed membership is unchanged.
     this.committedConfIndex = this.confs.committed(this.log.committed).index;

@@ -1,2 +1,2 @@
 export { type PeerMessageHandler } from './peer-channels';
-export { RaftNode, RaftRequestError, type RaftNodeOptions, type StateMachine } from './raft-node';
+export { RaftNode, RaftRequestError, type RaftNodeOptions, type SnapshotSteps, type StateMachine } from './raft-node';

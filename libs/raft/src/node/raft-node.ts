@@ -19,9 +19,28 @@ export interface StateMachine<R = unknown> {
   apply(command: Uint8Array, entry: { index: number; term: number }): R;
   /** The whole state, for a snapshot. */
   snapshot(): Uint8Array;
+  /**
+   * Optional, for a state too large to encode in one turn of the event loop: a snapshot as of
+   * now, taken in steps while apply goes on (the state machine keeps what a step has not yet
+   * encoded as it was, e.g. copy on write). The node steps it a few milliseconds at a time and
+   * calls `end` when done with it, finished or not.
+   */
+  beginSnapshot?(): SnapshotSteps;
   /** Replaces the whole state with a snapshot's. */
   restore(data: Uint8Array): void;
 }
+
+/** A snapshot taken in steps (StateMachine.beginSnapshot). */
+export interface SnapshotSteps {
+  /** Does up to `units` more of the work; true once `result` is ready. */
+  step(units: number): boolean;
+  result(): Uint8Array;
+  /** The node is done with this snapshot: the state machine may stop keeping state for it. */
+  end(): void;
+}
+
+/** How long one step of a snapshot taken in steps may hold the event loop, ms. */
+const SNAPSHOT_SLICE_MS = 4;
 
 export interface RaftNodeOptions {
   readonly id: NodeId;
@@ -119,6 +138,8 @@ export class RaftNode extends EventEmitter {
   private stopping = false;
   private seq = 0;
   private readonly pending = new Map<string, Pending>();
+  /** A snapshot being taken in steps, as of applied `index`, and then written. */
+  private snapshotting: { index: number; head: Buffer; steps: SnapshotSteps; written?: Promise<void> } | undefined;
   private readonly reads = new Map<string, { index: number | undefined } & Pending>();
   private applied = 0;
   private lastSnapshot = 0;
@@ -315,6 +336,8 @@ export class RaftNode extends EventEmitter {
     this.pending.clear();
     this.reads.clear();
     await this.draining;
+    this.abandonSnapshot();
+    await this.snapshotting?.written?.catch(() => undefined);
     await this.transport.stop();
     this.storage.close();
   }
@@ -417,13 +440,7 @@ export class RaftNode extends EventEmitter {
 
   /** Snapshot data: the node's own replicated state (the directory), then the application's. */
   private takeSnapshot(): Uint8Array {
-    const head = Buffer.from(JSON.stringify(this.directory));
-    const app = this.opts.stateMachine.snapshot();
-    const out = Buffer.allocUnsafe(4 + head.length + app.length);
-    out.writeUInt32LE(head.length, 0);
-    head.copy(out, 4);
-    out.set(app, 4 + head.length);
-    return out;
+    return frameSnapshot(Buffer.from(JSON.stringify(this.directory)), this.opts.stateMachine.snapshot());
   }
 
   private restoreSnapshot(data: Uint8Array): void {
@@ -481,6 +498,7 @@ export class RaftNode extends EventEmitter {
         else await this.storage.persistAsync(batch);
         if (this.stopping) return;
         if (rd.snapshot !== undefined) {
+          this.abandonSnapshot();
           this.restoreSnapshot(rd.snapshot.data);
           this.applied = rd.snapshot.meta.index;
           this.lastSnapshot = rd.snapshot.meta.index;
@@ -615,10 +633,70 @@ export class RaftNode extends EventEmitter {
 
   private maybeSnapshot(): void {
     const every = this.opts.snapshotEvery ?? 100_000;
-    if (this.applied - this.lastSnapshot < every) return;
+    if (this.snapshotting !== undefined || this.applied - this.lastSnapshot < every) return;
+    const sm = this.opts.stateMachine;
+    if (sm.beginSnapshot !== undefined) {
+      this.snapshotting = { index: this.applied, head: Buffer.from(JSON.stringify(this.directory)), steps: sm.beginSnapshot() };
+      setImmediate(() => this.stepSnapshot());
+      return;
+    }
     const meta = this.core.snapshotCreated(this.applied);
     if (meta === undefined) return;
     this.storage.saveSnapshot({ meta, data: this.takeSnapshot() });
     this.lastSnapshot = meta.index;
   }
+
+  /**
+   * Takes the snapshot begun by maybeSnapshot a slice at a time, the event loop free in
+   * between (Readies, messages and client requests go on), then writes it off the event loop.
+   * Only once it is on disk does the core hear of it (snapshotCreated), and so compact the log.
+   */
+  private stepSnapshot(): void {
+    const job = this.snapshotting;
+    if (job === undefined || job.written !== undefined || this.stopping) return;
+    const until = performance.now() + SNAPSHOT_SLICE_MS;
+    while (!job.steps.step(8)) {
+      if (performance.now() >= until) {
+        setImmediate(() => this.stepSnapshot());
+        return;
+      }
+    }
+    const data = frameSnapshot(job.head, job.steps.result());
+    job.steps.end();
+    const meta = this.core.snapshotMeta(job.index);
+    if (meta === undefined) {
+      this.snapshotting = undefined;
+      return;
+    }
+    job.written = this.storage.saveSnapshotAsync({ meta, data }).then(
+      () => {
+        if (this.snapshotting === job) this.snapshotting = undefined;
+        if (this.stopping || this.core.snapshotCreated(job.index) === undefined) return;
+        this.lastSnapshot = Math.max(this.lastSnapshot, job.index);
+        this.schedule();
+      },
+      (e: unknown) => {
+        this.logger.warn(`${this.id}: writing the snapshot at index ${job.index} failed, stopping: ${e instanceof Error ? e.message : String(e)}`);
+        this.emit('fatal', e);
+        void this.stop();
+      },
+    );
+  }
+
+  /** A snapshot from the leader replaced the state: one being taken here is of a state that is gone. */
+  private abandonSnapshot(): void {
+    const job = this.snapshotting;
+    if (job === undefined || job.written !== undefined) return;
+    job.steps.end();
+    this.snapshotting = undefined;
+  }
+}
+
+/** A snapshot file's state: [length u32][the node's own state (directory) JSON][the state machine's bytes]. */
+function frameSnapshot(head: Buffer, app: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(4 + head.length + app.length);
+  out.writeUInt32LE(head.length, 0);
+  head.copy(out, 4);
+  out.set(app, 4 + head.length);
+  return out;
 }

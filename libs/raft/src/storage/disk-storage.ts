@@ -5,7 +5,7 @@ import type { LogStorage } from '../core/storage';
 import { EMPTY_HARD_STATE, type Entry, type HardState, type Snapshot } from '../core/types';
 import { StorageCorruptionError } from './errors';
 import { decodeRecord, encodeEntry, encodeHardState, encodeSnapshotMark, HEADER, RecordType, type WalRecord } from './records';
-import { fsyncDir, pruneSnapshots, readNewestSnapshot, writeSnapshotFile } from './snapshot-file';
+import { fsyncDir, pruneSnapshots, readNewestSnapshot, writeSnapshotFile, writeSnapshotFileAsync } from './snapshot-file';
 
 export interface DiskStorageOptions {
   /** A segment is closed and a new one started once it passes this size. */
@@ -218,6 +218,19 @@ export class DiskStorage implements LogStorage {
   saveSnapshot(snap: Snapshot): void {
     invariant(snap.meta.index >= this.offset && snap.meta.index <= this.lastIndex(), () => `snapshot at ${snap.meta.index} outside the stored log [${this.offset}, ${this.lastIndex()}]`);
     writeSnapshotFile(this.snapDir, snap);
+    pruneSnapshots(this.snapDir, 2);
+    this.snap = snap;
+  }
+
+  /**
+   * saveSnapshot without holding the event loop (see writeSnapshotFileAsync); entries may be
+   * appended meanwhile. A snapshot older than the stored one when the write ends (one installed
+   * from the leader meanwhile) is written but not taken as the stored one.
+   */
+  async saveSnapshotAsync(snap: Snapshot): Promise<void> {
+    invariant(snap.meta.index >= this.offset && snap.meta.index <= this.lastIndex(), () => `snapshot at ${snap.meta.index} outside the stored log [${this.offset}, ${this.lastIndex()}]`);
+    await writeSnapshotFileAsync(this.snapDir, snap);
+    if (this.snap !== undefined && this.snap.meta.index >= snap.meta.index) return;
     pruneSnapshots(this.snapDir, 2);
     this.snap = snap;
   }
