@@ -6,6 +6,8 @@ import { hasEtcd, startEtcd } from '../libs/raft/bench/etcd';
 import { benchCluster, settle, type TestCluster } from './lib/cluster';
 import { createGames, type BenchGame } from './lib/games';
 import { closedTable, latencyChart, rateTable, type ClosedRow, type RateRow } from './lib/report';
+import { cpuMs } from './lib/cpu';
+import { watchContention } from './lib/contention';
 
 /**
  * `npm run bench` — the full stack under load: a 3-node cluster (fsync on, production settings)
@@ -89,8 +91,18 @@ async function rates(target: string, games: BenchGame[], file: string): Promise<
 const CLOSED_MAX_RATE = 10_000;
 const PLIES = 300;
 
-async function closed(target: string, file: string): Promise<{ concurrency: number; rate: number; p50: number; p99: number }[]> {
+/** CPU per move in a closed-loop level, µs: each node's (leader first) and the load generator's. */
+interface MoveCpu {
+  leader: number;
+  followers: number[];
+  loadGenerator: number;
+  /** Mean CPUs other processes on the machine used meanwhile (their load skews the figures). */
+  foreign: number;
+}
+
+async function closed(target: string, file: string, c3: TestCluster): Promise<{ concurrency: number; rate: number; p50: number; p99: number; cpu: MoveCpu }[]> {
   const rows = [];
+  const leaderUrl = target;
   for (const c of CONCURRENCY) {
     // Fresh games per level, enough that no player runs out: every level starts from the
     // opening, and one level's play does not shorten the next one's supply.
@@ -99,10 +111,19 @@ async function closed(target: string, file: string): Promise<{ concurrency: numb
     const games = await createGames(target, count, PLIES, { tag: `c${c}-${Date.now().toString(36)}` });
     saveGames(file, games);
     progress(`closed loop: ${c} players for ${warmup} + ${seconds} s`);
-    const r = await load<{ rate: number; p50: number; p99: number; errors: number; exhausted: number; plies: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'closed', '--target', target, '--games', file, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup)]);
+    const nodes = [...c3.nodes].sort((a, b) => Number(b.url === leaderUrl) - Number(a.url === leaderUrl));
+    const before = nodes.map((n) => cpuMs(n.proc!.pid!));
+    const contention = watchContention();
+    const r = await load<{ rate: number; p50: number; p99: number; errors: number; exhausted: number; cpuMs: number; plies: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'closed', '--target', target, '--games', file, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup)]);
+    const foreign = contention.stop().foreign;
+    // Every move of the level, warm-up included (the games were fresh): what the CPU times cover.
+    const moves = Math.max(1, Object.values(r.plies).reduce((a, b) => a + b, 0));
+    const perMove = (ms: number): number => Math.round((ms * 1000) / moves);
+    const used = nodes.map((n, i) => perMove(cpuMs(n.proc!.pid!) - before[i]!));
+    const cpu: MoveCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator: perMove(r.cpuMs), foreign };
     saveGames(file, games, r.plies);
-    rows.push({ concurrency: c, rate: r.rate, p50: r.p50, p99: r.p99 });
-    done(`closed loop: ${c} players → ${r.rate} moves/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${r.exhausted > 0 ? `, ${r.exhausted} players ran out of games` : ''}`);
+    rows.push({ concurrency: c, rate: r.rate, p50: r.p50, p99: r.p99, cpu });
+    done(`closed loop: ${c} players → ${r.rate} moves/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${r.exhausted > 0 ? `, ${r.exhausted} players ran out of games` : ''}; CPU µs per move: leader ${cpu.leader}, followers ${cpu.followers.join(' and ')}, load generator ${cpu.loadGenerator}; other processes ${foreign} CPUs`);
   }
   return rows;
 }
@@ -147,7 +168,7 @@ async function main(): Promise<void> {
       await settle(cluster);
     }
     if (only.has('closed')) {
-      const rookery = await closed(leader.url, join(work, 'closed-games.json'));
+      const rookery = await closed(leader.url, join(work, 'closed-games.json'), cluster);
       const bytes = moveEntryBytes();
       await cluster.stop();
       cluster = undefined;

@@ -141,7 +141,8 @@ async function closedMode(): Promise<void> {
       exhausted++;
     }),
   );
-  out({ concurrency, rate: Math.round((done / seconds) * 100) / 100, done, errors, exhausted, ...summarize(lat) });
+  const cpu = process.cpuUsage();
+  out({ concurrency, rate: Math.round((done / seconds) * 100) / 100, done, errors, exhausted, cpuMs: (cpu.user + cpu.system) / 1000, ...summarize(lat) });
 }
 
 function out(o: object): void {
