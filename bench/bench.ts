@@ -19,7 +19,7 @@ import { watchContention } from './lib/contention';
  *   3. fan-out: 5,000 spectators of one game, beside a bare Socket.IO room broadcast;
  *   4. failover: kill -9 of the leader under 500 moves/s, 20 times.
  * JSON and an SVG chart go to bench/results/. Flags: --quick (short levels, for a look),
- * --only rates,closed,fanout,failover, --seconds N, --warmup N, --vs-etcd.
+ * --only rates,closed,fanout,failover, --seconds N, --warmup N, --vs-etcd, --fanout-moves N (200).
  */
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   let fanout: { rookery: { p99: number }; ratio: number; spectators: number } | undefined;
   if (only.has('fanout')) {
     const { runFanout } = await import('./fanout');
-    fanout = await runFanout({ spectators: Number(flag('spectators') ?? (quick ? 1000 : 5000)), moves: quick ? 20 : 50, progress });
+    fanout = await runFanout({ spectators: Number(flag('spectators') ?? (quick ? 1000 : 5000)), moves: Number(flag('fanout-moves') ?? (quick ? 20 : 200)), progress });
     results['fanout'] = fanout;
     done(`fan-out: ${JSON.stringify(fanout)}`);
   }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FailoverLoadConfig, FailoverLoadMessage } from './failover-load';
 import { numberFlag, runStandalone } from './lib/cli';
-import { benchCluster, settle, type TestCluster } from './lib/cluster';
+import { BENCH_TICK_MS, benchCluster, settle, type TestCluster } from './lib/cluster';
 import { watchContention, type Contention } from './lib/contention';
 import { getJson } from './lib/http';
 import { tallyGame } from './lib/loss';
@@ -69,7 +69,7 @@ type Result = Extract<FailoverLoadMessage, { type: 'result' }>;
 
 export async function runFailover(o: FailoverOptions): Promise<FailoverResult> {
   const progress = o.progress ?? (() => undefined);
-  const tickMs = Number(process.env['BENCH_TICK_MS'] ?? 100);
+  const tickMs = BENCH_TICK_MS;
   progress(`failover: starting a 3-node cluster (tick ${tickMs} ms)`);
   return withCluster(benchCluster, async (cluster) => {
     // Enough games for the moves held up in an outage (up to the attempt timeout, 6 s), and few

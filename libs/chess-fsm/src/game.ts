@@ -64,6 +64,8 @@ export class Game {
   /** Events kept for resuming clients: the last ones, oldest first. */
   history: GameEvent[] = [];
   private board: Chess | null = null;
+  /** This game's line in the last snapshot, and the version it was at (see snapshot.ts encodeGame). */
+  snapshotLine: { version: number; bytes: Uint8Array } | undefined;
   /** The last move wouldMove found legal, and the position it was tried in (see play). */
   private tried: { fen: string; text: string; found: FoundMove } | null = null;
 

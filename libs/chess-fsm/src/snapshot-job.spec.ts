@@ -73,4 +73,42 @@ describe('snapshot taken in steps (beginSnapshot)', () => {
     assert.ok(Buffer.from(m.snapshot()).equals(done));
     assert.equal(other.step(0), false, 'the abandoned job is not finished by the restore');
   });
+
+  it('reuses an unchanged game’s line from the last snapshot, never a changed one’s', () => {
+    // The machine that snapshots along the way (and so keeps lines), against a fresh one fed
+    // the same commands for each comparison (it has never kept a line).
+    const kept = busyMachine(12, 6);
+    let at = kept.at;
+    const log: [Record<string, unknown>, number][] = [];
+    const both = (c: Record<string, unknown>): void => {
+      at++;
+      log.push([c, at]);
+      kept.m.apply(c, at);
+    };
+    const plain = { m: { snapshot: (): Uint8Array => {
+      const fresh = busyMachine(12, 6).m;
+      for (const [c, t] of log) fresh.apply(c, t);
+      return fresh.snapshot();
+    } } };
+    const seat = (g: number, white: boolean): { session: string; token: string } => ({ session: `${white ? 'white' : 'black'}-${g}`, token: `${white ? 'w' : 'b'}${g}`.padEnd(24, 'x') });
+    kept.m.snapshot();
+    // Every kind of change, each in its own game, between two snapshots of `kept`.
+    both({ type: 'offerDraw', requestId: 'o1', gameId: 'g1', ...seat(1, true) });
+    both({ type: 'offerDraw', requestId: 'o2', gameId: 'g2', ...seat(2, true) });
+    both({ type: 'declineDraw', requestId: 'd2', gameId: 'g2', ...seat(2, false) });
+    both({ type: 'resign', requestId: 'r3', gameId: 'g3', ...seat(3, false) });
+    both({ type: 'create', requestId: 'c', gameId: 'new', session: 'fresh-one', token: 'n'.padEnd(24, 'x'), color: 'black', timeControl: null });
+    both({ type: 'join', requestId: 'j', gameId: 'new', session: 'fresh-two', token: 'm'.padEnd(24, 'x') });
+    for (const g of [4, 5]) {
+      const board = kept.boards[g]!;
+      const pick = board.moves({ verbose: true })[0]!;
+      both({ type: 'move', requestId: 'x', gameId: `g${g}`, ...seat(g, board.turn() === 'w'), move: pick.lan });
+      board.move(pick.lan);
+    }
+    assert.ok(Buffer.from(kept.m.snapshot()).equals(Buffer.from(plain.m.snapshot())), 'after changes: a kept line was stale');
+    both({ type: 'sweep', requestId: 's', session: 'system-sweep' });
+    at += 7_200_000;
+    both({ type: 'sweep', requestId: 's2', session: 'system-sweep' });
+    assert.ok(Buffer.from(kept.m.snapshot()).equals(Buffer.from(plain.m.snapshot())), 'after sweeps: a kept line was stale');
+  });
 });

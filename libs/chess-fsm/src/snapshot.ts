@@ -150,7 +150,7 @@ export class SnapshotJob {
     const i = this.pending.get(game);
     if (i === undefined) return;
     this.pending.delete(game);
-    this.lines[i] = utf8.encode(JSON.stringify(saveGame(game)));
+    this.lines[i] = encodeGame(game);
   }
 
   /** Encodes up to `units` more games or slices of the dedupe table; true once the snapshot is complete. */
@@ -191,6 +191,19 @@ export class SnapshotJob {
     }
     return out;
   }
+}
+
+/**
+ * A game's snapshot line. Every change to what is saved comes with an event, so a game whose
+ * version has not moved since its last snapshot has the same line: the bytes are kept with the
+ * game and reused (an idle or finished game costs a snapshot nothing after its first).
+ */
+function encodeGame(g: Game): Uint8Array {
+  const kept = g.snapshotLine;
+  if (kept !== undefined && kept.version === g.version) return kept.bytes;
+  const bytes = utf8.encode(JSON.stringify(saveGame(g)));
+  g.snapshotLine = { version: g.version, bytes };
+  return bytes;
 }
 
 function saveGame(g: Game): SavedGame {
