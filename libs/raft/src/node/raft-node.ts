@@ -676,9 +676,12 @@ export class RaftNode extends EventEmitter {
         this.schedule();
       },
       (e: unknown) => {
-        this.logger.warn(`${this.id}: writing the snapshot at index ${job.index} failed, stopping: ${e instanceof Error ? e.message : String(e)}`);
-        this.emit('fatal', e);
-        void this.stop();
+        // The log is intact and nothing acknowledged depends on a snapshot: the node goes on,
+        // and tries again after another snapshotEvery entries. (A disk that cannot take the
+        // log's writes stops the node there.)
+        if (this.snapshotting === job) this.snapshotting = undefined;
+        this.lastSnapshot = Math.max(this.lastSnapshot, job.index);
+        this.logger.warn(`${this.id}: writing the snapshot at index ${job.index} failed; the log is kept whole and the next snapshot is tried after ${this.opts.snapshotEvery ?? 100_000} more entries: ${e instanceof Error ? e.message : String(e)}`);
       },
     );
   }

@@ -253,6 +253,32 @@ describe('DiskStorage crash recovery', () => {
     assert.throws(() => DiskStorage.open(dir), (e: unknown) => e instanceof StorageCorruptionError && e.file === snapFile);
   });
 
+  it('a snapshot written off the event loop survives a snapshot stored in place meanwhile (pruning spares its temporary file)', async () => {
+    const dir = tempDir();
+    const s = DiskStorage.open(dir);
+    s.persist({ entries: range(1, 20, 1) });
+    const membership = { voters: ['n1'], learners: [] };
+    // Large enough that its checksum yields to the event loop several times.
+    const big = new Uint8Array(12 * 1024 * 1024).fill(7);
+    const writing = s.saveSnapshotAsync({ meta: { index: 10, term: 1, membership }, data: big });
+    // Once its temporary file exists, two snapshots are stored in place (as one installed from
+    // the leader is), and each prunes the directory.
+    const snapDir = join(dir, 'snap');
+    for (let i = 0; i < 100_000 && !readdirSync(snapDir).some((n) => n.endsWith('.tmp')); i++) await new Promise((r) => setImmediate(r));
+    assert.ok(readdirSync(snapDir).some((n) => n.endsWith('.tmp')), 'the write never showed its temporary file');
+    s.saveSnapshot({ meta: { index: 12, term: 1, membership }, data: enc.encode('twelve') });
+    s.saveSnapshot({ meta: { index: 15, term: 1, membership }, data: enc.encode('fifteen') });
+    await writing;
+    assert.equal(s.snapshot()?.meta.index, 15, 'an older snapshot finishing later does not replace the stored one');
+    s.close();
+    const names = readdirSync(join(dir, 'snap'));
+    assert.ok(names.includes('snap-0000000000000010-0000000000000001.snap'), `the async snapshot's file is there: ${names.join(', ')}`);
+    assert.ok(!names.some((n) => n.endsWith('.tmp')), `no temporary file left: ${names.join(', ')}`);
+    const back = DiskStorage.open(dir);
+    assert.equal(back.snapshot()?.meta.index, 15);
+    back.close();
+  });
+
   it('a crash after the snapshot mark but before the snapshot file leaves the old log in place', () => {
     const dir = tempDir();
     const s = DiskStorage.open(dir);

@@ -5,7 +5,7 @@ import type { LogStorage } from '../core/storage';
 import { EMPTY_HARD_STATE, type Entry, type HardState, type Snapshot } from '../core/types';
 import { StorageCorruptionError } from './errors';
 import { decodeRecord, encodeEntry, encodeHardState, encodeSnapshotMark, HEADER, RecordType, type WalRecord } from './records';
-import { fsyncDir, pruneSnapshots, readNewestSnapshot, writeSnapshotFile, writeSnapshotFileAsync } from './snapshot-file';
+import { fsyncDir, pruneSnapshots, readNewestSnapshot, removeLeftovers, writeSnapshotFile, writeSnapshotFileAsync } from './snapshot-file';
 
 export interface DiskStorageOptions {
   /** A segment is closed and a new one started once it passes this size. */
@@ -328,6 +328,7 @@ export class DiskStorage implements LogStorage {
 
   /** Rebuilds the log from the newest snapshot and the WAL (see the class comment). */
   private recover(): void {
+    removeLeftovers(this.snapDir);
     this.snap = readNewestSnapshot(this.snapDir);
     if (this.snap !== undefined) this.resetTo(this.snap.meta.index, this.snap.meta.term);
     const names = readdirSync(this.walDir).filter((n) => SEGMENT.test(n)).sort();

@@ -39,6 +39,8 @@ export function writeSnapshotFile(dir: string, snap: Snapshot): string {
   return final;
 }
 
+let asyncWrites = 0;
+
 /** The checksum is taken this many bytes at a time, the event loop free in between. */
 const CRC_SLICE = 4 * 1024 * 1024;
 
@@ -59,7 +61,8 @@ export async function writeSnapshotFileAsync(dir: string, snap: Snapshot): Promi
   }
   prefix.writeUInt32LE(crc, 0);
   const final = join(dir, snapshotFileName(snap.meta));
-  const tmp = `${final}.tmp`;
+  // Its own temporary name: the same snapshot (index and term) may be written in place meanwhile.
+  const tmp = `${final}.${++asyncWrites}.tmp`;
   const fh = await open(tmp, 'w');
   try {
     await fh.writev([prefix, snap.data]);
@@ -90,9 +93,17 @@ export function readNewestSnapshot(dir: string): Snapshot | undefined {
 
 /** Snapshot files in `dir`, oldest first; leftover temporary files are removed. */
 export function snapshotFiles(dir: string): string[] {
-  const names = readdirSync(dir);
-  for (const n of names) if (n.endsWith('.snap.tmp')) unlinkSync(join(dir, n));
-  return names.filter((n) => NAME.test(n)).sort();
+  return readdirSync(dir)
+    .filter((n) => NAME.test(n))
+    .sort();
+}
+
+/**
+ * Deletes temporary files a crash left behind. Only when the storage opens: later, a temporary
+ * file may be a snapshot still being written off the event loop (writeSnapshotFileAsync).
+ */
+export function removeLeftovers(dir: string): void {
+  for (const n of readdirSync(dir)) if (n.startsWith('snap-') && n.endsWith('.tmp')) unlinkSync(join(dir, n));
 }
 
 /** Keeps the newest `keep` snapshot files. */
