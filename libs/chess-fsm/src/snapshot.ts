@@ -129,7 +129,8 @@ type DedupeRows = readonly (readonly [string, { at: number; result: CommandOk; w
  * from the start (the table replaces an entry rather than changing it).
  */
 export class SnapshotJob {
-  private readonly lines: (Uint8Array | undefined)[];
+  /** Per game, in order: its line once encoded, or its state captured before a change, to encode later. */
+  private readonly lines: (Uint8Array | Captured | undefined)[];
   private readonly pending = new Map<Game, number>();
   private readonly dedupeLines: Uint8Array[] = [];
   private next = 0;
@@ -141,16 +142,23 @@ export class SnapshotJob {
     private readonly games: readonly Game[],
     private readonly dedupe: DedupeRows | [string, number, CommandOk, string][],
   ) {
-    this.lines = new Array<Uint8Array | undefined>(games.length);
+    this.lines = new Array<Uint8Array | Captured | undefined>(games.length);
     games.forEach((g, i) => this.pending.set(g, i));
   }
 
-  /** Encodes `game` now if it is part of this snapshot and not yet encoded: call before changing it. */
+  /**
+   * Keeps `game` as it is now, if it is part of this snapshot and not yet kept: call before
+   * changing it. Cheap whatever the game's length: its line from an earlier snapshot if it has
+   * not changed since, else a shallow copy of its state (events are immutable) encoded later.
+   * Every change to what is saved comes with an event, so a game whose version has not moved
+   * has the same line (an idle or finished game costs a snapshot nothing after its first).
+   */
   preserve(game: Game): void {
     const i = this.pending.get(game);
     if (i === undefined) return;
     this.pending.delete(game);
-    this.lines[i] = encodeGame(game);
+    const kept = game.snapshotLine;
+    this.lines[i] = kept !== undefined && kept.version === game.version ? kept.bytes : capture(game);
   }
 
   /** Encodes up to `units` more games or slices of the dedupe table; true once the snapshot is complete. */
@@ -159,8 +167,14 @@ export class SnapshotJob {
     let n = 0;
     for (; n < units && this.next < this.games.length; this.next++) {
       const g = this.games[this.next]!;
-      if (!this.pending.has(g)) continue;
-      this.preserve(g);
+      const line = this.lines[this.next];
+      if (line instanceof Uint8Array) continue;
+      if (line === undefined) this.preserve(g);
+      const kept = this.lines[this.next]!;
+      if (kept instanceof Uint8Array) continue;
+      const bytes = utf8.encode(JSON.stringify({ ...kept.state, history: kept.history.map(saveEvent) }));
+      kept.game.snapshotLine = { version: kept.state.version, bytes };
+      this.lines[this.next] = bytes;
       n++;
     }
     for (; n < units && this.dedupeLines.length * DEDUPE_PER_LINE < this.dedupe.length; n++) {
@@ -193,20 +207,24 @@ export class SnapshotJob {
   }
 }
 
-/**
- * A game's snapshot line. Every change to what is saved comes with an event, so a game whose
- * version has not moved since its last snapshot has the same line: the bytes are kept with the
- * game and reused (an idle or finished game costs a snapshot nothing after its first).
- */
-function encodeGame(g: Game): Uint8Array {
-  const kept = g.snapshotLine;
-  if (kept !== undefined && kept.version === g.version) return kept.bytes;
-  const bytes = utf8.encode(JSON.stringify(saveGame(g)));
-  g.snapshotLine = { version: g.version, bytes };
-  return bytes;
+/** A game's saved fields as they were, its events not yet turned into saved tuples. */
+interface Captured {
+  game: Game;
+  state: Omit<SavedGame, 'history'> & { history: undefined };
+  history: GameEvent[];
 }
 
-function saveGame(g: Game): SavedGame {
+/**
+ * A shallow copy of what a game saves: arrays copied, the events themselves shared (they are
+ * frozen once emitted), so the copy costs microseconds where encoding costs a millisecond.
+ */
+function capture(g: Game): Captured {
+  const state = saveFields(g);
+  return { game: g, state: { ...state, seats: { ...state.seats }, sans: state.sans.slice(), ucis: state.ucis.slice(), history: undefined }, history: g.history.slice() };
+}
+
+/** What a game saves, its events apart (see saveEvent); `history` keeps its place in the key order. */
+function saveFields(g: Game): Omit<SavedGame, 'history'> & { history: undefined } {
   return {
     id: g.id,
     createdAt: g.createdAt,
@@ -225,7 +243,7 @@ function saveGame(g: Game): SavedGame {
     drawOffer: g.drawOffer,
     lastActivity: g.lastActivity,
     clock: g.clock?.toJSON() ?? null,
-    history: g.history.map(saveEvent),
+    history: undefined,
   };
 }
 

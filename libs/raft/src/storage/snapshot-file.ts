@@ -43,6 +43,8 @@ let asyncWrites = 0;
 
 /** The checksum is taken this many bytes at a time, the event loop free in between. */
 const CRC_SLICE = 4 * 1024 * 1024;
+/** A snapshot written off the event loop is flushed to disk this many bytes at a time. */
+const FLUSH_SLICE = 2 * 1024 * 1024;
 
 /**
  * writeSnapshotFile's file, written without holding the event loop: the checksum in slices,
@@ -65,7 +67,21 @@ export async function writeSnapshotFileAsync(dir: string, snap: Snapshot): Promi
   const tmp = `${final}.${++asyncWrites}.tmp`;
   const fh = await open(tmp, 'w');
   try {
-    await fh.writev([prefix, snap.data]);
+    // Written and flushed a slice at a time: on ext4 an fsync of the log waits for every dirty
+    // block in the journal's transaction, so a snapshot's tens of megabytes left dirty at once
+    // would hold the log's next fsync (and so every commit) until they were all on disk.
+    const writeAt = async (buf: Uint8Array, position: number): Promise<void> => {
+      for (let done = 0; done < buf.length; ) {
+        const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
+        if (bytesWritten === 0) throw new Error(`short write of a snapshot file: ${buf.length - done} bytes not written`);
+        done += bytesWritten;
+      }
+    };
+    await writeAt(prefix, 0);
+    for (let off = 0; off < snap.data.length; off += FLUSH_SLICE) {
+      await writeAt(snap.data.subarray(off, off + FLUSH_SLICE), prefix.length + off);
+      await fh.datasync();
+    }
     await fh.sync();
   } finally {
     await fh.close();
