@@ -2,18 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Chess, SQUARES, type Square } from 'chess.js';
 import { canMove, findByCoordinates, findBySan, play } from './board';
+import { seeded } from './spec-fixtures';
 
 /** Positions from seeded random games, plus ones that hold every special move. */
 function positions(games: number, plies: number): string[] {
-  let s = 4242;
-  const rand = (n: number): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
+  const rand = seeded(4242);
   const out = [
     'r3k2r/pppq1ppp/2n2n2/3pp3/3PP3/2N2N2/PPPQ1PPP/R3K2R w KQkq - 0 1', // both castlings, both sides
     'rnbqkbnr/ppp1p1pp/8/3pPp2/8/8/PPPP1PPP/RNBQKBNR w KQkq f6 0 3', // en passant

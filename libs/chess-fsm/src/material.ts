@@ -1,4 +1,5 @@
 import type { Color } from './types';
+import { eachPiece } from './position';
 
 /**
  * Whether `color` can no longer checkmate by any series of legal moves, judged from material
@@ -53,43 +54,28 @@ interface Material {
 
 function count(placement: string, white: boolean): Material {
   const m: Material = { pawns: 0, knights: 0, bishops: 0, lightBishops: 0, darkBishops: 0, rooks: 0, queens: 0 };
-  let rank = 7;
-  let file = 0;
-  for (let i = 0; i < placement.length; i++) {
-    const ch = placement.charCodeAt(i);
-    if (ch === 47 /* / */) {
-      rank--;
-      file = 0;
-      continue;
+  eachPiece(placement, (ch, file, rank) => {
+    if ((ch >= 65 && ch <= 90) !== white) return;
+    switch (ch | 32) {
+      case 112:
+        m.pawns++;
+        break;
+      case 110:
+        m.knights++;
+        break;
+      case 98:
+        m.bishops++;
+        // a1 (file 0, rank 0) is dark: a square is light when file + rank is odd.
+        if ((file + rank) % 2 === 1) m.lightBishops++;
+        else m.darkBishops++;
+        break;
+      case 114:
+        m.rooks++;
+        break;
+      case 113:
+        m.queens++;
+        break;
     }
-    if (ch >= 49 && ch <= 56) {
-      file += ch - 48;
-      continue;
-    }
-    const isWhite = ch >= 65 && ch <= 90;
-    if (isWhite === white) {
-      switch (ch | 32) {
-        case 112:
-          m.pawns++;
-          break;
-        case 110:
-          m.knights++;
-          break;
-        case 98:
-          m.bishops++;
-          // a1 (file 0, rank 0) is dark: a square is light when file + rank is odd.
-          if ((file + rank) % 2 === 1) m.lightBishops++;
-          else m.darkBishops++;
-          break;
-        case 114:
-          m.rooks++;
-          break;
-        case 113:
-          m.queens++;
-          break;
-      }
-    }
-    file++;
-  }
+  });
   return m;
 }

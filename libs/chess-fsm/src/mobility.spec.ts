@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { Chess } from 'chess.js';
 import { hasLegalMove } from './mobility';
 import { placement, sideToMove } from './position';
+import { seeded } from './spec-fixtures';
 
 /** hasLegalMove on a FEN, against chess.js's own count of the legal moves. */
 function check(fen: string): boolean {
@@ -46,15 +47,7 @@ describe('hasLegalMove: whether the side to move can move, piece by piece', () =
   });
 
   it('agrees with chess.js on every position of 200 seeded random games', () => {
-    let s = 20261126;
-    const rand = (n: number): number => {
-      s ^= s << 13;
-      s >>>= 0;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      s >>>= 0;
-      return s % n;
-    };
+    const rand = seeded(20261126);
     let positions = 0;
     let none = 0;
     for (let g = 0; g < 200; g++) {

@@ -1,5 +1,6 @@
 import type { Chess, Square } from 'chess.js';
 import { canMove } from './board';
+import { eachPiece } from './position';
 
 const FILES = 'abcdefgh';
 
@@ -15,25 +16,11 @@ export function hasLegalMove(board: Chess, placement: string, white: boolean): b
   // Pieces that usually have somewhere to go first (knights, queens, rooks, bishops), then
   // pawns, then the king, which sits boxed in for much of a game.
   const squares: [Square[], Square[], Square[]] = [[], [], []];
-  let rank = 8;
-  let file = 0;
-  for (let i = 0; i < placement.length; i++) {
-    const ch = placement.charCodeAt(i);
-    if (ch === 47 /* / */) {
-      rank--;
-      file = 0;
-    } else if (ch >= 49 && ch <= 56 /* 1-8 */) {
-      file += ch - 48;
-    } else {
-      const upper = ch < 97;
-      if (upper === white) {
-        const sq = `${FILES[file]}${rank}` as Square;
-        const kind = ch | 32; // lower case
-        squares[kind === 107 /* k */ ? 2 : kind === 112 /* p */ ? 1 : 0].push(sq);
-      }
-      file++;
-    }
-  }
+  eachPiece(placement, (piece, file, rank) => {
+    if (piece < 97 !== white) return;
+    const kind = piece | 32; // lower case
+    squares[kind === 107 /* k */ ? 2 : kind === 112 /* p */ ? 1 : 0].push(`${FILES[file]}${rank + 1}` as Square);
+  });
   for (const group of squares) for (const square of group) if (canMove(board, square)) return true;
   return false;
 }

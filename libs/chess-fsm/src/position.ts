@@ -31,6 +31,27 @@ export function halfmoveClock(fen: string): number {
   return Number(fen.slice(a, nthSpace(fen, 5)));
 }
 
+/**
+ * Calls `visit` with each piece of a FEN placement field: its letter's char code (upper case
+ * for white), file (0 = a) and rank (0 = 1).
+ */
+export function eachPiece(placement: string, visit: (piece: number, file: number, rank: number) => void): void {
+  let rank = 7;
+  let file = 0;
+  for (let i = 0; i < placement.length; i++) {
+    const ch = placement.charCodeAt(i);
+    if (ch === 47 /* / */) {
+      rank--;
+      file = 0;
+    } else if (ch >= 49 && ch <= 56 /* 1-8 */) {
+      file += ch - 48;
+    } else {
+      visit(ch, file, rank);
+      file++;
+    }
+  }
+}
+
 function nthSpace(s: string, n: number): number {
   let i = -1;
   for (let k = 0; k < n; k++) {

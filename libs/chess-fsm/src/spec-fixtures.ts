@@ -9,3 +9,16 @@ export const XS = 'sess-spectator';
 
 /** A command as a test writes it: any shape, since the machine validates. */
 export type Body = Record<string, unknown>;
+
+/** A seeded xorshift32 generator of integers in [0, n): the same sequence every run. */
+export function seeded(seed: number): (n: number) => number {
+  let s = seed >>> 0 || 1;
+  return (n) => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s % n;
+  };
+}
