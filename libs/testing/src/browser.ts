@@ -13,6 +13,15 @@ export const REPO = resolve(__dirname, '..', '..', '..');
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export const ARTIFACTS = process.env['ARTIFACTS_DIR'] ?? join(REPO, 'test-artifacts', 'client');
 
+/**
+ * tsx compiles this file with esbuild's keepNames, which wraps named functions in a __name()
+ * helper that the page does not have: give the page one (it only names functions) before
+ * evaluating a function that defines named ones.
+ */
+async function allowNamedFunctions(page: Page): Promise<void> {
+  await page.evaluate('globalThis.__name ??= (f) => f');
+}
+
 /** Builds the client once per test file; returns the folder the nodes serve. */
 export function buildClient(): string {
   const out = mkdtempSync(join(tmpdir(), 'rookery-client-'));
@@ -51,6 +60,33 @@ export function listedMoves(page: Page): Promise<string[]> {
   return page.$$eval('#move-list .move:not(.empty)', (els) => els.map((e) => (e.textContent ?? '') + (e.getAttribute('data-pending') === 'true' ? '?' : '')).filter((t) => t !== '…'));
 }
 
+/**
+ * Starts recording, in the page, every move the list shows as pending, with the connection state
+ * at that moment; read the records with `pendingSeen`. A single look after a click could come too
+ * early (the board reports a move on its next task) or too late (the answer already came), so the
+ * page watches its own list from before the click.
+ */
+export async function recordPending(page: Page): Promise<void> {
+  await allowNamedFunctions(page);
+  await page.evaluate(() => {
+    const seen: { san: string; conn: string | null }[] = [];
+    (globalThis as unknown as { pendingSeen: typeof seen }).pendingSeen = seen;
+    const look = (): void => {
+      for (const el of document.querySelectorAll('#move-list .move[data-pending="true"]')) {
+        const san = el.textContent ?? '';
+        if (!seen.some((s) => s.san === san)) seen.push({ san, conn: document.querySelector('.conn')?.getAttribute('data-state') ?? null });
+      }
+    };
+    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    look();
+  });
+}
+
+/** The pending moves the page has shown since `recordPending`, each with the connection state then. */
+export function pendingSeen(page: Page): Promise<{ san: string; conn: string | null }[]> {
+  return page.evaluate(() => (globalThis as unknown as { pendingSeen?: { san: string; conn: string | null }[] }).pendingSeen ?? []);
+}
+
 /** Waits until the page lists exactly `sans` (all acknowledged). */
 export async function waitForMoves(page: Page, sans: readonly string[], timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -78,9 +114,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  * is not HTML text and is left out.
  */
 export async function contrastProblems(page: Page): Promise<string[]> {
-  // tsx compiles this file with esbuild's keepNames, which wraps named functions in a __name()
-  // helper that the page does not have: give it one (it only names functions).
-  await page.evaluate('globalThis.__name ??= (f) => f');
+  await allowNamedFunctions(page);
   return page.evaluate(() => {
     const rgba = (s: string): number[] => (s.match(/[\d.]+/g) ?? ['0', '0', '0', '0']).map(Number).concat(s.startsWith('rgba') ? [] : [1]);
     const lum = ([r, g, b]: number[]): number => {
