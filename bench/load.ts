@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '@rookery/protocol';
 import { postJson, summarize, type BenchGame } from './lib/games';
+import { LeanSocket } from './lib/lean-io';
 
 /**
  * The load generator, in its own process (so its CPU is not the nodes'). Prints one JSON line.
@@ -9,7 +8,8 @@ import { postJson, summarize, type BenchGame } from './lib/games';
  *     HTTP moves at a constant arrival rate, as k6's constant-arrival-rate executor sends them;
  *     latency is measured from each move's scheduled time (a late send counts against it).
  *   load.ts --mode closed --target URL --games FILE --concurrency C --seconds S --warmup W
- *     C games played over Socket.IO, each by its two seats' connections, one move at a time.
+ *     C games played over Socket.IO, each by its two seats' connections, one move at a time
+ *     (the lean client, lib/lean-io.ts: the CPU a client spends is taken from the nodes here).
  */
 const arg = (name: string, dflt?: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -82,14 +82,8 @@ async function rateMode(): Promise<void> {
   out({ rate, achieved: Math.round((lat.length / seconds) * 100) / 100, done: lat.length, planned, errors, starved, ...summarize(lat) });
 }
 
-type S = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-function connect(session: string, seats: Record<string, string>): Promise<S> {
-  const s: S = io(target, { auth: { session, seats }, transports: ['websocket'], reconnection: false, forceNew: true, timeout: 10_000 });
-  return new Promise((resolve, reject) => {
-    s.once('connect', () => resolve(s));
-    s.once('connect_error', reject);
-  });
+function connect(session: string, seats: Record<string, string>): Promise<LeanSocket> {
+  return LeanSocket.connect(target, { session, seats }, 10_000);
 }
 
 async function closedMode(): Promise<void> {
@@ -123,7 +117,7 @@ async function closedMode(): Promise<void> {
             if (t >= end) return;
             if (m === undefined) break;
             const s = m.seat === g.white ? white : black;
-            const r = (await s.timeout(10_000).emitWithAck('game:move', { requestId: m.requestId, gameId: g.gameId, move: m.move }).catch(() => ({ ok: false }))) as { ok: boolean };
+            const r = (await s.emitWithAck('game:move', { requestId: m.requestId, gameId: g.gameId, move: m.move }, 10_000).catch(() => ({ ok: false }))) as { ok: boolean };
             const after = performance.now();
             if (r.ok) ply.set(g.gameId, ply.get(g.gameId)! + 1);
             if (t >= measuredFrom && after <= end) {
