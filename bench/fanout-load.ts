@@ -1,6 +1,6 @@
 import { Chess } from 'chess.js';
 import type { GameEvent } from '@rookery/protocol';
-import { io, type Socket } from 'socket.io-client';
+import { LeanSocket } from './lib/lean-io';
 import { onCommand, report } from './lib/processes';
 import { machineBusy, minus, plus, sched, type Sched } from './lib/schedstat';
 
@@ -97,13 +97,13 @@ const now = (): number => performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ZERO: Sched = { run: 0, wait: 0 };
 
-async function connect(url: string, auth: object | undefined): Promise<Socket> {
-  const s = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, timeout: 30_000, ...(auth ? { auth } : {}) });
-  await new Promise<void>((resolve, reject) => {
-    s.once('connect', () => resolve());
-    s.once('connect_error', (e) => reject(new Error(`connect ${url}: ${e.message}`)));
-  });
-  return s;
+/**
+ * Spectators and players use the lean client (lib/lean-io.ts): 5,000 spectators per side in one
+ * process make the client's CPU per received event part of every fan-out time, where in life each
+ * spectator has its own machine; both sides pay the same, the least it can be.
+ */
+function connect(url: string, auth: object | undefined): Promise<LeanSocket> {
+  return LeanSocket.connect(url, auth, 30_000);
 }
 
 /** The `moved` events bare-server.ts broadcasts: the shape and size Rookery sends. */
@@ -123,8 +123,8 @@ class Side {
   private readonly last: Float64Array;
   private readonly firstElu = new Map<number, ReturnType<typeof performance.eventLoopUtilization>>();
   private readonly done = new Map<number, () => void>();
-  private readonly spectators: Socket[] = [];
-  private players: Socket[] = [];
+  private readonly spectators: LeanSocket[] = [];
+  private players: LeanSocket[] = [];
   private readonly events: GameEvent[];
   closing = false;
   readonly result: SideResult = { samples: [], soloAcks: [], eventBytes: 0, time: { wall: 0, server: ZERO, client: ZERO, others: ZERO, machineBusy: 0 }, disconnects: 0 };
@@ -148,14 +148,15 @@ class Side {
   private emit(i: number): Promise<{ sent: number; acked: number }> {
     return new Promise((resolve, reject) => {
       const sent = now();
-      const cb = (err: Error | null, r: Record<string, unknown>): void => {
+      const cb = (err: Error | null, answer?: unknown): void => {
         const acked = now(); // first: the ack's time is the moment its callback runs
-        if (err !== null || r['ok'] !== true) reject(new Error(`${this.s.mode} move ${i + 1} (${this.c.moves[i]}): ${err?.message ?? JSON.stringify(r)}`));
+        const r = answer as Record<string, unknown> | undefined;
+        if (err !== null || r?.['ok'] !== true) reject(new Error(`${this.s.mode} move ${i + 1} (${this.c.moves[i]}): ${err?.message ?? JSON.stringify(r)}`));
         else resolve({ sent, acked });
       };
-      const player = this.players[i % this.players.length]!.timeout(this.c.moveTimeoutMs);
-      if (this.s.mode === 'rookery') player.emit('game:move', { requestId: `m${i + 1}`, gameId: this.s.gameId, move: this.c.moves[i]! }, cb);
-      else player.emit('move', this.events[i]!, cb);
+      const player = this.players[i % this.players.length]!;
+      if (this.s.mode === 'rookery') player.emit('game:move', { requestId: `m${i + 1}`, gameId: this.s.gameId, move: this.c.moves[i]! }, this.c.moveTimeoutMs, cb);
+      else player.emit('move', this.events[i]!, this.c.moveTimeoutMs, cb);
     });
   }
 
@@ -169,28 +170,27 @@ class Side {
     const batch = await Promise.all(
       Array.from({ length: n }, async () => {
         const sock = await connect(this.s.url, undefined);
-        sock.on('game:event', (e: GameEvent) => {
+        sock.on('game:event', (arg) => {
+          const e = arg as GameEvent;
           if (e.type !== 'moved') return;
           const t = now();
           const p = e.ply;
           if (this.count[p] === 0) {
             this.first[p] = t;
             this.firstElu.set(p, performance.eventLoopUtilization());
+            // The size of what a spectator receives (every one gets the same bytes).
+            this.result.eventBytes = JSON.stringify(e).length;
           }
           this.last[p] = t;
           if (++this.count[p]! === this.c.spectators) this.done.get(p)?.();
         });
-        sock.on('disconnect', () => void (this.closing || this.result.disconnects++));
+        sock.onDisconnect(() => void (this.closing || this.result.disconnects++));
         const rookery = this.s.mode === 'rookery';
-        const r = (await sock.timeout(30_000).emitWithAck(rookery ? 'game:watch' : 'watch', rookery ? { gameId: this.s.gameId } : {})) as Record<string, unknown>;
+        const r = (await sock.emitWithAck(rookery ? 'game:watch' : 'watch', rookery ? { gameId: this.s.gameId } : {}, 30_000)) as Record<string, unknown>;
         if (r['ok'] !== true) throw new Error(`${this.s.mode} watch: ${JSON.stringify(r)}`);
         return sock;
       }),
     );
-    if (this.spectators.length === 0) {
-      // The size of what a spectator receives, from one of them (the others get the same bytes).
-      batch[0]?.on('game:event', (e: GameEvent) => void (e.type === 'moved' && (this.result.eventBytes = JSON.stringify(e).length)));
-    }
     this.spectators.push(...batch);
   }
 
@@ -231,7 +231,7 @@ class Side {
   }
 
   close(): void {
-    for (const sock of [...this.spectators, ...this.players]) sock.disconnect();
+    for (const sock of [...this.spectators, ...this.players]) sock.close();
   }
 }
 
