@@ -170,8 +170,9 @@ class Side {
     const batch = await Promise.all(
       Array.from({ length: n }, async () => {
         const sock = await connect(this.s.url, undefined);
-        sock.on('game:event', (arg) => {
-          const e = arg as GameEvent;
+        sock.on('game:event', (...events) => {
+          // A move's `moved` comes first in its packet.
+          const e = events[0] as GameEvent;
           if (e.type !== 'moved') return;
           const t = now();
           const p = e.ply;

@@ -19,7 +19,7 @@ import WebSocket from 'ws';
 export class LeanSocket {
   private nextAck = 0;
   private readonly acks = new Map<number, (err: Error | null, answer?: unknown) => void>();
-  private readonly handlers = new Map<string, (arg: unknown) => void>();
+  private readonly handlers = new Map<string, (...args: unknown[]) => void>();
   private disconnected: ((reason: string) => void) | undefined;
   private closedBy: string | undefined;
 
@@ -79,8 +79,8 @@ export class LeanSocket {
     });
   }
 
-  /** Handles event `name` (its first argument). One handler per event. */
-  on(name: string, fn: (arg: unknown) => void): this {
+  /** Handles event `name` (with all its arguments). One handler per event. */
+  on(name: string, fn: (...args: unknown[]) => void): this {
     this.handlers.set(name, fn);
     return this;
   }
@@ -120,8 +120,8 @@ export class LeanSocket {
     // `42` then an optional ack id (the server asks none of the load generator), then the array.
     let i = 2;
     while (i < text.length && text.charCodeAt(i) !== 0x5b) i++;
-    const [name, arg] = JSON.parse(text.slice(i)) as [string, unknown];
-    this.handlers.get(name)?.(arg);
+    const [name, ...args] = JSON.parse(text.slice(i)) as [string, ...unknown[]];
+    this.handlers.get(name)?.(...args);
   }
 
   private ack(text: string): void {

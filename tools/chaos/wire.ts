@@ -46,9 +46,11 @@ export class SocketConn {
   static connect(node: NodeHandle, process: string | undefined, session: string, seats: Record<string, string>, onEvent: (gameId: string) => void, record: (item: StreamItem) => void): Promise<SocketConn> {
     const socket: RookerySocket = io(node.url, { auth: { session, seats }, transports: ['websocket'], reconnection: false, forceNew: true, timeout: CONNECT_TIMEOUT_MS });
     const conn = new SocketConn(node, socket, process, new Set(Object.keys(seats)), record);
-    socket.on('game:event', (e) => {
-      conn.record({ conn: conn.id, game: e.gameId, kind: 'event', version: e.version, ...(e.type === 'moved' ? { uci: e.uci } : {}) });
-      onEvent(e.gameId);
+    socket.on('game:event', (...events) => {
+      for (const e of events) {
+        conn.record({ conn: conn.id, game: e.gameId, kind: 'event', version: e.version, ...(e.type === 'moved' ? { uci: e.uci } : {}) });
+        onEvent(e.gameId);
+      }
     });
     socket.on('game:resync', (v) => {
       conn.record({ conn: conn.id, game: v.gameId, kind: 'resync', version: v.version, moves: v.moves.map((m) => m.uci) });

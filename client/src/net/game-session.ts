@@ -49,7 +49,9 @@ export class GameSession {
 
   start(): void {
     this.offs.push(
-      this.conn.on('game:event', (e) => this.onEvent(e)),
+      this.conn.on('game:event', (...events) => {
+        for (const e of events) this.onEvent(e);
+      }),
       this.conn.on('game:resync', (v) => v.gameId === this.gameId && this.onView(v)),
       this.conn.on('clock:sync', (s) => {
         if (s.gameId !== this.gameId) return;

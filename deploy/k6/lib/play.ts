@@ -51,7 +51,7 @@ export class EventLog {
     client: SioClient,
     private readonly env: Pick<PlayEnv, 'now' | 'within'>,
   ) {
-    client.on('game:event', (e) => this.add([e as GameEvent]));
+    client.on('game:event', (...events) => this.add(events as GameEvent[]));
   }
 
   /** Events received as `game:event`, or in a watch's catch-up. */

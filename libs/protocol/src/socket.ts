@@ -98,8 +98,12 @@ export interface ClientToServerEvents {
 }
 
 export interface ServerToClientEvents {
-  /** An event of a watched game (players watch their own games automatically). */
-  'game:event': (e: GameEvent) => void;
+  /**
+   * Events of a watched game (players watch their own games automatically), in version order:
+   * everything one command did to the game comes in one packet (a capture's `moved` and
+   * `captured`, a mate's `moved` and `ended`), as does a catch-up.
+   */
+  'game:event': (...events: GameEvent[]) => void;
   /** This node replaced its state from a snapshot: here is the watched game whole; carry on from its version. */
   'game:resync': (view: GameView) => void;
   /** Now and then while a game's clock runs (volatile: may be dropped). */

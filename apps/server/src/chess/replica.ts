@@ -12,9 +12,12 @@ import { decodeEntry } from './entry';
 export class ChessReplica implements StateMachine<CommandResult> {
   readonly machine = new ChessMachine();
   private readonly events = new Subject<GameEvent>();
+  private readonly commands = new Subject<readonly GameEvent[]>();
   private readonly restores = new Subject<void>();
   /** Every event applied here, in log order. */
   readonly events$: Observable<GameEvent> = this.events.asObservable();
+  /** The same events, those of one command together (not emitted for a command that made none). */
+  readonly applied$: Observable<readonly GameEvent[]> = this.commands.asObservable();
   /** A snapshot replaced the state: watchers must resync from a view. */
   readonly restored$: Observable<void> = this.restores.asObservable();
   appliedIndex = 0;
@@ -24,7 +27,10 @@ export class ChessReplica implements StateMachine<CommandResult> {
     const decoded = decodeEntry(data);
     if (decoded === undefined) return { ok: false, error: { code: 'ERR_MALFORMED', message: `entry ${entry.index} is not a chess entry` } };
     const out = this.machine.apply(decoded.command, decoded.at);
-    for (const e of out.events) this.events.next(e);
+    if (out.events.length > 0) {
+      for (const e of out.events) this.events.next(e);
+      this.commands.next(out.events);
+    }
     return out.result;
   }
 

@@ -17,6 +17,8 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export class Client {
   /** Every game event this connection received, in arrival order. */
   readonly events: GameEvent[] = [];
+  /** The same events as they came, one array per `game:event` packet. */
+  readonly packets: GameEvent[][] = [];
   readonly resyncs: GameView[] = [];
   /** Every `game:spectators` this connection received, in arrival order. */
   readonly spectators: { gameId: string; count: number }[] = [];
@@ -27,8 +29,9 @@ export class Client {
     readonly node: NodeHandle,
     readonly auth: Handshake,
   ) {
-    socket.on('game:event', (e) => {
-      this.events.push(e);
+    socket.on('game:event', (...events) => {
+      this.events.push(...events);
+      this.packets.push(events);
       this.wake();
     });
     socket.on('game:resync', (v) => {

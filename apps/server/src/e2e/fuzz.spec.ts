@@ -570,7 +570,9 @@ describe('fuzz: the gateway and the HTTP API of a 3-node cluster', { timeout: 18
     // A spectator on every node watches the fixture games: none of them may change.
     for (const n of cluster.nodes) {
       const s = await mustConnect(n, {});
-      s.on('game:event', (e: { gameId: string; version: number; type: string }) => spectatorEvents.push(`${n.id}: ${e.gameId} v${e.version} ${e.type}`));
+      s.on('game:event', (...events: { gameId: string; version: number; type: string }[]) => {
+        for (const e of events) spectatorEvents.push(`${n.id}: ${e.gameId} v${e.version} ${e.type}`);
+      });
       s.on('game:resync', (v: { gameId: string }) => spectatorEvents.push(`${n.id}: resync ${v.gameId}`));
       for (const g of Object.values(fx.games)) {
         const r = (await s.timeout(ACK_MS).emitWithAck('game:watch', { gameId: g })) as Answer;

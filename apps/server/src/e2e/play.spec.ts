@@ -151,6 +151,11 @@ describe('play on a 3-node cluster', () => {
     // Nothing more arrives after the end.
     await sleep(200);
     assert.equal(spectator.eventsOf(g.gameId).length, 5);
+    // What one command did comes in one packet: the mate's move with the checkmate.
+    assert.deepEqual(
+      spectator.packets.map((p) => p.map((e) => e.type)),
+      [['moved'], ['moved'], ['moved'], ['moved', 'checkmate']],
+    );
 
     // Every node's HTTP view and PGN agree.
     const views = await Promise.all(h.cluster().nodes.map((n) => waitView(n, g.gameId, (v) => v.version === 8, 'at version 8')));

@@ -1,6 +1,6 @@
 import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway, WebSocketServer, type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit } from '@nestjs/websockets';
-import type { Command } from '@rookery/chess-fsm';
+import type { Command, GameEvent } from '@rookery/chess-fsm';
 import {
   CLIENT_EVENTS,
   GatewayErrorCode,
@@ -90,13 +90,23 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
       socket.data = { session: (session as string | undefined) ?? `anon-${socket.id}`, seats, ip };
       next();
     });
-    // Socket.IO encodes a packet before it looks for the room's sockets: a game nobody watches on
-    // this node (most of them, on most nodes) is not encoded at all.
+    // What one command did to a game goes to its watchers in one packet: a broadcast costs per
+    // socket, and a capture or a mate is more than one event. Socket.IO encodes a packet before
+    // it looks for the room's sockets: a game nobody watches on this node (most of them, on
+    // most nodes) is not encoded at all.
     const rooms = server.of('/').adapter.rooms;
+    const send = (gameId: string, events: readonly GameEvent[]): void => {
+      const name = room(gameId);
+      if (rooms.get(name)?.size) server.to(name).emit('game:event', ...events);
+    };
     this.subscriptions.push(
-      this.replica.events$.subscribe((e) => {
-        const name = room(e.gameId);
-        if (rooms.get(name)?.size) server.to(name).emit('game:event', e);
+      this.replica.applied$.subscribe((events) => {
+        const gameId = events[0]!.gameId;
+        if (events.every((e) => e.gameId === gameId)) return send(gameId, events);
+        // A sweep ends several games in one command.
+        const byGame = new Map<string, GameEvent[]>();
+        for (const e of events) byGame.set(e.gameId, [...(byGame.get(e.gameId) ?? []), e]);
+        for (const [id, es] of byGame) send(id, es);
       }),
     );
     // A snapshot replaced this replica's state: every watcher gets a full view, marked as a resync.
@@ -286,7 +296,7 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     if (!s.rooms.has(room(gameId))) {
       const since = this.replica.machine.eventsSince(gameId, outcome.version ?? 0);
       void s.join(room(gameId));
-      if (since.kind === 'events') for (const e of since.events) s.emit('game:event', e);
+      if (since.kind === 'events' && since.events.length > 0) s.emit('game:event', ...since.events);
       this.presence.watching(s, gameId);
     }
     return seatAck(seated);
