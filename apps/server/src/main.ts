@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { RaftNode } from '@rookery/raft';
+import { joinUntilVoter, type RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import { AppModule } from './app.module';
 import { ErrorsFilter } from './http/errors.filter';
@@ -52,31 +52,41 @@ async function main(): Promise<void> {
   process.stdout.write(`rookery ${config.nodeId} ready http=${http.port} raft=${config.raft.port}\n`);
   log.info({ http: http.port, role: raft.role, term: raft.term }, 'ready');
 
-  if (config.join !== undefined) await askToJoin(config, log);
   const drainer = app.get(Drainer);
   drainer.onClose(() => app.close());
   const stop = (signal: string): Promise<void> => drainer.drainAndExit(signal);
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  if (config.join !== undefined) void askToJoin(config, node, () => drainer.draining, log);
 }
 
-/** `--join URL`: asks a member's admin API to add this node (a learner first, promoted once caught up). */
-async function askToJoin(config: ServerConfig, log: ReturnType<typeof createLogger>): Promise<void> {
+/**
+ * `--join URL`: asks a member's admin API to add this node (a learner first, promoted once caught
+ * up), and asks again until this node's log shows it a voter (see joinUntilVoter), unless it
+ * drains first.
+ */
+async function askToJoin(config: ServerConfig, node: RaftNode, draining: () => boolean, log: ReturnType<typeof createLogger>): Promise<void> {
   const raft = config.advertise ?? config.raft;
-  for (let attempt = 1; ; attempt++) {
-    try {
+  const voter = await joinUntilVoter({
+    id: config.nodeId,
+    ask: async () => {
       const res = await fetch(new URL('/api/admin/members', config.join), {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${config.adminToken}` },
         body: JSON.stringify({ id: config.nodeId, raft: `${raft.host}:${raft.port}` }),
       });
-      if (res.ok) return log.info({ join: config.join }, 'asked to join the cluster');
-      log.warn({ status: res.status, body: await res.text() }, 'join refused; retrying');
-    } catch (e) {
-      log.warn({ err: String(e) }, 'join request failed; retrying');
-    }
-    await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
-  }
+      if (res.ok) log.info({ join: config.join }, 'asked to join the cluster');
+      else log.warn({ status: res.status, body: await res.text() }, 'join refused; retrying');
+      return res.ok;
+    },
+    status: () => {
+      const st = node.status();
+      return { voters: st.membership.voters, leader: st.leader, applied: st.applied };
+    },
+    stopped: draining,
+    log: (message) => log.info({ join: config.join }, message),
+  });
+  if (voter) log.info({ join: config.join }, 'joined the cluster as a voter');
 }
 
 void main().catch((e) => {

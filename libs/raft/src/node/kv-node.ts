@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { NodeId } from '../core/types';
 import { parseAddress, type PeerAddress } from '../transport/transport';
 import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
+import { joinUntilVoter } from './join';
 
 /**
  * A RaftNode with a key-value state machine behind a small HTTP API: the process the
@@ -153,33 +154,33 @@ async function main(): Promise<void> {
   const port = (server.address() as { port: number }).port;
   process.stdout.write(`kv-node ${id} ready raft=${raftAddr.port} http=${port}\n`);
 
-  // A joining server asks a member to take it in, until one agrees (any member will do: the
-  // request is a log entry, forwarded to the leader like any proposal).
+  // A joining server asks a member to take it in (any member will do: the request is a log
+  // entry, forwarded to the leader like any proposal), until its own log shows it a voter.
   const joinUrl = arg('join');
+  let stopping = false;
   if (joinUrl !== undefined) {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        const advertised = arg('advertise') ?? `${raftAddr.host}:${raftAddr.port}`;
+    const advertised = arg('advertise') ?? `${raftAddr.host}:${raftAddr.port}`;
+    void joinUntilVoter({
+      id,
+      ask: async () => {
         const res = await fetch(`${joinUrl}/join`, { method: 'POST', body: JSON.stringify({ id, raft: advertised }) });
-        if (res.ok) break;
-        log(`join via ${joinUrl}: ${res.status} ${await res.text()}`);
-      } catch (e) {
-        log(`join via ${joinUrl}: ${String(e)}`);
-      }
-      if (Date.now() > deadline) {
-        process.stderr.write(`kv-node ${id}: could not join through ${joinUrl}\n`);
-        process.exit(1);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    process.stdout.write(`kv-node ${id} joined\n`);
+        if (!res.ok) log(`join via ${joinUrl}: ${res.status} ${await res.text()}`);
+        return res.ok;
+      },
+      status: () => {
+        const st = node.status();
+        return { voters: st.membership.voters, leader: st.leader, applied: st.applied };
+      },
+      stopped: () => stopping,
+      log,
+    }).then((voter) => voter && process.stdout.write(`kv-node ${id} joined\n`));
   }
 
   // A clean shutdown with --leave-on-exit asks the cluster to remove this server first (a
   // planned departure, not a failure the others must tolerate).
   const leaveOnExit = process.argv.includes('--leave-on-exit');
   const shutdown = async (): Promise<void> => {
+    stopping = true;
     server.close();
     if (leaveOnExit) await node.requestLeave().catch((e: unknown) => log(`leave on exit failed: ${String(e)}`));
     await node.stop();

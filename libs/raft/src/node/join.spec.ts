@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { NodeId } from '../core/types';
+import { joinUntilVoter, type JoinOptions } from './join';
+
+type Status = { voters: NodeId[]; leader: NodeId; applied: number };
+
+/** A joiner on a virtual clock: `sleep` advances it; `world(t, asks)` says where the server stands. */
+function harness(world: (t: number, asks: number) => Status, answers: (n: number) => boolean | Error, extra: Partial<JoinOptions> = {}) {
+  let t = 0;
+  const asks: number[] = [];
+  const logs: string[] = [];
+  const o: JoinOptions = {
+    id: 'n4',
+    ask: () => {
+      asks.push(t);
+      const a = answers(asks.length);
+      return a instanceof Error ? Promise.reject(a) : Promise.resolve(a);
+    },
+    status: () => world(t, asks.length),
+    stopped: () => t > 120_000,
+    retryMs: 200,
+    maxPauseMs: 5000,
+    recheckMs: 10_000,
+    log: (m) => logs.push(m),
+    sleep: (ms) => {
+      t += ms;
+      return Promise.resolve();
+    },
+    now: () => t,
+    ...extra,
+  };
+  return { o, asks, logs, time: () => t };
+}
+
+const outside: Status = { voters: ['n1', 'n2', 'n3'], leader: '', applied: 0 };
+
+describe('joinUntilVoter: a --join server keeps asking until its log shows it a voter', () => {
+  it('asks again after failures and refusals, pausing longer each time, then waits for the promotion', async () => {
+    // Two failures, one refusal, then taken at the 4th ask; promoted 3 s later.
+    let takenAt = -1;
+    const h = harness(
+      (t) => (takenAt >= 0 && t >= takenAt + 3000 ? { voters: ['n1', 'n2', 'n3', 'n4'], leader: 'n1', applied: 40 } : outside),
+      (n) => {
+        if (n <= 2) return new Error('ECONNREFUSED');
+        if (n === 3) return false;
+        takenAt = h.time();
+        return true;
+      },
+    );
+    assert.equal(await joinUntilVoter(h.o), true);
+    assert.deepEqual(h.asks, [0, 200, 600, 1400], 'pauses of 200, 400 and 800 ms between the first four asks');
+    assert.ok(h.time() >= 1400 + 3000 && h.time() < 1400 + 3000 + 400, `returned soon after the promotion (at ${h.time()} ms)`);
+    assert.ok(h.logs.some((l) => l.includes('ECONNREFUSED')), 'a failed ask is logged');
+  });
+
+  it('asks again when the cluster let it go before it was promoted (self-healing removed the learner)', async () => {
+    // The first yes is lost: the learner is removed and never promoted. The second one takes.
+    const h = harness(
+      (t, asks) => (asks >= 2 && t >= 11_000 ? { voters: ['n1', 'n2', 'n4'], leader: 'n2', applied: 90 } : outside),
+      () => true,
+    );
+    assert.equal(await joinUntilVoter(h.o), true);
+    assert.equal(h.asks.length, 2, 'asked a second time');
+    assert.equal(h.asks[1], 10_000, 'after recheckMs without a promotion');
+    assert.ok(h.logs.some((l) => l.includes('not a voter yet; asking again')));
+  });
+
+  it('does not take its own stale log for an answer: a voter there, but no leader and nothing applied since the yes', async () => {
+    // Back with the data of a membership it was removed from: "voter" at applied 500, and silence.
+    // Re-added after the second ask, it applies past 500 with a leader.
+    const h = harness(
+      (t, asks) => (asks >= 2 && t >= 12_000 ? { voters: ['n1', 'n2', 'n4'], leader: 'n1', applied: 510 } : { voters: ['n1', 'n2', 'n4'], leader: '', applied: 500 }),
+      () => true,
+    );
+    assert.equal(await joinUntilVoter(h.o), true);
+    assert.equal(h.asks.length, 2, 'asked even though its log said voter, and again when nothing came');
+  });
+
+  it('stops asking once the server is going away', async () => {
+    const h = harness(() => outside, () => false, { stopped: () => h.time() >= 3000 });
+    assert.equal(await joinUntilVoter(h.o), false);
+    assert.ok(h.asks.length <= 4 && h.asks.every((t) => t < 3000), `asks ${JSON.stringify(h.asks)}`);
+  });
+});

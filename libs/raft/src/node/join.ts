@@ -1,0 +1,79 @@
+import type { NodeId } from '../core/types';
+
+export interface JoinOptions {
+  /** This server's id. */
+  readonly id: NodeId;
+  /** Asks a member to take this server in; resolves whether the member took the request (it is then in the log). */
+  readonly ask: () => Promise<boolean>;
+  /** Where this server stands by its own log (from RaftNode.status()). */
+  readonly status: () => { readonly voters: readonly NodeId[]; readonly leader: NodeId; readonly applied: number };
+  /** True once the server is going away: stop asking. */
+  readonly stopped: () => boolean;
+  /** After a refused or failed request, the first pause; doubled each time up to `maxPauseMs`. */
+  readonly retryMs?: number;
+  readonly maxPauseMs?: number;
+  /**
+   * After a request was taken: how long to wait to see this server a voter before asking
+   * again. Asking again is harmless (a wish already recorded changes nothing), so this only
+   * bounds how long a lost wish goes unnoticed.
+   */
+  readonly recheckMs?: number;
+  readonly log?: (message: string) => void;
+  /** Injected for tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+/**
+ * A server started with `--join` asks a member to take it in, and keeps at it until its own log
+ * shows it a voter, with a leader replicating to it — not merely until a member says yes. Between the yes and the promotion the
+ * cluster can let it go again: the self-healing rule removes a learner the leader has not heard
+ * from (the leader's connection to it still waiting out a backoff, say), and a removal stands
+ * until the server asks again (Directory.removed). A joiner that took the first yes as final
+ * stayed out for good.
+ *
+ * Once it has been a voter it is done: a later removal (an operator's, or self-healing's while it
+ * was unreachable) is the cluster's decision, and it does not push its way back in.
+ * Resolves true once it is a voter, false if stopped first.
+ */
+export async function joinUntilVoter(o: JoinOptions): Promise<boolean> {
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = o.now ?? Date.now;
+  const retryMs = o.retryMs ?? 200;
+  const maxPauseMs = o.maxPauseMs ?? 5000;
+  const recheckMs = o.recheckMs ?? 10_000;
+  // A voter by its log, hearing from a leader, and applying entries that came after the yes: a
+  // server back with the data of a membership it was since removed from reads "voter" in its
+  // own stale log, and must not take that for an answer.
+  let appliedAtYes = Number.POSITIVE_INFINITY;
+  const isVoter = (): boolean => {
+    const s = o.status();
+    return s.voters.includes(o.id) && s.leader !== '' && s.applied > appliedAtYes;
+  };
+  let pause = retryMs;
+  for (let asked = 0; !o.stopped(); ) {
+    let taken = false;
+    try {
+      taken = await o.ask();
+    } catch (e) {
+      o.log?.(`${o.id}: asking to join failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    asked++;
+    if (!taken) {
+      await sleep(pause);
+      pause = Math.min(maxPauseMs, pause * 2);
+      continue;
+    }
+    pause = retryMs;
+    appliedAtYes = Math.min(appliedAtYes, o.status().applied);
+    // Taken: watch for the promotion (a learner first, a voter once caught up).
+    const until = now() + recheckMs;
+    while (!o.stopped() && !isVoter() && now() < until) await sleep(Math.min(200, recheckMs));
+    if (isVoter()) {
+      o.log?.(`${o.id}: a voter (asked ${asked} time${asked === 1 ? '' : 's'})`);
+      return true;
+    }
+    if (!o.stopped()) o.log?.(`${o.id}: asked to join ${recheckMs} ms ago and not a voter yet; asking again`);
+  }
+  return false;
+}
