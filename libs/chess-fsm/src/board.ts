@@ -24,15 +24,19 @@ interface Internals {
   _moveFromSan(san: string, strict?: boolean): InternalMove | null;
   _makeMove(move: InternalMove): void;
   _undoMove(): InternalMove | null;
-  _incPositionCount(): void;
   _isKingAttacked(color: 'w' | 'b'): boolean;
+  /** One undo record per move made, popped by _undoMove. */
+  _history: unknown[];
 }
 
-const SEAM = ['_moves', '_moveToSan', '_moveFromSan', '_makeMove', '_undoMove', '_incPositionCount', '_isKingAttacked'] as const;
+const SEAM = ['_moves', '_moveToSan', '_moveFromSan', '_makeMove', '_undoMove', '_isKingAttacked'] as const;
 for (const name of SEAM) {
   if (typeof (Chess.prototype as unknown as Record<string, unknown>)[name] !== 'function') {
     throw new Error(`chess.js has no Chess.${name}: this chess.js is not the version @rookery/chess-fsm was written against (1.4.0)`);
   }
+}
+if (!Array.isArray((new Chess() as unknown as Partial<Internals>)._history)) {
+  throw new Error('chess.js keeps no Chess._history: this chess.js is not the version @rookery/chess-fsm was written against (1.4.0)');
 }
 
 const inside = (board: Chess): Internals => board as unknown as Internals;
@@ -91,11 +95,18 @@ export function findBySan(board: Chess, san: string): FoundMove | undefined {
   return internal === null ? undefined : describe(board, internal);
 }
 
-/** Plays a found move (as chess.js's `move` does: the move, then the position count). */
+/**
+ * Plays a found move for good. chess.js's `move` would also keep an undo record of it and count
+ * the position for its own threefold: neither is used here (a game counts its repetitions
+ * itself, Game.repetitions, and undoes only the trial moves it has just made), and together
+ * they held a third of a long game's memory, about 250 bytes a ply. So the board keeps no
+ * history: `undo()`, `history()` and `isThreefoldRepetition()` of a board played this way know
+ * nothing, as on a board built from a FEN.
+ */
 export function play(board: Chess, found: FoundMove): void {
   const b = inside(board);
   b._makeMove(found.internal);
-  b._incPositionCount();
+  b._history.length = 0;
 }
 
 /** Whether the piece on `square` (of the side to move) has a legal move. */

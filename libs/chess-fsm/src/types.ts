@@ -42,7 +42,11 @@ export type {
  * they travel in the snapshot, so a restored machine keeps the ones it was built with.
  */
 export interface MachineOptions {
-  /** Events kept per game for resuming clients. */
+  /**
+   * Events kept per game for resuming clients (at least this many; trimmed in steps of 64). A
+   * client further behind gets the whole game instead. Each kept event is memory and snapshot
+   * bytes (about 240 bytes a move), so this is what a long game costs beyond its moves.
+   */
   historyLimit: number;
   /** Applied request ids remembered, at most this many ... */
   dedupeLimit: number;
@@ -61,7 +65,7 @@ export interface MachineOptions {
 }
 
 export const DEFAULT_OPTIONS: MachineOptions = {
-  historyLimit: 512,
+  historyLimit: 128,
   dedupeLimit: 100_000,
   dedupeTtlMs: 10 * 60_000,
   maxGames: 100_000,
