@@ -60,9 +60,12 @@ export interface PlayedMove {
   readonly enPassant: boolean;
 }
 
-/** A move found and not yet played: `play` plays it on the board it was found on, in the same position. */
+/**
+ * A move found and not yet played: `play` plays it on the board it was found on, in the same
+ * position. The FEN after it is read once it is played, not found by playing it on trial.
+ */
 export interface FoundMove {
-  readonly move: PlayedMove;
+  readonly move: Omit<PlayedMove, 'after'>;
   readonly internal: InternalMove;
 }
 
@@ -103,10 +106,13 @@ export function findBySan(board: Chess, san: string): FoundMove | undefined {
  * history: `undo()`, `history()` and `isThreefoldRepetition()` of a board played this way know
  * nothing, as on a board built from a FEN.
  */
-export function play(board: Chess, found: FoundMove): void {
+export function play(board: Chess, found: FoundMove): PlayedMove {
   const b = inside(board);
   b._makeMove(found.internal);
   b._history.length = 0;
+  const m = found.move;
+  // One object shape for every move played (a spread would make as many as there are move kinds).
+  return { color: m.color, piece: m.piece, from: m.from, to: m.to, san: m.san, lan: m.lan, after: board.fen(), captured: m.captured, promotion: m.promotion, enPassant: m.enPassant };
 }
 
 /** Whether the piece on `square` (of the side to move) has a legal move. */
@@ -134,19 +140,15 @@ function describe(board: Chess, internal: InternalMove): FoundMove {
       ? []
       : b._moves({ legal: false, piece: internal.piece }).filter((m) => m.to === internal.to && m.from !== internal.from && legal(board, m));
   const san = b._moveToSan(internal, rivals);
-  b._makeMove(internal);
-  const after = board.fen();
-  b._undoMove();
   const from = square(internal.from);
   const to = square(internal.to);
-  const move: PlayedMove = {
+  const move: FoundMove['move'] = {
     color: internal.color,
     piece: internal.piece,
     from,
     to,
     san,
     lan: from + to + (internal.promotion ?? ''),
-    after,
     ...(internal.captured !== undefined ? { captured: internal.captured } : {}),
     ...(internal.promotion !== undefined ? { promotion: internal.promotion } : {}),
     enPassant: (internal.flags & EP_CAPTURE) !== 0,

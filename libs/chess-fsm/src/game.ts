@@ -360,8 +360,7 @@ export class Game {
     this.tried = null;
     const found = tried !== null && tried.fen === this.fen && tried.text === text ? tried.found : findMove(this.chess(), text);
     if (found === undefined) return undefined;
-    play(this.chess(), found);
-    return found.move;
+    return play(this.chess(), found);
   }
 
   private flagFall(at: number, out: GameEvent[]): void {
