@@ -45,6 +45,8 @@ export class TestCluster {
 
   private options: ClusterOptions = {};
   private stopping = false;
+  /** Per node, the arguments `add` gave it (again on a restart). */
+  private readonly more = new Map<string, string[]>();
 
   /** Set once the nodes' ports are chosen (they may be made from them). */
   private constructor(private extraArgs: string[] = []) {}
@@ -77,10 +79,23 @@ export class TestCluster {
     return this.nodes.map((n) => `${n.id}@127.0.0.1:${n.raftPort}`).join(',');
   }
 
+  /**
+   * Starts one more node, `id`, with `args` besides the cluster's (`--join URL`, say: how a
+   * server joins a running cluster), and resolves once it says it is ready.
+   */
+  async add(id: string, args: string[]): Promise<NodeHandle> {
+    const node: NodeHandle = { id, httpPort: await freePort(), raftPort: await freePort(), agentPort: await freePort(), url: '', dataDir: join(this.root, id), proc: undefined, output: '', restarts: 0 };
+    node.url = `http://127.0.0.1:${node.httpPort}`;
+    this.nodes.push(node);
+    this.more.set(id, args);
+    await this.launch(node);
+    return node;
+  }
+
   /** Spawns the node's process and resolves when it prints that it is ready. */
   launch(node: NodeHandle): Promise<void> {
     const agent = this.options.agents ? ['--agent-port', String(node.agentPort)] : [];
-    const args = ['--import', 'tsx', MAIN, '--id', node.id, '--http', `127.0.0.1:${node.httpPort}`, '--raft', `127.0.0.1:${node.raftPort}`, '--peers', this.peers(), '--data', node.dataDir, '--tick-ms', '50', '--drain-grace-ms', '200', ...agent, ...this.extraArgs];
+    const args = ['--import', 'tsx', MAIN, '--id', node.id, '--http', `127.0.0.1:${node.httpPort}`, '--raft', `127.0.0.1:${node.raftPort}`, '--peers', this.peers(), '--data', node.dataDir, '--tick-ms', '50', '--drain-grace-ms', '200', ...agent, ...this.extraArgs, ...(this.more.get(node.id) ?? [])];
     const proc = spawn(process.execPath, args, { env: { ...process.env, RAFT_SECRET: SECRET, LOG_LEVEL: 'warn', ...this.options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     node.proc = proc;
     if (this.options.supervise) {

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { TestCluster, type NodeHandle } from '@rookery/testing';
+import { Client, sleep, waitView } from './client';
+
+const TOKEN = 'join-admin-token-1';
+
+async function admin(node: NodeHandle): Promise<{ membership: { voters: string[]; learners: string[] }; appliedIndex: number; leader: string }> {
+  const res = await fetch(`${node.url}/api/admin/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(res.status, 200);
+  return (await res.json()) as { membership: { voters: string[]; learners: string[] }; appliedIndex: number; leader: string };
+}
+
+/** A fourth server started with `--join`, as an operator adds or replaces a member: real processes. */
+describe('--join: a server joins a running cluster (4 real nodes)', () => {
+  let cluster: TestCluster;
+  const clients: Client[] = [];
+  before(async () => {
+    // Info logs: the joiner says when it sees itself a voter.
+    cluster = await TestCluster.start(3, ['--admin-token', TOKEN], { env: { LOG_LEVEL: 'info' } });
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await cluster.stop();
+  });
+
+  it('is taken in as a learner, promoted to voter once caught up, and holds the games played before it came', async () => {
+    const [a, b] = cluster.nodes as [NodeHandle, NodeHandle];
+    // A game played before the new server exists.
+    const white = await Client.connect(a, { session: 'join-white-session' });
+    const black = await Client.connect(b, { session: 'join-black-session' });
+    clients.push(white, black);
+    const created = await white.create('join-c', 'white');
+    assert.ok(created.ok, JSON.stringify(created));
+    const joined = await black.join(created.gameId, 'join-j');
+    assert.ok(joined.ok, JSON.stringify(joined));
+    await white.waitForVersion(created.gameId, 3);
+    assert.deepEqual(await white.move(created.gameId, 'join-m1', 'e4'), { ok: true, gameId: created.gameId, version: 4 });
+
+    const n4 = await cluster.add('n4', ['--join', a.url]);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const st = await admin(a);
+      if (st.membership.voters.includes('n4')) break;
+      if (Date.now() > deadline) throw new Error(`n4 not a voter within 20 s: ${JSON.stringify(st.membership)}\n${n4.output.slice(-2000)}`);
+      await sleep(100);
+    }
+    // It sees itself a voter too, and has the game as the others have it.
+    const own = await admin(n4);
+    assert.ok(own.membership.voters.includes('n4'), JSON.stringify(own.membership));
+    assert.equal(own.membership.voters.length, 4);
+    const view = await waitView(n4, created.gameId, (v) => v.version >= 4, 'the game on n4');
+    assert.deepEqual(view.moves.map((m) => m.san), ['e4']);
+    // A player on the new server plays on.
+    const onNew = await Client.connect(n4, { session: 'join-black-session', seats: { [created.gameId]: joined.token } });
+    clients.push(onNew);
+    assert.deepEqual(await onNew.move(created.gameId, 'join-m2', 'e5'), { ok: true, gameId: created.gameId, version: 5 });
+    // And it stopped asking: it saw itself a voter in its own log.
+    for (let i = 0; i < 40 && !n4.output.includes('joined the cluster as a voter'); i++) await sleep(50);
+    assert.match(n4.output, /joined the cluster as a voter/);
+  });
+});
