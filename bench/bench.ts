@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasEtcd, startEtcd } from '../libs/raft/bench/etcd';
-import { benchCluster, settle, type TestCluster } from './lib/cluster';
+import { benchCluster, settle, snapshotIndexes, type TestCluster } from './lib/cluster';
 import { createGames, type BenchGame } from './lib/games';
 import { closedTable, latencyChart, rateTable, type ClosedRow, type RateRow } from './lib/report';
 import { cpuMs } from './lib/cpu';
@@ -78,10 +78,11 @@ async function rates(target: string, games: BenchGame[], file: string): Promise<
   for (const rate of RATES) {
     saveGames(file, games);
     progress(`rates: ${rate} moves/s for ${warmup} + ${seconds} s`);
-    const r = await load<RateRow & { plies: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'rate', '--target', target, '--games', file, '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(warmup)]);
+    const r = await load<RateRow & { plies: Record<string, number>; errorCodes: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'rate', '--target', target, '--games', file, '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(warmup)]);
     saveGames(file, games, r.plies);
     rows.push({ rate, achieved: r.achieved, p50: r.p50, p90: r.p90, p95: r.p95, p99: r.p99, max: r.max, errors: r.errors });
-    done(`rates: ${rate}/s → ${r.achieved}/s achieved, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors`);
+    const codes = Object.entries(r.errorCodes).map(([what, n]) => `${n} × ${what}`);
+    done(`rates: ${rate}/s → ${r.achieved}/s achieved, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`);
     if (r.p99 > 1000) break;
   }
   return rows;
@@ -100,7 +101,7 @@ interface MoveCpu {
   foreign: number;
 }
 
-async function closed(target: string, file: string, c3: TestCluster): Promise<{ concurrency: number; rate: number; p50: number; p99: number; cpu: MoveCpu }[]> {
+async function closed(target: string, file: string, c3: TestCluster): Promise<{ concurrency: number; rate: number; p50: number; p99: number; cpu: MoveCpu; snapshotted: string[] }[]> {
   const rows = [];
   const leaderUrl = target;
   for (const c of CONCURRENCY) {
@@ -113,17 +114,21 @@ async function closed(target: string, file: string, c3: TestCluster): Promise<{ 
     progress(`closed loop: ${c} players for ${warmup} + ${seconds} s`);
     const nodes = [...c3.nodes].sort((a, b) => Number(b.url === leaderUrl) - Number(a.url === leaderUrl));
     const before = nodes.map((n) => cpuMs(n.proc!.pid!));
+    const snapshotsBefore = await snapshotIndexes(nodes);
     const contention = watchContention();
     const r = await load<{ rate: number; p50: number; p99: number; errors: number; exhausted: number; cpuMs: number; plies: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'closed', '--target', target, '--games', file, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup)]);
     const foreign = contention.stop().foreign;
+    // A snapshot's CPU (every node takes its own, at about the same index) falls inside a level.
+    const snapshotsAfter = await snapshotIndexes(nodes);
+    const snapshotted = nodes.filter((_, i) => snapshotsAfter[i]! > snapshotsBefore[i]!).map((n) => n.id);
     // Every move of the level, warm-up included (the games were fresh): what the CPU times cover.
     const moves = Math.max(1, Object.values(r.plies).reduce((a, b) => a + b, 0));
     const perMove = (ms: number): number => Math.round((ms * 1000) / moves);
     const used = nodes.map((n, i) => perMove(cpuMs(n.proc!.pid!) - before[i]!));
     const cpu: MoveCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator: perMove(r.cpuMs), foreign };
     saveGames(file, games, r.plies);
-    rows.push({ concurrency: c, rate: r.rate, p50: r.p50, p99: r.p99, cpu });
-    done(`closed loop: ${c} players → ${r.rate} moves/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${r.exhausted > 0 ? `, ${r.exhausted} players ran out of games` : ''}; CPU µs per move: leader ${cpu.leader}, followers ${cpu.followers.join(' and ')}, load generator ${cpu.loadGenerator}; other processes ${foreign} CPUs`);
+    rows.push({ concurrency: c, rate: r.rate, p50: r.p50, p99: r.p99, cpu, snapshotted });
+    done(`closed loop: ${c} players → ${r.rate} moves/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${r.exhausted > 0 ? `, ${r.exhausted} players ran out of games` : ''}; CPU µs per move: leader ${cpu.leader}, followers ${cpu.followers.join(' and ')}, load generator ${cpu.loadGenerator}; other processes ${foreign} CPUs; snapshots written meanwhile: ${snapshotted.length === 0 ? 'none' : snapshotted.join(', ')}`);
   }
   return rows;
 }

@@ -36,6 +36,8 @@ async function rateMode(): Promise<void> {
   const idle: BenchGame[] = [...games];
   const lat: number[] = [];
   let errors = 0;
+  // What the refused or failed moves were answered, by status and code: "503 ERR_TIMEOUT" → count.
+  const errorCodes: Record<string, number> = {};
   let starved = 0;
   let inFlight = 0;
   let measuredFrom = 0;
@@ -53,7 +55,12 @@ async function rateMode(): Promise<void> {
     if (ok) ply.set(g.gameId, ply.get(g.gameId)! + 1);
     if (measured) {
       if (ok) lat.push(performance.now() - scheduled);
-      else errors++;
+      else {
+        errors++;
+        const e = r.body['error'] as { code?: string } | string | undefined;
+        const what = `${r.status} ${typeof e === 'object' ? (e.code ?? '?') : String(e ?? '?')}`;
+        errorCodes[what] = (errorCodes[what] ?? 0) + 1;
+      }
     }
     // A refused move is tried again later under the same request id: applied once either way.
     if (nextMove(g) !== undefined) idle.push(g);
@@ -79,7 +86,7 @@ async function rateMode(): Promise<void> {
   while (inFlight > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
   errors += inFlight;
   const planned = Math.round(rate * seconds);
-  out({ rate, achieved: Math.round((lat.length / seconds) * 100) / 100, done: lat.length, planned, errors, starved, ...summarize(lat) });
+  out({ rate, achieved: Math.round((lat.length / seconds) * 100) / 100, done: lat.length, planned, errors, errorCodes, starved, ...summarize(lat) });
 }
 
 function connect(session: string, seats: Record<string, string>): Promise<LeanSocket> {

@@ -33,4 +33,16 @@ export async function settle(cluster: TestCluster, timeoutMs = 10_000): Promise<
   }
 }
 
+/** Each node's newest snapshot index (its /metrics `rookery_raft_snapshot_index`; -1 when it does not answer). */
+export function snapshotIndexes(nodes: readonly NodeHandle[]): Promise<number[]> {
+  return Promise.all(
+    nodes.map(async (n) => {
+      const text = await fetch(`${n.url}/metrics`)
+        .then((r) => r.text())
+        .catch(() => '');
+      return Number(/^rookery_raft_snapshot_index (\d+)$/m.exec(text)?.[1] ?? -1);
+    }),
+  );
+}
+
 export type { NodeHandle, TestCluster };

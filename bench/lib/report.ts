@@ -6,7 +6,8 @@ export { rateTable, type RateRow };
 
 export interface ClosedRow {
   concurrency: number;
-  rookery: { rate: number; p50: number; p99: number };
+  /** `snapshotted`: the nodes that wrote a snapshot during the level (its CPU is in the level's figures). */
+  rookery: { rate: number; p50: number; p99: number; snapshotted?: readonly string[] };
   etcd?: { rate: number; p50: number; p99: number };
   ratio?: number;
 }
@@ -16,7 +17,9 @@ const pad = (x: unknown, w: number): string => String(x).padStart(w);
 export function closedTable(rows: readonly ClosedRow[]): string {
   const head = `${pad('players', 7)} | ${pad('moves/s', 8)} | ${pad('p50 ms', 7)} | ${pad('p99 ms', 7)} | ${pad('etcd/s', 8)} | ${pad('p50 ms', 7)} | ${pad('p99 ms', 7)} | ratio`;
   const f = (x: number | undefined, w: number): string => pad(x === undefined ? '-' : x, w);
-  return [head, ...rows.map((r) => `${pad(r.concurrency, 7)} | ${f(r.rookery.rate, 8)} | ${f(r.rookery.p50, 7)} | ${f(r.rookery.p99, 7)} | ${f(r.etcd?.rate, 8)} | ${f(r.etcd?.p50, 7)} | ${f(r.etcd?.p99, 7)} | ${r.ratio === undefined ? '-' : r.ratio.toFixed(2)}`)].join('\n');
+  const rowsText = rows.map((r) => `${pad(r.concurrency, 7)} | ${f(r.rookery.rate, 8)} | ${f(r.rookery.p50, 7)} | ${f(r.rookery.p99, 7)} | ${f(r.etcd?.rate, 8)} | ${f(r.etcd?.p50, 7)} | ${f(r.etcd?.p99, 7)} | ${r.ratio === undefined ? '-' : r.ratio.toFixed(2)}${r.rookery.snapshotted?.length ? '  (snapshot)' : ''}`);
+  const note = rows.some((r) => r.rookery.snapshotted?.length) ? ['(snapshot): the nodes wrote a snapshot during that level, and its CPU is in the figures'] : [];
+  return [head, ...rowsText, ...note].join('\n');
 }
 
 /**

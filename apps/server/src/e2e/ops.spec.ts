@@ -80,7 +80,7 @@ describe('operations and clocks (3 real nodes)', () => {
   it('serves Prometheus metrics and guards the admin API with its token', async () => {
     const node = cluster.nodes[0]!;
     const metrics = await (await fetch(`${node.url}/metrics`)).text();
-    for (const name of ['rookery_raft_term', 'rookery_raft_commit_index', 'rookery_raft_applied_index', 'rookery_raft_role', 'rookery_sockets', 'rookery_games', 'rookery_commands_total', 'rookery_command_seconds_bucket']) {
+    for (const name of ['rookery_raft_term', 'rookery_raft_commit_index', 'rookery_raft_applied_index', 'rookery_raft_snapshot_index', 'rookery_raft_role', 'rookery_sockets', 'rookery_games', 'rookery_commands_total', 'rookery_command_seconds_bucket']) {
       assert.match(metrics, new RegExp(`^${name}`, 'm'), name);
     }
     assert.equal((await fetch(`${node.url}/api/admin/status`)).status, 401);

@@ -53,6 +53,12 @@ describe('snapshots taken in steps on a 3-node cluster', () => {
     for (let g = 0; g < 6; g++) games.push(await playMate(leader, `s${g}`));
     for (const n of cluster.nodes) await waitView(n, games.at(-1)!.gameId, (v) => v.version >= games.at(-1)!.version, `the last game on ${n.id}`);
     for (const n of cluster.nodes) assert.ok(snapshots(n).length > 0, `${n.id} wrote no snapshot`);
+    // Operators see it: the newest snapshot's index, past the first 25 entries.
+    for (const n of cluster.nodes) {
+      const metrics = await (await fetch(`${n.url}/metrics`)).text();
+      const index = Number(/^rookery_raft_snapshot_index (\d+)$/m.exec(metrics)?.[1] ?? 'NaN');
+      assert.ok(index >= 25, `${n.id}: rookery_raft_snapshot_index ${index}`);
+    }
 
     const follower = cluster.nodes.find((n) => n !== leader)!;
     cluster.kill(follower);

@@ -43,6 +43,7 @@ export class Metrics {
     raft('rookery_raft_commit_index', 'Highest log index known committed', (s) => s.commit);
     raft('rookery_raft_applied_index', 'Highest log index applied to the state machine', (s) => s.appliedIndex);
     raft('rookery_raft_last_index', 'Last index in the log', (s) => s.lastIndex);
+    raft('rookery_raft_snapshot_index', 'Index of the newest snapshot on this node\'s disk (0: none yet)', (s) => s.snapshotIndex);
     raft('rookery_raft_is_leader', '1 on the leader', (s) => (s.role === 'leader' ? 1 : 0));
     new Gauge({
       name: 'rookery_raft_role',

@@ -295,9 +295,12 @@ export class RaftNode extends EventEmitter {
     this.schedule();
   }
 
-  /** `desiredMembers`: the replicated desired voter count, undefined until the first leader has fixed it. */
-  status(): RaftStatus & { appliedIndex: number; desiredMembers: number | undefined; transport: TransportStats } {
-    return { ...this.core.status(), appliedIndex: this.applied, desiredMembers: this.directory.desiredMembers, transport: { ...this.transport.stats } };
+  /**
+   * `desiredMembers`: the replicated desired voter count, undefined until the first leader has
+   * fixed it. `snapshotIndex`: the index of the newest snapshot on this node's disk (0: none).
+   */
+  status(): RaftStatus & { appliedIndex: number; snapshotIndex: number; desiredMembers: number | undefined; transport: TransportStats } {
+    return { ...this.core.status(), appliedIndex: this.applied, snapshotIndex: this.lastSnapshot, desiredMembers: this.directory.desiredMembers, transport: { ...this.transport.stats } };
   }
 
   /** Learns (or changes) a peer's address, e.g. a server that asks to join. */
