@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { createGames, getJson, postJson, type BenchGame } from './lib/http';
-import { playouts } from './lib/moves';
+import { playouts } from '@rookery/testing';
 import { wallNow } from './lib/percentiles';
 import { onCommand, report } from './lib/processes';
 

@@ -5,7 +5,7 @@ import { numberFlag, flag, runStandalone } from './lib/cli';
 import { benchCluster } from './lib/cluster';
 import { watchContention, type Contention } from './lib/contention';
 import { createGame } from './lib/http';
-import { playout } from './lib/moves';
+import { playout } from '@rookery/testing';
 import { summarize, type Summary } from './lib/percentiles';
 import { spawnChild, withCluster } from './lib/processes';
 

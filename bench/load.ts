@@ -58,7 +58,7 @@ async function rateMode(): Promise<void> {
       else {
         errors++;
         const e = r.body['error'] as { code?: string } | string | undefined;
-        const what = `${r.status} ${typeof e === 'object' ? (e.code ?? '?') : String(e ?? '?')}`;
+        const what = `${r.status} ${typeof e === 'object' && e !== null ? (e.code ?? '?') : String(e ?? '?')}`;
         errorCodes[what] = (errorCodes[what] ?? 0) + 1;
       }
     }

@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { playouts } from './moves';
+import { playouts } from '@rookery/testing';
 
 /** A game ready for load: both seats (session and token), and the legal moves it will play. */
 export interface BenchGame {

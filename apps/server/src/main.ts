@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const stop = (signal: string): Promise<void> => drainer.drainAndExit(signal);
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  if (config.join !== undefined) void askToJoin(config, node, () => drainer.draining, log);
+  if (config.join !== undefined) void askToJoin(config, node, () => drainer.draining, log).catch((e: unknown) => log.error({ err: String(e) }, 'joining failed'));
 }
 
 /**
@@ -74,10 +74,15 @@ async function askToJoin(config: ServerConfig, node: RaftNode, draining: () => b
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${config.adminToken}` },
         body: JSON.stringify({ id: config.nodeId, raft: `${raft.host}:${raft.port}` }),
+        signal: AbortSignal.timeout(10_000),
       });
-      if (res.ok) log.info({ join: config.join }, 'asked to join the cluster');
-      else log.warn({ status: res.status, body: await res.text() }, 'join refused; retrying');
-      return res.ok;
+      if (!res.ok) {
+        log.warn({ status: res.status, body: await res.text() }, 'join refused; retrying');
+        return undefined;
+      }
+      const index = Number(((await res.json()) as { index?: number }).index ?? 0);
+      log.info({ join: config.join, index }, 'asked to join the cluster');
+      return index;
     },
     status: () => {
       const st = node.status();

@@ -101,7 +101,7 @@ export interface ServerToClientEvents {
   /**
    * Events of a watched game (players watch their own games automatically), in version order:
    * everything one command did to the game comes in one packet (a capture's `moved` and
-   * `captured`, a mate's `moved` and `ended`), as does a catch-up.
+   * `captured`, a mate's `moved` and `checkmate`), as does a catch-up.
    */
   'game:event': (...events: GameEvent[]) => void;
   /** This node replaced its state from a snapshot: here is the watched game whole; carry on from its version. */

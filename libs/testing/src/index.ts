@@ -2,3 +2,5 @@
 export { TestCluster, SECRET, type ClusterOptions, type NodeHandle } from './cluster';
 export { RedisServer } from './redis';
 export { HAPROXY_BIN, HaproxyProcess, type ServerState } from './haproxy';
+// Legal games that stay in play: the benchmark's load and long e2e games.
+export { playout, playouts } from './moves';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TOKEN, type Ack, type GameEvent, type Handshake, type SeatAck } from '@rookery/protocol';
-import { TestCluster, type NodeHandle } from '@rookery/testing';
+import { playout, TestCluster, type NodeHandle } from '@rookery/testing';
 import { Client, httpPgn, httpView, settledIndexes, sleep, waitView, type Ready } from './client';
 
 /**
@@ -356,6 +356,33 @@ describe('play on a 3-node cluster', () => {
     // Refused: a request id names one command; nothing happens in B.
     assert.equal(inB.ok ? 'ok' : inB.error.code, 'ERR_REQUEST_ID_REUSED', JSON.stringify(inB));
     assert.deepEqual(viewB?.moves, []);
+  });
+
+  it('a join retried on a new connection after its events are no longer kept gets the whole game (resync), not a gap', async () => {
+    const [f1, f2] = h.followers();
+    const g = await h.newGame('rejoin', f1, f2);
+    // More events than a game keeps (128, trimmed in steps of 64): 200 plies.
+    const line = playout(4242, 200);
+    let version = 3;
+    for (const [i, uci] of line.entries()) {
+      const ack = await (i % 2 === 0 ? g.white : g.black).move(g.gameId, `rejoin-${i}`, uci);
+      assert.ok(ack.ok, `${uci}: ${JSON.stringify(ack)}`);
+      version = ack.version;
+      await (i % 2 === 0 ? g.black : g.white).waitForVersion(g.gameId, version);
+    }
+    // Black's page is reloaded on another node and retries its join under the same request id.
+    const again = await h.connect(f1, { session: g.blackSession });
+    const joined = await again.join(g.gameId, 'rejoin-join', 'rejoin black');
+    assert.deepEqual(joined, { ok: true, gameId: g.gameId, color: 'black', token: g.blackToken, version: 3, duplicate: true });
+    for (let i = 0; i < 40 && again.resyncs.length === 0; i++) await sleep(50);
+    assert.equal(again.resyncs.length, 1, 'a resync, as events 4… are no longer all kept');
+    assert.equal(again.resyncs[0]!.version, version);
+    assert.equal(again.resyncs[0]!.moves.length, 200);
+    // From there, events as they come.
+    // (On a connection of its own: each player's has made its 100 moves of the last 20 s.)
+    const white = await h.connect(f2, { session: g.whiteSession, seats: { [g.gameId]: g.whiteToken } });
+    assert.ok((await white.move(g.gameId, 'rejoin-after', playout(4242, 201)[200]!)).ok);
+    await again.waitForVersion(g.gameId, version + 1);
   });
 
   it('a create retried on the connection that made it does not deliver the events it already delivered again', async () => {

@@ -94,10 +94,9 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     // socket, and a capture or a mate is more than one event. Socket.IO encodes a packet before
     // it looks for the room's sockets: a game nobody watches on this node (most of them, on
     // most nodes) is not encoded at all.
-    const rooms = server.of('/').adapter.rooms;
     const send = (gameId: string, events: readonly GameEvent[]): void => {
       const name = room(gameId);
-      if (rooms.get(name)?.size) server.to(name).emit('game:event', ...events);
+      if (server.of('/').adapter.rooms.get(name)?.size) server.to(name).emit('game:event', ...events);
     };
     this.subscriptions.push(
       this.replica.applied$.subscribe((events) => {
@@ -105,7 +104,11 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
         if (events.every((e) => e.gameId === gameId)) return send(gameId, events);
         // A sweep ends several games in one command.
         const byGame = new Map<string, GameEvent[]>();
-        for (const e of events) byGame.set(e.gameId, [...(byGame.get(e.gameId) ?? []), e]);
+        for (const e of events) {
+          const of = byGame.get(e.gameId);
+          if (of === undefined) byGame.set(e.gameId, [e]);
+          else of.push(e);
+        }
         for (const [id, es] of byGame) send(id, es);
       }),
     );
@@ -132,13 +135,13 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
       const ack = typeof last === 'function' ? (last as (answer: unknown) => void) : undefined;
       const size = ack === undefined ? args.length : args.length - 1;
       const payload = size === 1 ? args[0] : size === 0 ? undefined : args.slice(0, size);
-      this.move(socket, payload).then(
-        (answer) => ack?.(answer),
-        (e: unknown) => {
+      void this.move(socket, payload)
+        .catch((e: unknown) => {
           this.log.error(`game:move from session ${socket.data.session} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-          ack?.(bad('ERR_INTERNAL', 'internal error; retry with the same request id'));
-        },
-      );
+          // Retryable: the client sends it again under the same request id, applied once either way.
+          return bad(GatewayErrorCode.Unavailable, 'internal error on this node; retry with the same request id');
+        })
+        .then((answer) => ack?.(answer));
     });
     const ip = socket.data.ip;
     this.connectionsPerIp.set(ip, (this.connectionsPerIp.get(ip) ?? 0) + 1);
@@ -297,6 +300,8 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
       const since = this.replica.machine.eventsSince(gameId, outcome.version ?? 0);
       void s.join(room(gameId));
       if (since.kind === 'events' && since.events.length > 0) s.emit('game:event', ...since.events);
+      // A retried create or join long after the first: the events since are no longer all kept.
+      else if (since.kind === 'resync') s.emit('game:resync', since.view);
       this.presence.watching(s, gameId);
     }
     return seatAck(seated);

@@ -57,7 +57,8 @@ export class AdminController {
     }
     return this.run(async () => {
       await this.node.requestJoin(id, raft);
-      return { ok: true };
+      // This node has applied the request by now: a joiner waits to have applied as far.
+      return { ok: true, index: this.node.status().appliedIndex };
     });
   }
 

@@ -6,7 +6,7 @@ import { joinUntilVoter, type JoinOptions } from './join';
 type Status = { voters: NodeId[]; leader: NodeId; applied: number };
 
 /** A joiner on a virtual clock: `sleep` advances it; `world(t, asks)` says where the server stands. */
-function harness(world: (t: number, asks: number) => Status, answers: (n: number) => boolean | Error, extra: Partial<JoinOptions> = {}) {
+function harness(world: (t: number, asks: number) => Status, answers: (n: number) => number | undefined | Error, extra: Partial<JoinOptions> = {}) {
   let t = 0;
   const asks: number[] = [];
   const logs: string[] = [];
@@ -43,9 +43,9 @@ describe('joinUntilVoter: a --join server keeps asking until its log shows it a 
       (t) => (takenAt >= 0 && t >= takenAt + 3000 ? { voters: ['n1', 'n2', 'n3', 'n4'], leader: 'n1', applied: 40 } : outside),
       (n) => {
         if (n <= 2) return new Error('ECONNREFUSED');
-        if (n === 3) return false;
+        if (n === 3) return undefined;
         takenAt = h.time();
-        return true;
+        return 30;
       },
     );
     assert.equal(await joinUntilVoter(h.o), true);
@@ -58,7 +58,7 @@ describe('joinUntilVoter: a --join server keeps asking until its log shows it a 
     // The first yes is lost: the learner is removed and never promoted. The second one takes.
     const h = harness(
       (t, asks) => (asks >= 2 && t >= 11_000 ? { voters: ['n1', 'n2', 'n4'], leader: 'n2', applied: 90 } : outside),
-      () => true,
+      (n) => 60 + n,
     );
     assert.equal(await joinUntilVoter(h.o), true);
     assert.equal(h.asks.length, 2, 'asked a second time');
@@ -71,14 +71,29 @@ describe('joinUntilVoter: a --join server keeps asking until its log shows it a 
     // Re-added after the second ask, it applies past 500 with a leader.
     const h = harness(
       (t, asks) => (asks >= 2 && t >= 12_000 ? { voters: ['n1', 'n2', 'n4'], leader: 'n1', applied: 510 } : { voters: ['n1', 'n2', 'n4'], leader: '', applied: 500 }),
-      () => true,
+      () => 505,
     );
     assert.equal(await joinUntilVoter(h.o), true);
     assert.equal(h.asks.length, 2, 'asked even though its log said voter, and again when nothing came');
   });
 
+  it('waits, with a stale "voter" log, until it has applied as far as the member that said yes', async () => {
+    // Removed at 550 (which its log has not reached), asked again, yes at 560. The leader sends
+    // 501..549 first: a leader, entries applied, and still "voter" in its log — not yet an answer.
+    // At 580 it has the removal and the new learner entry; at 600 it is promoted.
+    const stale = { voters: ['n1', 'n2', 'n4'], leader: '', applied: 500 };
+    const h = harness(
+      (t) =>
+        t < 2000 ? stale : t < 4000 ? { ...stale, leader: 'n1', applied: 549 } : t < 6000 ? { voters: ['n1', 'n2', 'n3'], leader: 'n1', applied: 580 } : { voters: ['n1', 'n2', 'n3', 'n4'], leader: 'n1', applied: 600 },
+      () => 560,
+    );
+    assert.equal(await joinUntilVoter(h.o), true);
+    assert.ok(h.time() >= 6000, `took the stale log for an answer at ${h.time()} ms`);
+    assert.equal(h.asks.length, 1);
+  });
+
   it('stops asking once the server is going away', async () => {
-    const h = harness(() => outside, () => false, { stopped: () => h.time() >= 3000 });
+    const h = harness(() => outside, () => undefined, { stopped: () => h.time() >= 3000 });
     assert.equal(await joinUntilVoter(h.o), false);
     assert.ok(h.asks.length <= 4 && h.asks.every((t) => t < 3000), `asks ${JSON.stringify(h.asks)}`);
   });

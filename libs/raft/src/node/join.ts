@@ -3,8 +3,12 @@ import type { NodeId } from '../core/types';
 export interface JoinOptions {
   /** This server's id. */
   readonly id: NodeId;
-  /** Asks a member to take this server in; resolves whether the member took the request (it is then in the log). */
-  readonly ask: () => Promise<boolean>;
+  /**
+   * Asks a member to take this server in. Resolves, if the member took the request, with an
+   * index the member had applied by then (so at or past the request's entry; 0 if it does not
+   * say), else undefined.
+   */
+  readonly ask: () => Promise<number | undefined>;
   /** Where this server stands by its own log (from RaftNode.status()). */
   readonly status: () => { readonly voters: readonly NodeId[]; readonly leader: NodeId; readonly applied: number };
   /** True once the server is going away: stop asking. */
@@ -42,30 +46,31 @@ export async function joinUntilVoter(o: JoinOptions): Promise<boolean> {
   const retryMs = o.retryMs ?? 200;
   const maxPauseMs = o.maxPauseMs ?? 5000;
   const recheckMs = o.recheckMs ?? 10_000;
-  // A voter by its log, hearing from a leader, and applying entries that came after the yes: a
-  // server back with the data of a membership it was since removed from reads "voter" in its
-  // own stale log, and must not take that for an answer.
-  let appliedAtYes = Number.POSITIVE_INFINITY;
+  // A voter by its log, hearing from a leader, and having applied as far as the member that said
+  // yes had: a server back with the data of a membership it was since removed from reads "voter"
+  // in its own stale log until it has the entries that removed it, which come before its request.
+  // (A member that names no index: entries applied since the yes, at least.)
+  let mustApply = Number.POSITIVE_INFINITY; // nothing counts before the first yes
   const isVoter = (): boolean => {
     const s = o.status();
-    return s.voters.includes(o.id) && s.leader !== '' && s.applied > appliedAtYes;
+    return s.voters.includes(o.id) && s.leader !== '' && s.applied >= mustApply;
   };
   let pause = retryMs;
   for (let asked = 0; !o.stopped(); ) {
-    let taken = false;
+    let index: number | undefined;
     try {
-      taken = await o.ask();
+      index = await o.ask();
     } catch (e) {
       o.log?.(`${o.id}: asking to join failed: ${e instanceof Error ? e.message : String(e)}`);
     }
     asked++;
-    if (!taken) {
+    if (index === undefined) {
       await sleep(pause);
       pause = Math.min(maxPauseMs, pause * 2);
       continue;
     }
     pause = retryMs;
-    appliedAtYes = Math.min(appliedAtYes, o.status().applied);
+    mustApply = Math.max(index, o.status().applied + 1);
     // Taken: watch for the promotion (a learner first, a voter once caught up).
     const until = now() + recheckMs;
     while (!o.stopped() && !isVoter() && now() < until) await sleep(Math.min(200, recheckMs));

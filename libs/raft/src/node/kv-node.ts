@@ -128,7 +128,8 @@ async function main(): Promise<void> {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; raft?: string };
         if (url.pathname === '/join') await node.requestJoin(body.id, address(body.raft ?? ''));
         else await node.requestLeave(body.id);
-        return reply(200, { ok: true });
+        // `index`: this member has applied the request by then (a joiner waits to have applied as far).
+        return reply(200, { ok: true, index: node.status().appliedIndex });
       }
       if (req.method === 'POST' && url.pathname === '/desired') {
         const { count } = JSON.parse((await readBody(req)).toString('utf8')) as { count: number };
@@ -163,9 +164,9 @@ async function main(): Promise<void> {
     void joinUntilVoter({
       id,
       ask: async () => {
-        const res = await fetch(`${joinUrl}/join`, { method: 'POST', body: JSON.stringify({ id, raft: advertised }) });
+        const res = await fetch(`${joinUrl}/join`, { method: 'POST', body: JSON.stringify({ id, raft: advertised }), signal: AbortSignal.timeout(10_000) });
         if (!res.ok) log(`join via ${joinUrl}: ${res.status} ${await res.text()}`);
-        return res.ok;
+        return res.ok ? Number(((await res.json()) as { index?: number }).index ?? 0) : undefined;
       },
       status: () => {
         const st = node.status();
@@ -173,7 +174,9 @@ async function main(): Promise<void> {
       },
       stopped: () => stopping,
       log,
-    }).then((voter) => voter && process.stdout.write(`kv-node ${id} joined\n`));
+    })
+      .then((voter) => voter && process.stdout.write(`kv-node ${id} joined\n`))
+      .catch((e: unknown) => log(`joining failed: ${String(e)}`));
   }
 
   // A clean shutdown with --leave-on-exit asks the cluster to remove this server first (a

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChessMachine } from '@rookery/chess-fsm';
-import { playout, playouts } from './moves';
+import { playout, playouts } from '@rookery/testing';
 
-describe('bench playouts: games the state machine plays to the end without ending them', () => {
+describe('playouts: games the state machine plays to the end without ending them', () => {
   it('are the same for the same seed and differ across seeds', () => {
     assert.deepEqual(playout(7, 60), playout(7, 60));
     assert.notDeepEqual(playout(7, 60), playout(8, 60));

@@ -1,7 +1,7 @@
 import { Chess } from 'chess.js';
 
 /**
- * Legal games for load: random playouts (seeded, so runs compare), each move chosen among the
+ * Legal games for load and long e2e games: random playouts (seeded, so runs compare), each move chosen among the
  * legal ones that do not end the game — no mate, stalemate, insufficient material, repetition
  * or fifty-move draw — so a game stays in play for all of its `plies`. The state machine would
  * refuse or end anything else, and the benchmark would measure refusals.
