@@ -118,15 +118,12 @@ export class LeanSocket {
 
   private event(text: string): void {
     // `42` then an optional ack id (the server asks none of the load generator), then the array.
-    let i = 2;
-    while (i < text.length && text.charCodeAt(i) !== 0x5b) i++;
-    const [name, ...args] = JSON.parse(text.slice(i)) as [string, ...unknown[]];
+    const [name, ...args] = JSON.parse(text.slice(arrayStart(text))) as [string, ...unknown[]];
     this.handlers.get(name)?.(...args);
   }
 
   private ack(text: string): void {
-    let i = 2;
-    while (i < text.length && text.charCodeAt(i) !== 0x5b) i++;
+    const i = arrayStart(text);
     const id = Number(text.slice(2, i));
     const done = this.acks.get(id);
     if (done === undefined) return;
@@ -145,4 +142,11 @@ export class LeanSocket {
     for (const done of this.acks.values()) done(new Error(`disconnected (${reason})`));
     this.acks.clear();
   }
+}
+
+/** Where a `42…`/`43…` packet's JSON array starts: after its two type digits and its ack id, if any. */
+function arrayStart(text: string): number {
+  let i = 2;
+  while (i < text.length && text.charCodeAt(i) !== 0x5b /* [ */) i++;
+  return i;
 }

@@ -84,10 +84,7 @@ async function askToJoin(config: ServerConfig, node: RaftNode, draining: () => b
       log.info({ join: config.join, index }, 'asked to join the cluster');
       return index;
     },
-    status: () => {
-      const st = node.status();
-      return { voters: st.membership.voters, leader: st.leader, applied: st.applied };
-    },
+    node,
     stopped: draining,
     log: (message) => log.info({ join: config.join }, message),
   });

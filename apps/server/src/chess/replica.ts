@@ -1,22 +1,19 @@
 import { ChessMachine, type CommandResult, type GameEvent } from '@rookery/chess-fsm';
 import type { SnapshotSteps, StateMachine } from '@rookery/raft';
-import { Subject, filter, type Observable } from 'rxjs';
+import { Subject, filter, mergeMap, type Observable } from 'rxjs';
 import { decodeEntry } from './entry';
 
 /**
  * This node's replica of every game: the chess state machine behind the Raft node's
  * StateMachine interface. Every committed entry is applied here on every node; the events it
- * produces are published on `events$` — the Raft log is the broadcast bus (DESIGN decision 3),
- * and each node sends its games' events to its own sockets.
+ * produces are published on `applied$`, those of one command together — the Raft log is the
+ * broadcast bus (DESIGN decision 3), and each node sends its games' events to its own sockets.
  */
 export class ChessReplica implements StateMachine<CommandResult> {
   readonly machine = new ChessMachine();
-  private readonly events = new Subject<GameEvent>();
   private readonly commands = new Subject<readonly GameEvent[]>();
   private readonly restores = new Subject<void>();
-  /** Every event applied here, in log order. */
-  readonly events$: Observable<GameEvent> = this.events.asObservable();
-  /** The same events, those of one command together (not emitted for a command that made none). */
+  /** Every event applied here, in log order, those of one command together (none for a command that made none). */
   readonly applied$: Observable<readonly GameEvent[]> = this.commands.asObservable();
   /** A snapshot replaced the state: watchers must resync from a view. */
   readonly restored$: Observable<void> = this.restores.asObservable();
@@ -27,16 +24,16 @@ export class ChessReplica implements StateMachine<CommandResult> {
     const decoded = decodeEntry(data);
     if (decoded === undefined) return { ok: false, error: { code: 'ERR_MALFORMED', message: `entry ${entry.index} is not a chess entry` } };
     const out = this.machine.apply(decoded.command, decoded.at);
-    if (out.events.length > 0) {
-      for (const e of out.events) this.events.next(e);
-      this.commands.next(out.events);
-    }
+    if (out.events.length > 0) this.commands.next(out.events);
     return out.result;
   }
 
   /** One game's events, as they are applied. */
   game$(gameId: string): Observable<GameEvent> {
-    return this.events$.pipe(filter((e) => e.gameId === gameId));
+    return this.applied$.pipe(
+      mergeMap((events) => events),
+      filter((e) => e.gameId === gameId),
+    );
   }
 
   snapshot(): Uint8Array {

@@ -30,7 +30,9 @@ export class Referee implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     this.subscriptions = [
-      this.replica.events$.subscribe((e) => this.track(e.gameId)),
+      this.replica.applied$.subscribe((events) => {
+        for (const e of events) this.track(e.gameId);
+      }),
       this.replica.restored$.subscribe(() => this.rescan()),
     ];
     this.timer = setInterval(() => this.tick(), 100);

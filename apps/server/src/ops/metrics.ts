@@ -69,6 +69,6 @@ export class Metrics {
         this.set(live);
       },
     });
-    replica.events$.subscribe(() => this.events.inc());
+    replica.applied$.subscribe((events) => this.events.inc(events.length));
   }
 }

@@ -17,7 +17,12 @@ function harness(world: (t: number, asks: number) => Status, answers: (n: number
       const a = answers(asks.length);
       return a instanceof Error ? Promise.reject(a) : Promise.resolve(a);
     },
-    status: () => world(t, asks.length),
+    node: {
+      status: () => {
+        const w = world(t, asks.length);
+        return { membership: { voters: w.voters }, leader: w.leader, applied: w.applied };
+      },
+    },
     stopped: () => t > 120_000,
     retryMs: 200,
     maxPauseMs: 5000,

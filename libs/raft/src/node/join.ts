@@ -9,8 +9,8 @@ export interface JoinOptions {
    * say), else undefined.
    */
   readonly ask: () => Promise<number | undefined>;
-  /** Where this server stands by its own log (from RaftNode.status()). */
-  readonly status: () => { readonly voters: readonly NodeId[]; readonly leader: NodeId; readonly applied: number };
+  /** This server's node: where it stands by its own log (a RaftNode). */
+  readonly node: { status(): { readonly membership: { readonly voters: readonly NodeId[] }; readonly leader: NodeId; readonly applied: number } };
   /** True once the server is going away: stop asking. */
   readonly stopped: () => boolean;
   /** After a refused or failed request, the first pause; doubled each time up to `maxPauseMs`. */
@@ -30,11 +30,11 @@ export interface JoinOptions {
 
 /**
  * A server started with `--join` asks a member to take it in, and keeps at it until its own log
- * shows it a voter, with a leader replicating to it — not merely until a member says yes. Between the yes and the promotion the
- * cluster can let it go again: the self-healing rule removes a learner the leader has not heard
- * from (the leader's connection to it still waiting out a backoff, say), and a removal stands
- * until the server asks again (Directory.removed). A joiner that took the first yes as final
- * stayed out for good.
+ * shows it a voter, with a leader replicating to it — not merely until a member says yes.
+ * Between the yes and the promotion the cluster can let it go again: the self-healing rule
+ * removes a learner the leader has not heard from (the leader's connection to it still waiting
+ * out a backoff, say), and a removal stands until the server asks again (Directory.removed). A
+ * joiner that took the first yes as final stayed out for good.
  *
  * Once it has been a voter it is done: a later removal (an operator's, or self-healing's while it
  * was unreachable) is the cluster's decision, and it does not push its way back in.
@@ -52,8 +52,8 @@ export async function joinUntilVoter(o: JoinOptions): Promise<boolean> {
   // (A member that names no index: entries applied since the yes, at least.)
   let mustApply = Number.POSITIVE_INFINITY; // nothing counts before the first yes
   const isVoter = (): boolean => {
-    const s = o.status();
-    return s.voters.includes(o.id) && s.leader !== '' && s.applied >= mustApply;
+    const s = o.node.status();
+    return s.membership.voters.includes(o.id) && s.leader !== '' && s.applied >= mustApply;
   };
   let pause = retryMs;
   for (let asked = 0; !o.stopped(); ) {
@@ -70,7 +70,7 @@ export async function joinUntilVoter(o: JoinOptions): Promise<boolean> {
       continue;
     }
     pause = retryMs;
-    mustApply = Math.max(index, o.status().applied + 1);
+    mustApply = Math.max(index, o.node.status().applied + 1);
     // Taken: watch for the promotion (a learner first, a voter once caught up).
     const until = now() + recheckMs;
     while (!o.stopped() && !isVoter() && now() < until) await sleep(Math.min(200, recheckMs));

@@ -168,10 +168,7 @@ async function main(): Promise<void> {
         if (!res.ok) log(`join via ${joinUrl}: ${res.status} ${await res.text()}`);
         return res.ok ? Number(((await res.json()) as { index?: number }).index ?? 0) : undefined;
       },
-      status: () => {
-        const st = node.status();
-        return { voters: st.membership.voters, leader: st.leader, applied: st.applied };
-      },
+      node,
       stopped: () => stopping,
       log,
     })

@@ -107,7 +107,7 @@ export function readNewestSnapshot(dir: string): Snapshot | undefined {
   return { meta, data: new Uint8Array(buf.subarray(8 + metaLen)) };
 }
 
-/** Snapshot files in `dir`, oldest first; leftover temporary files are removed. */
+/** Snapshot files in `dir`, oldest first (temporary files aside: see removeLeftovers). */
 export function snapshotFiles(dir: string): string[] {
   return readdirSync(dir)
     .filter((n) => NAME.test(n))
