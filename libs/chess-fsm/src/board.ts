@@ -20,7 +20,6 @@ interface InternalMove {
 
 interface Internals {
   _moves(o?: { legal?: boolean; piece?: PieceSymbol; square?: Square }): InternalMove[];
-  _moveToSan(move: InternalMove, moves: InternalMove[]): string;
   _moveFromSan(san: string, strict?: boolean): InternalMove | null;
   _makeMove(move: InternalMove): void;
   _undoMove(): InternalMove | null;
@@ -29,7 +28,7 @@ interface Internals {
   _history: unknown[];
 }
 
-const SEAM = ['_moves', '_moveToSan', '_moveFromSan', '_makeMove', '_undoMove', '_isKingAttacked'] as const;
+const SEAM = ['_moves', '_moveFromSan', '_makeMove', '_undoMove', '_isKingAttacked'] as const;
 for (const name of SEAM) {
   if (typeof (Chess.prototype as unknown as Record<string, unknown>)[name] !== 'function') {
     throw new Error(`chess.js has no Chess.${name}: this chess.js is not the version @rookery/chess-fsm was written against (1.4.0)`);
@@ -42,7 +41,10 @@ if (!Array.isArray((new Chess() as unknown as Partial<Internals>)._history)) {
 const inside = (board: Chess): Internals => board as unknown as Internals;
 
 // chess.js's move flags (BITS).
+const CAPTURE = 2;
 const EP_CAPTURE = 8;
+const KSIDE_CASTLE = 32;
+const QSIDE_CASTLE = 64;
 
 /** A legal move found on a board, with what the rules and the events need. */
 export interface PlayedMove {
@@ -62,10 +64,13 @@ export interface PlayedMove {
 
 /**
  * A move found and not yet played: `play` plays it on the board it was found on, in the same
- * position. The FEN after it is read once it is played, not found by playing it on trial.
+ * position. What only the position after it tells — the FEN, and whether the SAN ends in `+` or
+ * `#` — is read once it is played, not found by playing it on trial.
  */
 export interface FoundMove {
-  readonly move: Omit<PlayedMove, 'after'>;
+  readonly move: Omit<PlayedMove, 'after' | 'san'>;
+  /** The SAN without its check or mate suffix. */
+  readonly body: string;
   readonly internal: InternalMove;
 }
 
@@ -108,11 +113,21 @@ export function findBySan(board: Chess, san: string): FoundMove | undefined {
  */
 export function play(board: Chess, found: FoundMove): PlayedMove {
   const b = inside(board);
+  const m = found.move;
   b._makeMove(found.internal);
   b._history.length = 0;
-  const m = found.move;
+  // chess.js's SAN suffix, from the position the move has made: + for check, # for mate.
+  const them = m.color === 'w' ? 'b' : 'w';
+  const san = b._isKingAttacked(them) ? found.body + (anyLegalMove(board) ? '+' : '#') : found.body;
   // One object shape for every move played (a spread would make as many as there are move kinds).
-  return { color: m.color, piece: m.piece, from: m.from, to: m.to, san: m.san, lan: m.lan, after: board.fen(), captured: m.captured, promotion: m.promotion, enPassant: m.enPassant };
+  return { color: m.color, piece: m.piece, from: m.from, to: m.to, san, lan: m.lan, after: board.fen(), captured: m.captured, promotion: m.promotion, enPassant: m.enPassant };
+}
+
+/** Whether the side to move has any legal move (asked after a check: most have one early on). */
+function anyLegalMove(board: Chess): boolean {
+  return inside(board)
+    ._moves({ legal: false })
+    .some((m) => legal(board, m));
 }
 
 /** Whether the piece on `square` (of the side to move) has a legal move. */
@@ -124,7 +139,10 @@ export function canMove(board: Chess, from: Square): boolean {
 
 /** Whether a move the rules of movement allow leaves its own king out of check (chess.js's legality test). */
 function legal(board: Chess, m: InternalMove): boolean {
-  const b = inside(board);
+  return legalOn(inside(board), m);
+}
+
+function legalOn(b: Internals, m: InternalMove): boolean {
   b._makeMove(m);
   const ok = !b._isKingAttacked(m.color);
   b._undoMove();
@@ -133,13 +151,6 @@ function legal(board: Chess, m: InternalMove): boolean {
 
 function describe(board: Chess, internal: InternalMove): FoundMove {
   const b = inside(board);
-  // Disambiguation looks only at legal moves of the same piece type to the same square from
-  // elsewhere (pawns and the king need none), so those are all the SAN needs.
-  const rivals =
-    internal.piece === 'p' || internal.piece === 'k'
-      ? []
-      : b._moves({ legal: false, piece: internal.piece }).filter((m) => m.to === internal.to && m.from !== internal.from && legal(board, m));
-  const san = b._moveToSan(internal, rivals);
   const from = square(internal.from);
   const to = square(internal.to);
   const move: FoundMove['move'] = {
@@ -147,11 +158,45 @@ function describe(board: Chess, internal: InternalMove): FoundMove {
     piece: internal.piece,
     from,
     to,
-    san,
     lan: from + to + (internal.promotion ?? ''),
     ...(internal.captured !== undefined ? { captured: internal.captured } : {}),
     ...(internal.promotion !== undefined ? { promotion: internal.promotion } : {}),
     enPassant: (internal.flags & EP_CAPTURE) !== 0,
   };
-  return { move, internal };
+  return { move, body: sanBody(b, internal, from, to), internal };
+}
+
+/**
+ * The SAN of a move as chess.js's `_moveToSan` writes it, but without the check or mate suffix:
+ * chess.js finds that by making the move on trial (and, for a check, generating every legal
+ * reply), and `play` reads it from the move it makes for good.
+ */
+function sanBody(b: Internals, m: InternalMove, from: Square, to: Square): string {
+  if (m.flags & KSIDE_CASTLE) return 'O-O';
+  if (m.flags & QSIDE_CASTLE) return 'O-O-O';
+  const capture = (m.flags & (CAPTURE | EP_CAPTURE)) !== 0;
+  const promotion = m.promotion === undefined ? '' : `=${m.promotion.toUpperCase()}`;
+  if (m.piece === 'p') return (capture ? `${from[0]}x` : '') + to + promotion;
+  return m.piece.toUpperCase() + disambiguator(b, m, from) + (capture ? 'x' : '') + to + promotion;
+}
+
+/**
+ * What tells a piece's move from a legal move of another piece of the same kind to the same
+ * square: its file, else its rank when a rival shares the file, else both (chess.js's rule).
+ * Kings need none; only rivals of the same kind, and only legal ones, count.
+ */
+function disambiguator(b: Internals, m: InternalMove, from: Square): string {
+  if (m.piece === 'k') return '';
+  let rivals = 0;
+  let sameRank = false;
+  let sameFile = false;
+  for (const r of b._moves({ legal: false, piece: m.piece })) {
+    if (r.to !== m.to || r.from === m.from || !legalOn(b, r)) continue;
+    rivals++;
+    if (r.from >> 4 === m.from >> 4) sameRank = true;
+    if ((r.from & 7) === (m.from & 7)) sameFile = true;
+  }
+  if (rivals === 0) return '';
+  if (sameRank && sameFile) return from;
+  return sameFile ? from[1]! : from[0]!;
 }
