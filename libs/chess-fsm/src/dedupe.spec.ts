@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChessMachine, DEFAULT_OPTIONS, type ApplyOutput, type ChessErrorCode, type MachineOptions } from './index';
-import { BS, BT, WS, WT, XS, XT, type Body } from './spec-fixtures';
+import { Dedupe } from './dedupe';
+import { BS, BT, WS, WT, XS, XT, seeded, type Body } from './spec-fixtures';
 
 // Exactly once: a retried (session, requestId) gets its first result back and changes nothing.
 
@@ -309,5 +310,40 @@ describe('the table survives snapshot and restore', () => {
     refused(restored.apply(create('c1', 'g1'), 100), 'ERR_GAME_EXISTS');
     duplicate(restored, create('c2', 'g2'), 100, c2);
     refused(restored.apply(create('c2', 'g2'), 1100), 'ERR_GAME_EXISTS');
+  });
+});
+
+describe('Dedupe: the table itself, held to a plain list over many evictions', () => {
+  it('keeps and forgets exactly what a list in insertion order would, keys coming back after expiry included', () => {
+    const limit = 300;
+    const ttl = 500;
+    const table = new Dedupe(limit, ttl);
+    // The model: [key, at] oldest first; a key remembered again moves to the back.
+    let model: [string, number][] = [];
+    const rand = seeded(77);
+    const ok = { ok: true, color: 'white' } as const;
+    let at = 0;
+    for (let i = 0; i < 20_000; i++) {
+      at += rand(3);
+      // Few enough keys that many come back, some after they expired or were evicted.
+      const [session, requestId] = [`s${rand(40)}`, `r${rand(400)}`];
+      const k = `${session} ${requestId}`;
+      if (table.find(session, requestId, at) === undefined) {
+        table.remember(session, requestId, at, ok, 'move g');
+        model = model.filter(([m]) => m !== k);
+        model.push([k, at]);
+      }
+      while (model.length > 0 && (model.length > limit || model[0]![1] <= at - ttl)) model.shift();
+      if (i % 7 === 0) {
+        table.expire(at);
+        assert.deepEqual(
+          table.rows().map(([key, e]) => [key, e.at]),
+          model,
+          `after ${i + 1} requests`,
+        );
+      }
+    }
+    // Thousands of evictions: the queue behind the table has been cut many times over.
+    assert.equal(table.size, model.length);
   });
 });
