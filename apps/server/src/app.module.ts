@@ -48,6 +48,7 @@ export class AppModule {
             desiredMembers: config.desiredMembers,
             removeUnreachableAfterMs: config.removeUnreachableAfterMs,
             snapshotEvery: config.snapshotEvery,
+            snapshotLogRatio: config.snapshotLogPercent / 100,
             raft: { snapshotTrailingEntries: config.snapshotTrailingEntries },
             // The leader stamps each chess entry with its clock: the state machine's only time.
             stamp: (command) => stampEntry(command, Date.now()),

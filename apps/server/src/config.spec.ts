@@ -70,6 +70,7 @@ describe('loadConfig', () => {
       desiredMembers: 0,
       removeUnreachableAfterMs: 0,
       snapshotEvery: 100_000,
+      snapshotLogPercent: 100,
       snapshotTrailingEntries: 5000,
       logLevel: 'info',
     };

@@ -54,6 +54,8 @@ export interface ServerConfig {
   removeUnreachableAfterMs: number;
   /** A snapshot of the games every this many applied entries. */
   snapshotEvery: number;
+  /** …and once the entries since the last snapshot hold this percentage of its bytes (0: by count alone). */
+  snapshotLogPercent: number;
   /** Entries kept in the log behind a snapshot (a follower that far behind catches up without one). */
   snapshotTrailingEntries: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -87,6 +89,7 @@ export const CONFIG_OPTIONS = [
   ['desired-members', 'DESIRED_MEMBERS', 'the number of voters the cluster keeps (0: as founded)'],
   ['remove-unreachable-after-ms', 'REMOVE_UNREACHABLE_AFTER_MS', 'remove a voter unreachable this long (0: never)'],
   ['snapshot-every', 'SNAPSHOT_EVERY', 'take a snapshot every this many applied entries'],
+  ['snapshot-log-percent', 'SNAPSHOT_LOG_PERCENT', "…and once those entries hold this percentage of the last snapshot's bytes (0: by count alone)"],
   ['snapshot-trailing-entries', 'SNAPSHOT_TRAILING_ENTRIES', 'log entries kept behind a snapshot'],
   ['log-level', 'LOG_LEVEL', 'debug, info, warn or error'],
 ] as const;
@@ -203,6 +206,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     desiredMembers: int('desired-members', 0, 0, 99),
     removeUnreachableAfterMs: int('remove-unreachable-after-ms', 0, 0, 86_400_000),
     snapshotEvery: int('snapshot-every', 100_000, 1, 1_000_000_000),
+    snapshotLogPercent: int('snapshot-log-percent', 100, 0, 100_000),
     snapshotTrailingEntries: int('snapshot-trailing-entries', 5000, 0, 1_000_000_000),
     logLevel: logLevel as ServerConfig['logLevel'],
   };

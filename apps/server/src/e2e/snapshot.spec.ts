@@ -21,7 +21,7 @@ describe('snapshots taken in steps on a 3-node cluster', () => {
   const clients: Client[] = [];
 
   before(async () => {
-    cluster = await TestCluster.start(3, ['--snapshot-every', '25', '--snapshot-trailing-entries', '5']);
+    cluster = await TestCluster.start(3, ['--snapshot-every', '25', '--snapshot-log-percent', '0', '--snapshot-trailing-entries', '5']);
   });
   after(async () => {
     for (const c of clients) c.close();

@@ -31,7 +31,7 @@ describe('RaftNode: the desired member count is replicated state', () => {
     const opts = ids.map((id): RaftNodeOptions => {
       const dir = mkdtempSync(join(tmpdir(), `rookery-desired-${id}-`));
       dirs.push(dir);
-      return { id, dataDir: dir, listen: peers.get(id)!, secret: 'desired-test', peers, stateMachine: nothing, tickMs: 20, snapshotEvery: 3, desiredMembers: 5 };
+      return { id, dataDir: dir, listen: peers.get(id)!, secret: 'desired-test', peers, stateMachine: nothing, tickMs: 20, snapshotEvery: 3, snapshotLogRatio: 0, desiredMembers: 5 };
     });
     const running = opts.map((o) => new RaftNode(o));
     running.forEach((n) => nodes.add(n));

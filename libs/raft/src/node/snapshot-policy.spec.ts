@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { freePort } from '../testing/ports';
+import { RaftNode, type StateMachine } from './raft-node';
+
+/** A state whose snapshot is `size` bytes, whatever it has applied (a big state, few commands). */
+class Heavy implements StateMachine<number> {
+  applied = 0;
+  constructor(private readonly size: number) {}
+  apply(): number {
+    return ++this.applied;
+  }
+  snapshot(): Uint8Array {
+    const out = Buffer.alloc(this.size, 0x2e);
+    out.writeUInt32LE(this.applied, 0);
+    return out;
+  }
+  restore(data: Uint8Array): void {
+    this.applied = Buffer.from(data).readUInt32LE(0);
+  }
+}
+
+const COMMAND = Buffer.alloc(100, 0x61);
+const STATE_BYTES = 3000;
+
+describe('RaftNode snapshot policy: every snapshotEvery entries, and once they hold snapshotLogRatio × the last snapshot', () => {
+  const dirs: string[] = [];
+  const nodes: RaftNode[] = [];
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  async function single(dir: string, ratio: number | undefined): Promise<{ node: RaftNode; machine: Heavy }> {
+    const port = await freePort();
+    const peers = new Map([['p1', { host: '127.0.0.1', port }]]);
+    const machine = new Heavy(STATE_BYTES);
+    const node = new RaftNode({ id: 'p1', dataDir: dir, listen: peers.get('p1')!, secret: 'policy-test', peers, stateMachine: machine, tickMs: 10, snapshotEvery: 5, ...(ratio !== undefined ? { snapshotLogRatio: ratio } : {}) });
+    nodes.push(node);
+    await node.start();
+    const deadline = Date.now() + 5000;
+    while (node.status().role !== 'leader') {
+      assert.ok(Date.now() < deadline, 'a single node leads within 5 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return { node, machine };
+  }
+
+  /** Proposes `n` commands one after another; the snapshot indexes seen after each, distinct. */
+  async function play(node: RaftNode, n: number): Promise<number[]> {
+    const seen: number[] = [];
+    for (let i = 0; i < n; i++) {
+      await node.propose(COMMAND);
+      const at = node.status().snapshotIndex;
+      if (at > 0 && seen.at(-1) !== at) seen.push(at);
+    }
+    return seen;
+  }
+
+  it('by count alone with ratio 0: a snapshot every 5 entries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rookery-policy-'));
+    dirs.push(dir);
+    const { node } = await single(dir, 0);
+    const seen = await play(node, 60);
+    assert.ok(seen.length >= 10, `snapshots at ${seen.join(', ')}`);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! - seen[i - 1]! >= 5, `snapshots at ${seen.join(', ')}`);
+    await node.stop();
+  });
+
+  it('with ratio 1 (the default): a 3,000-byte state waits for 3,000 bytes of entries, and keeps waiting after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rookery-policy-'));
+    dirs.push(dir);
+    const first = await single(dir, undefined);
+    const seen = await play(first.node, 60);
+    // The first snapshot comes after 5 entries (nothing to measure against yet); each next one
+    // after about 3,000 bytes of 100-byte commands (and their envelopes): 25 entries at most.
+    assert.ok(seen.length >= 2 && seen.length <= 3, `snapshots at ${seen.join(', ')}`);
+    for (let i = 1; i < seen.length; i++) {
+      const gap = seen[i]! - seen[i - 1]!;
+      assert.ok(gap >= 20 && gap <= 30, `snapshots at ${seen.join(', ')}: ${gap} entries apart`);
+    }
+    const last = seen.at(-1)!;
+    const applied = first.machine.applied;
+    await first.node.stop();
+    // Restarted from that snapshot: its size is known at once, so 10 more entries (twice
+    // snapshotEvery, but a third of its bytes) take none.
+    const second = await single(dir, undefined);
+    assert.equal(second.node.status().snapshotIndex, last);
+    assert.equal(second.machine.applied >= applied, true, 'the state is restored and the log replayed');
+    const more = await play(second.node, 10);
+    assert.deepEqual(more, [last], 'no snapshot before its size in entries has come');
+    const later = await play(second.node, 30);
+    assert.ok(later.some((at) => at > last), `a snapshot once it has: ${later.join(', ')}`);
+    await second.node.stop();
+  });
+
+  it('refuses a ratio that is not a number of at least 0, naming it', () => {
+    const peers = new Map([['p1', { host: '127.0.0.1', port: 1 }]]);
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => new RaftNode({ id: 'p1', dataDir: '/nonexistent', listen: peers.get('p1')!, secret: 's', peers, stateMachine: new Heavy(1), snapshotLogRatio: bad }), /snapshotLogRatio must be a number of at least 0/);
+    }
+  });
+});
