@@ -41,6 +41,8 @@ export interface SnapshotSteps {
 
 /** How long one step of a snapshot taken in steps may hold the event loop, ms. */
 const SNAPSHOT_SLICE_MS = 4;
+/** Bytes of a snapshot framed per step of the copy (a few ms at most). */
+const FRAME_SLICE_BYTES = 4 << 20;
 
 export interface RaftNodeOptions {
   readonly id: NodeId;
@@ -146,7 +148,7 @@ export class RaftNode extends EventEmitter {
   private seq = 0;
   private readonly pending = new Map<string, Pending>();
   /** A snapshot being taken in steps, as of applied `index`, and then written. */
-  private snapshotting: { index: number; bytesAt: number; head: Buffer; steps: SnapshotSteps; written?: Promise<void> } | undefined;
+  private snapshotting: { index: number; bytesAt: number; head: Buffer; steps: SnapshotSteps; frame?: ReturnType<typeof frameSnapshot>; written?: Promise<void> } | undefined;
   private readonly reads = new Map<string, { index: number | undefined } & Pending>();
   private applied = 0;
   private lastSnapshot = 0;
@@ -456,7 +458,9 @@ export class RaftNode extends EventEmitter {
 
   /** Snapshot data: the node's own replicated state (the directory), then the application's. */
   private takeSnapshot(): Uint8Array {
-    return frameSnapshot(Buffer.from(JSON.stringify(this.directory)), this.opts.stateMachine.snapshot());
+    const frame = frameSnapshot(Buffer.from(JSON.stringify(this.directory)), this.opts.stateMachine.snapshot());
+    frame.copy(Infinity);
+    return frame.out;
   }
 
   private restoreSnapshot(data: Uint8Array): void {
@@ -686,13 +690,16 @@ export class RaftNode extends EventEmitter {
     const job = this.snapshotting;
     if (job === undefined || job.written !== undefined || this.stopping) return;
     const until = performance.now() + SNAPSHOT_SLICE_MS;
-    while (!job.steps.step(8)) {
-      if (performance.now() >= until) {
-        setImmediate(() => this.stepSnapshot());
-        return;
-      }
+    const later = (): void => void setImmediate(() => this.stepSnapshot());
+    while (job.frame === undefined && !job.steps.step(8)) {
+      if (performance.now() >= until) return later();
     }
-    const data = frameSnapshot(job.head, job.steps.result());
+    // Framed a slice at a time too: copying tens of megabytes at once holds the loop for tens of ms.
+    const frame = (job.frame ??= frameSnapshot(job.head, job.steps.result()));
+    while (!frame.copy(FRAME_SLICE_BYTES)) {
+      if (performance.now() >= until) return later();
+    }
+    const data = frame.out;
     job.steps.end();
     const meta = this.core.snapshotMeta(job.index);
     if (meta === undefined) {
@@ -726,11 +733,22 @@ export class RaftNode extends EventEmitter {
   }
 }
 
-/** A snapshot file's state: [length u32][the node's own state (directory) JSON][the state machine's bytes]. */
-function frameSnapshot(head: Buffer, app: Uint8Array): Uint8Array {
+/**
+ * A snapshot file's state: [length u32][the node's own state (directory) JSON][the state
+ * machine's bytes], the last copied in by `copy(n)` n bytes at a time (true once all are).
+ */
+function frameSnapshot(head: Buffer, app: Uint8Array): { out: Uint8Array; copy(bytes: number): boolean } {
   const out = Buffer.allocUnsafe(4 + head.length + app.length);
   out.writeUInt32LE(head.length, 0);
   head.copy(out, 4);
-  out.set(app, 4 + head.length);
-  return out;
+  let done = 0;
+  return {
+    out,
+    copy(bytes) {
+      const end = Math.min(app.length, done + bytes);
+      out.set(app.subarray(done, end), 4 + head.length + done);
+      done = end;
+      return done === app.length;
+    },
+  };
 }
