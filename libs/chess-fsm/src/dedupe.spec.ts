@@ -316,24 +316,35 @@ describe('the table survives snapshot and restore', () => {
 describe('Dedupe: the table itself, held to a plain list over many evictions', () => {
   it('keeps and forgets exactly what a list in insertion order would, keys coming back after expiry included', () => {
     const limit = 300;
-    const ttl = 500;
+    const ttl = 150;
     const table = new Dedupe(limit, ttl);
     // The model: [key, at] oldest first; a key remembered again moves to the back.
     let model: [string, number][] = [];
     const rand = seeded(77);
     const ok = { ok: true, color: 'white' } as const;
     let at = 0;
+    const seen = { byAge: 0, bySize: 0, backWhileKept: 0 };
     for (let i = 0; i < 20_000; i++) {
-      at += rand(3);
-      // Few enough keys that many come back, some after they expired or were evicted.
-      const [session, requestId] = [`s${rand(40)}`, `r${rand(400)}`];
+      // Bursts (many requests in a few ms: the size bound evicts) between quieter spells with
+      // long gaps (the age bound evicts, and a key can come back expired but not yet forgotten).
+      const burst = Math.floor(i / 500) % 2 === 0;
+      at += burst ? Number(rand(10) === 0) : rand(50) === 0 ? 150 + rand(100) : rand(3);
+      // Keys come back: in a burst from 2,000 (more than the table holds), in between from 200
+      // (which a gap finds expired and not yet forgotten).
+      const [session, requestId] = [`s${rand(10)}`, burst ? `b${rand(200)}` : `q${rand(20)}`];
       const k = `${session} ${requestId}`;
       if (table.find(session, requestId, at) === undefined) {
         table.remember(session, requestId, at, ok, 'move g');
+        // Expired but not yet forgotten: the table's older entry for it goes stale.
+        if (model.some(([m]) => m === k)) seen.backWhileKept++;
         model = model.filter(([m]) => m !== k);
         model.push([k, at]);
       }
-      while (model.length > 0 && (model.length > limit || model[0]![1] <= at - ttl)) model.shift();
+      while (model.length > 0 && (model.length > limit || model[0]![1] <= at - ttl)) {
+        if (model.length > limit) seen.bySize++;
+        else seen.byAge++;
+        model.shift();
+      }
       if (i % 7 === 0) {
         table.expire(at);
         assert.deepEqual(
@@ -345,5 +356,6 @@ describe('Dedupe: the table itself, held to a plain list over many evictions', (
     }
     // Thousands of evictions: the queue behind the table has been cut many times over.
     assert.equal(table.size, model.length);
+    assert.ok(seen.byAge > 1000 && seen.bySize > 1000 && seen.backWhileKept > 20, JSON.stringify(seen));
   });
 });

@@ -187,8 +187,8 @@ export class SnapshotJob {
       this.dedupeLines.push(utf8.encode(JSON.stringify(rows)));
     }
     if (this.next < this.games.length || this.dedupeLines.length * DEDUPE_PER_LINE < this.dedupe.length) return false;
-    // Then the lines are copied into one buffer, a few dozen a unit: tens of megabytes copied at
-    // once had held the event loop for 150–200 ms.
+    // Then the lines are copied into one buffer, PARTS_PER_UNIT a unit: tens of megabytes copied
+    // at once had held the event loop for 150–200 ms.
     const a = (this.assembly ??= this.beginAssembly());
     const until = Math.min(a.parts.length, a.copied + (units - n) * PARTS_PER_UNIT);
     for (; a.copied < until; a.copied++) {

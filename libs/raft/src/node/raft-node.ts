@@ -66,7 +66,8 @@ export interface RaftNodeOptions {
    * And only once the entries applied since the last snapshot hold at least this many times its
    * bytes (default 1; 0: by count alone). A snapshot costs as much as the state is large, and
    * replaying the log after a restart as much as the log is long: so a big state is snapshotted
-   * no oftener than its own size in new entries, and a restart reads at most about twice it.
+   * no oftener than its own size in new entries, and a restart reads at most about twice it (or
+   * snapshotEvery entries after it, whichever is more).
    */
   readonly snapshotLogRatio?: number;
   /** How a Ready is written: in place ('sync', the default: fastest on the 2-core bench machine), off the event loop ('async'), or by load ('auto'). */
@@ -657,7 +658,8 @@ export class RaftNode extends EventEmitter {
     const sm = this.opts.stateMachine;
     if (sm.beginSnapshot !== undefined) {
       this.snapshotting = { index: this.applied, bytesAt: this.appliedBytes, head: Buffer.from(JSON.stringify(this.directory)), steps: sm.beginSnapshot() };
-      setImmediate(() => this.stepSnapshot());
+      const job = this.snapshotting;
+      setImmediate(() => this.stepSnapshot(job));
       return;
     }
     const meta = this.core.snapshotCreated(this.applied);
@@ -686,11 +688,12 @@ export class RaftNode extends EventEmitter {
    * between (Readies, messages and client requests go on), then writes it off the event loop.
    * Only once it is on disk does the core hear of it (snapshotCreated), and so compact the log.
    */
-  private stepSnapshot(): void {
-    const job = this.snapshotting;
-    if (job === undefined || job.written !== undefined || this.stopping) return;
+  private stepSnapshot(job: RaftNode['snapshotting']): void {
+    // A job abandoned meanwhile (a snapshot installed from the leader) is stepped no further,
+    // and one begun after it has its own chain of steps.
+    if (job === undefined || job !== this.snapshotting || job.written !== undefined || this.stopping) return;
     const until = performance.now() + SNAPSHOT_SLICE_MS;
-    const later = (): void => void setImmediate(() => this.stepSnapshot());
+    const later = (): void => void setImmediate(() => this.stepSnapshot(job));
     while (job.frame === undefined && !job.steps.step(8)) {
       if (performance.now() >= until) return later();
     }
@@ -718,7 +721,8 @@ export class RaftNode extends EventEmitter {
         // and tries again once as many entries have come again. (A disk that cannot take the
         // log's writes stops the node there.)
         if (this.snapshotting === job) this.snapshotting = undefined;
-        this.snapshotDone(job.index, job.bytesAt, data.length);
+        // Unless a snapshot installed from the leader meanwhile is newer: that one counts.
+        if (job.index >= this.lastSnapshot) this.snapshotDone(job.index, job.bytesAt, data.length);
         this.logger.warn(`${this.id}: writing the snapshot at index ${job.index} failed; the log is kept whole and the next snapshot is tried after ${this.opts.snapshotEvery ?? 100_000} more entries (holding ${this.opts.snapshotLogRatio ?? 1} × its ${data.length} bytes): ${e instanceof Error ? e.message : String(e)}`);
       },
     );
