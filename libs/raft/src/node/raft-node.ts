@@ -10,6 +10,7 @@ import { Directory } from './directory';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
 import { PeerChannels, checkChannel, type PeerMessageHandler } from './peer-channels';
 import { Healer, unreachableSince } from './self-healing';
+import { Snapshotter, unframeSnapshot } from './snapshotter';
 
 const LEADER_MESSAGES: ReadonlySet<Message['type']> = new Set(['MsgApp', 'MsgHeartbeat', 'MsgSnap']);
 
@@ -39,10 +40,6 @@ export interface SnapshotSteps {
   end(): void;
 }
 
-/** How long one step of a snapshot taken in steps may hold the event loop, ms. */
-const SNAPSHOT_SLICE_MS = 4;
-/** Bytes of a snapshot framed per step of the copy (a few ms at most). */
-const FRAME_SLICE_BYTES = 4 << 20;
 
 export interface RaftNodeOptions {
   readonly id: NodeId;
@@ -148,15 +145,9 @@ export class RaftNode extends EventEmitter {
   private stopping = false;
   private seq = 0;
   private readonly pending = new Map<string, Pending>();
-  /** A snapshot being taken in steps, as of applied `index`, and then written. */
-  private snapshotting: { index: number; bytesAt: number; head: Buffer; steps: SnapshotSteps; frame?: ReturnType<typeof frameSnapshot>; written?: Promise<void> } | undefined;
   private readonly reads = new Map<string, { index: number | undefined } & Pending>();
   private applied = 0;
-  private lastSnapshot = 0;
-  /** The bytes of every entry applied since start, when the last snapshot was taken, and that snapshot's size. */
-  private appliedBytes = 0;
-  private appliedBytesAtSnapshot = 0;
-  private lastSnapshotBytes = 0;
+  private readonly snapshots: Snapshotter;
   /** Replicated through the log: every member's address, who asked to join or leave, the desired member count. */
   private readonly directory: Directory;
   private lastReconcile = 0;
@@ -179,8 +170,22 @@ export class RaftNode extends EventEmitter {
     const limit = opts.removeUnreachableAfterMs ?? 0;
     if (!Number.isFinite(limit) || limit < 0) throw new RangeError(`RaftNode ${opts.id}: removeUnreachableAfterMs must be a number of ms of at least 0 (0: never), not ${limit}`);
     if (limit > 0) this.healer = new Healer(opts.id, this.logger, limit);
-    const ratio = opts.snapshotLogRatio ?? 1;
-    if (!Number.isFinite(ratio) || ratio < 0) throw new RangeError(`RaftNode ${opts.id}: snapshotLogRatio must be a number of at least 0 (0: snapshot by entry count alone), not ${ratio}`);
+    this.snapshots = new Snapshotter(
+      {
+        id: opts.id,
+        logger: this.logger,
+        stateMachine: opts.stateMachine,
+        storage: () => this.storage,
+        applied: () => this.applied,
+        head: () => Buffer.from(JSON.stringify(this.directory)),
+        meta: (index) => this.core.snapshotMeta(index),
+        created: (index) => this.core.snapshotCreated(index),
+        stopping: () => this.stopping,
+        schedule: () => this.schedule(),
+      },
+      opts.snapshotEvery ?? 100_000,
+      opts.snapshotLogRatio ?? 1,
+    );
   }
 
   async start(): Promise<PeerAddress> {
@@ -190,7 +195,7 @@ export class RaftNode extends EventEmitter {
     if (snap !== undefined) {
       this.restoreSnapshot(snap.data);
       this.applied = snap.meta.index;
-      this.snapshotDone(snap.meta.index, this.appliedBytes, snap.data.length);
+      this.snapshots.restored(snap.meta.index, snap.data.length);
     }
     this.core = new RaftCore(
       {
@@ -316,7 +321,7 @@ export class RaftNode extends EventEmitter {
    * fixed it. `snapshotIndex`: the index of the newest snapshot on this node's disk (0: none).
    */
   status(): RaftStatus & { appliedIndex: number; snapshotIndex: number; desiredMembers: number | undefined; transport: TransportStats } {
-    return { ...this.core.status(), appliedIndex: this.applied, snapshotIndex: this.lastSnapshot, desiredMembers: this.directory.desiredMembers, transport: { ...this.transport.stats } };
+    return { ...this.core.status(), appliedIndex: this.applied, snapshotIndex: this.snapshots.lastIndex, desiredMembers: this.directory.desiredMembers, transport: { ...this.transport.stats } };
   }
 
   /** Learns (or changes) a peer's address, e.g. a server that asks to join. */
@@ -355,8 +360,8 @@ export class RaftNode extends EventEmitter {
     this.pending.clear();
     this.reads.clear();
     await this.draining;
-    this.abandonSnapshot();
-    await this.snapshotting?.written?.catch(() => undefined);
+    this.snapshots.abandon();
+    await this.snapshots.settled();
     await this.transport.stop();
     this.storage.close();
   }
@@ -457,18 +462,11 @@ export class RaftNode extends EventEmitter {
     this.healer.step({ membership, desired, unreachableSince: unreachable, now }, this.core.term, (cc) => this.core.proposeConfChange(cc).ok);
   }
 
-  /** Snapshot data: the node's own replicated state (the directory), then the application's. */
-  private takeSnapshot(): Uint8Array {
-    const frame = frameSnapshot(Buffer.from(JSON.stringify(this.directory)), this.opts.stateMachine.snapshot());
-    frame.copy(Infinity);
-    return frame.out;
-  }
-
+  /** A snapshot's state: the node's own (the directory), then the application's. */
   private restoreSnapshot(data: Uint8Array): void {
-    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const len = buf.readUInt32LE(0);
-    this.directory.restore(JSON.parse(buf.subarray(4, 4 + len).toString('utf8')));
-    this.opts.stateMachine.restore(buf.subarray(4 + len));
+    const { head, app } = unframeSnapshot(data);
+    this.directory.restore(head);
+    this.opts.stateMachine.restore(app);
   }
 
   private readonly startedAt = Date.now().toString(36);
@@ -519,10 +517,10 @@ export class RaftNode extends EventEmitter {
         else await this.storage.persistAsync(batch);
         if (this.stopping) return;
         if (rd.snapshot !== undefined) {
-          this.abandonSnapshot();
+          this.snapshots.abandon();
           this.restoreSnapshot(rd.snapshot.data);
           this.applied = rd.snapshot.meta.index;
-          this.snapshotDone(rd.snapshot.meta.index, this.appliedBytes, rd.snapshot.data.length);
+          this.snapshots.restored(rd.snapshot.meta.index, rd.snapshot.data.length);
         }
         for (const m of rd.messages) if (!LEADER_MESSAGES.has(m.type)) this.transport.send(m);
         this.apply(rd.committedEntries);
@@ -531,7 +529,7 @@ export class RaftNode extends EventEmitter {
         for (const o of rd.observations) this.observe(o);
         if (rd.observations.some((o) => o.kind === 'leader-changed')) this.orphanRequests();
         this.core.advance(rd);
-        this.maybeSnapshot();
+        this.snapshots.maybe();
       }
     } catch (e) {
       // The disk failed a write: nothing in it may be acknowledged, and the node cannot go on.
@@ -549,7 +547,7 @@ export class RaftNode extends EventEmitter {
   private apply(entries: Entry[]): void {
     for (const e of entries) {
       this.applied = e.index;
-      this.appliedBytes += e.data.length;
+      this.snapshots.counted(e.data.length);
       if (e.type === 'conf') {
         const change = decodeConfEntry(e.data).change;
         if (change?.type === 'remove') this.directory.removed(change.node);
@@ -652,107 +650,4 @@ export class RaftNode extends EventEmitter {
     this.logger.info(`${this.id} observed ${o.kind}${'term' in o ? ` at term ${o.term}` : ''}`);
     this.emit('observation', o);
   }
-
-  private maybeSnapshot(): void {
-    if (this.snapshotting !== undefined || !this.snapshotDue()) return;
-    const sm = this.opts.stateMachine;
-    if (sm.beginSnapshot !== undefined) {
-      this.snapshotting = { index: this.applied, bytesAt: this.appliedBytes, head: Buffer.from(JSON.stringify(this.directory)), steps: sm.beginSnapshot() };
-      const job = this.snapshotting;
-      setImmediate(() => this.stepSnapshot(job));
-      return;
-    }
-    const meta = this.core.snapshotCreated(this.applied);
-    if (meta === undefined) return;
-    const data = this.takeSnapshot();
-    this.storage.saveSnapshot({ meta, data });
-    this.snapshotDone(meta.index, this.appliedBytes, data.length);
-  }
-
-  /** snapshotEvery entries since the last snapshot, holding snapshotLogRatio times its bytes. */
-  private snapshotDue(): boolean {
-    const every = this.opts.snapshotEvery ?? 100_000;
-    const ratio = this.opts.snapshotLogRatio ?? 1;
-    return this.applied - this.lastSnapshot >= every && this.appliedBytes - this.appliedBytesAtSnapshot >= ratio * this.lastSnapshotBytes;
-  }
-
-  /** The state as of `index` is in a snapshot of `bytes` (taken here, or restored): the next one is counted from it. */
-  private snapshotDone(index: number, bytesAt: number, bytes: number): void {
-    this.lastSnapshot = Math.max(this.lastSnapshot, index);
-    this.appliedBytesAtSnapshot = bytesAt;
-    this.lastSnapshotBytes = bytes;
-  }
-
-  /**
-   * Takes the snapshot begun by maybeSnapshot a slice at a time, the event loop free in
-   * between (Readies, messages and client requests go on), then writes it off the event loop.
-   * Only once it is on disk does the core hear of it (snapshotCreated), and so compact the log.
-   */
-  private stepSnapshot(job: RaftNode['snapshotting']): void {
-    // A job abandoned meanwhile (a snapshot installed from the leader) is stepped no further,
-    // and one begun after it has its own chain of steps.
-    if (job === undefined || job !== this.snapshotting || job.written !== undefined || this.stopping) return;
-    const until = performance.now() + SNAPSHOT_SLICE_MS;
-    const later = (): void => void setImmediate(() => this.stepSnapshot(job));
-    while (job.frame === undefined && !job.steps.step(8)) {
-      if (performance.now() >= until) return later();
-    }
-    // Framed a slice at a time too: copying tens of megabytes at once holds the loop for tens of ms.
-    const frame = (job.frame ??= frameSnapshot(job.head, job.steps.result()));
-    while (!frame.copy(FRAME_SLICE_BYTES)) {
-      if (performance.now() >= until) return later();
-    }
-    const data = frame.out;
-    job.steps.end();
-    const meta = this.core.snapshotMeta(job.index);
-    if (meta === undefined) {
-      this.snapshotting = undefined;
-      return;
-    }
-    job.written = this.storage.saveSnapshotAsync({ meta, data }).then(
-      () => {
-        if (this.snapshotting === job) this.snapshotting = undefined;
-        if (this.stopping || this.core.snapshotCreated(job.index) === undefined) return;
-        this.snapshotDone(job.index, job.bytesAt, data.length);
-        this.schedule();
-      },
-      (e: unknown) => {
-        // The log is intact and nothing acknowledged depends on a snapshot: the node goes on,
-        // and tries again once as many entries have come again. (A disk that cannot take the
-        // log's writes stops the node there.)
-        if (this.snapshotting === job) this.snapshotting = undefined;
-        // Unless a snapshot installed from the leader meanwhile is newer: that one counts.
-        if (job.index >= this.lastSnapshot) this.snapshotDone(job.index, job.bytesAt, data.length);
-        this.logger.warn(`${this.id}: writing the snapshot at index ${job.index} failed; the log is kept whole and the next snapshot is tried after ${this.opts.snapshotEvery ?? 100_000} more entries (holding ${this.opts.snapshotLogRatio ?? 1} × its ${data.length} bytes): ${e instanceof Error ? e.message : String(e)}`);
-      },
-    );
-  }
-
-  /** A snapshot from the leader replaced the state: one being taken here is of a state that is gone. */
-  private abandonSnapshot(): void {
-    const job = this.snapshotting;
-    if (job === undefined || job.written !== undefined) return;
-    job.steps.end();
-    this.snapshotting = undefined;
-  }
-}
-
-/**
- * A snapshot file's state: [length u32][the node's own state (directory) JSON][the state
- * machine's bytes], the last copied in by `copy(n)` n bytes at a time (true once all are).
- */
-function frameSnapshot(head: Buffer, app: Uint8Array): { out: Uint8Array; copy(bytes: number): boolean } {
-  const out = Buffer.allocUnsafe(4 + head.length + app.length);
-  out.writeUInt32LE(head.length, 0);
-  head.copy(out, 4);
-  let done = 0;
-  return {
-    out,
-    copy(bytes) {
-      const end = Math.min(app.length, done + bytes);
-      out.set(app.subarray(done, end), 4 + head.length + done);
-      done = end;
-      return done === app.length;
-    },
-  };
 }
