@@ -35,6 +35,16 @@ export interface ClusterOptions {
   supervise?: boolean;
 }
 
+/**
+ * A port freePort found free can be taken before the node binds it — by another test's process,
+ * or as the source port of some connection (loopback ports come from the same ephemeral range):
+ * the node then exits with EADDRINUSE before it is ready, and is started again on other ports.
+ */
+const PORT_ATTEMPTS = 3;
+function portTaken(e: unknown): boolean {
+  return e instanceof Error && e.message.includes('EADDRINUSE');
+}
+
 // The server's entry point, started as a process (not imported): tests see it as operators do.
 const MAIN = join(__dirname, '..', '..', '..', 'apps', 'server', 'src', 'main.ts');
 export const SECRET = 'e2e-cluster-secret';
@@ -56,6 +66,16 @@ export class TestCluster {
    * go to every node; as a function they are made from the nodes (their ports and URLs chosen).
    */
   static async start(n = 3, extraArgs: string[] | ((nodes: readonly NodeHandle[]) => string[]) = [], options: ClusterOptions = {}): Promise<TestCluster> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TestCluster.startOnce(n, extraArgs, options);
+      } catch (e) {
+        if (attempt >= PORT_ATTEMPTS || !portTaken(e)) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(n: number, extraArgs: string[] | ((nodes: readonly NodeHandle[]) => string[]), options: ClusterOptions): Promise<TestCluster> {
     const c = new TestCluster();
     c.options = options;
     for (let i = 1; i <= n; i++) {
@@ -84,12 +104,19 @@ export class TestCluster {
    * server joins a running cluster), and resolves once it says it is ready.
    */
   async add(id: string, args: string[]): Promise<NodeHandle> {
-    const node: NodeHandle = { id, httpPort: await freePort(), raftPort: await freePort(), agentPort: await freePort(), url: '', dataDir: join(this.root, id), proc: undefined, output: '', restarts: 0 };
-    node.url = `http://127.0.0.1:${node.httpPort}`;
-    this.nodes.push(node);
     this.more.set(id, args);
-    await this.launch(node);
-    return node;
+    for (let attempt = 1; ; attempt++) {
+      const node: NodeHandle = { id, httpPort: await freePort(), raftPort: await freePort(), agentPort: await freePort(), url: '', dataDir: join(this.root, attempt === 1 ? id : `${id}-${attempt}`), proc: undefined, output: '', restarts: 0 };
+      node.url = `http://127.0.0.1:${node.httpPort}`;
+      this.nodes.push(node);
+      try {
+        await this.launch(node);
+        return node;
+      } catch (e) {
+        if (attempt >= PORT_ATTEMPTS || !portTaken(e)) throw e;
+        this.nodes.splice(this.nodes.indexOf(node), 1);
+      }
+    }
   }
 
   /** Spawns the node's process and resolves when it prints that it is ready. */
