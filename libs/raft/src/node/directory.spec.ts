@@ -87,3 +87,16 @@ describe('Directory: a removed member stays out until it asks to join again', ()
     assert.deepEqual(next(d, { voters: ['n1', 'n2', 'n3'], learners: [] }), { type: 'add-learner', node: 'n4' });
   });
 });
+
+describe('Directory: a join in the name of a member known elsewhere', () => {
+  it('is refused with why (the same on every node), and changes nothing; the same address is a repeat, not a refusal', () => {
+    const { d, warnings } = directory();
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004) }), undefined);
+    const before = JSON.stringify(d);
+    const why = d.apply('~join', { id: 'n4', address: at(7104) });
+    assert.match(why ?? '', /n4 at 127\.0\.0\.1:7104 is refused: n4 is a member known at 127\.0\.0\.1:7004/);
+    assert.equal(JSON.stringify(d), before, 'nothing changed');
+    assert.equal(warnings.length, 1);
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004) }), undefined);
+  });
+});

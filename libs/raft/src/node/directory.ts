@@ -25,8 +25,8 @@ export class Directory {
     private readonly onAddress: (id: NodeId, address: PeerAddress) => void,
   ) {}
 
-  /** Applies one of the node's own entries. */
-  apply(kind: string, body: Record<string, unknown>): void {
+  /** Applies one of the node's own entries; a join it refuses is answered with why. */
+  apply(kind: string, body: Record<string, unknown>): string | undefined {
     if (kind === '~addrs') {
       for (const [id, a] of Object.entries(body as Record<string, PeerAddress>)) this.learn(id, a);
     } else if (kind === '~join') {
@@ -36,7 +36,9 @@ export class Directory {
       if (known !== undefined && !sameAddress(known, address) && this.wanted.get(id) !== 'gone') {
         // A join in the name of a server we know elsewhere (and that has not left) would
         // redirect its traffic: refused, the same way on every node.
-        this.logger.warn(`${this.self}: refused a join for ${id} at ${address.host}:${address.port}; it is known at ${known.host}:${known.port}`);
+        const why = `a join for ${id} at ${address.host}:${address.port} is refused: ${id} is a member known at ${known.host}:${known.port} (remove it first, or join under another id)`;
+        this.logger.warn(`${this.self}: ${why}`);
+        return why;
       } else {
         this.learn(id, address);
         this.wanted.set(id, 'voter');

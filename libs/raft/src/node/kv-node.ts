@@ -146,7 +146,7 @@ async function main(): Promise<void> {
       }
       return reply(404, { error: { code: 'ERR_NOT_FOUND', message: `${req.method} ${url.pathname}` } });
     } catch (e) {
-      if (e instanceof RaftRequestError) return reply(e.code === 'ERR_INVALID_DESIRED_MEMBERS' ? 400 : 503, { error: { code: e.code, message: e.message, leader: e.leader } });
+      if (e instanceof RaftRequestError) return reply(e.code === 'ERR_INVALID_DESIRED_MEMBERS' ? 400 : e.code === 'ERR_JOIN_REFUSED' ? 409 : 503, { error: { code: e.code, message: e.message, leader: e.leader } });
       return reply(400, { error: { code: 'ERR_BAD_REQUEST', message: e instanceof Error ? e.message : String(e) } });
     }
   }

@@ -369,6 +369,8 @@ export class RaftNode extends EventEmitter {
   /**
    * Asks the cluster to take `id` (listening at `address`) in: recorded in the log, then the
    * leader adds it as a learner, and promotes it once it has caught up. Any member may be asked.
+   * Rejected with ERR_JOIN_REFUSED if `id` is a member known at another address (and has not
+   * left): such a join would redirect its traffic.
    */
   requestJoin(id: NodeId, address: PeerAddress): Promise<unknown> {
     return this.proposeInternal('~join', { id, address });
@@ -411,12 +413,13 @@ export class RaftNode extends EventEmitter {
 
   /** Entries the node writes for itself: addresses, join and leave requests, the desired member count. */
   private applyInternal(pid: string, command: Uint8Array): void {
-    this.directory.apply(pid.split('.')[0]!, JSON.parse(Buffer.from(command).toString('utf8')) as Record<string, unknown>);
+    const refused = this.directory.apply(pid.split('.')[0]!, JSON.parse(Buffer.from(command).toString('utf8')) as Record<string, unknown>);
     const p = this.pending.get(pid);
     if (p !== undefined) {
       this.pending.delete(pid);
       clearTimeout(p.timer);
-      p.resolve({ ok: true });
+      if (refused === undefined) p.resolve({ ok: true });
+      else p.reject(new RaftRequestError('ERR_JOIN_REFUSED', `${this.id}: ${refused}`));
     }
   }
 
