@@ -91,10 +91,9 @@ export function findByCoordinates(board: Chess, from: Square, to: Square, promot
   const target = index(to);
   // The piece's moves as the rules of movement allow, then the legality (own king not left in
   // check) of the one wanted: chess.js would test every one of them.
-  const internal = inside(board)
-    ._moves({ legal: false, square: from })
-    .find((m) => m.to === target && (m.promotion === undefined || m.promotion === promotion));
-  return internal === undefined || !legal(board, internal) ? undefined : describe(board, internal);
+  const b = inside(board);
+  const internal = b._moves({ legal: false, square: from }).find((m) => m.to === target && (m.promotion === undefined || m.promotion === promotion));
+  return internal === undefined || !legal(b, internal) ? undefined : describe(board, internal);
 }
 
 /** The legal move that strict SAN `san` names, as chess.js's `move(san, { strict: true })` would find it. */
@@ -125,24 +124,18 @@ export function play(board: Chess, found: FoundMove): PlayedMove {
 
 /** Whether the side to move has any legal move (asked after a check: most have one early on). */
 function anyLegalMove(board: Chess): boolean {
-  return inside(board)
-    ._moves({ legal: false })
-    .some((m) => legal(board, m));
+  const b = inside(board);
+  return b._moves({ legal: false }).some((m) => legal(b, m));
 }
 
 /** Whether the piece on `square` (of the side to move) has a legal move. */
 export function canMove(board: Chess, from: Square): boolean {
-  return inside(board)
-    ._moves({ legal: false, square: from })
-    .some((m) => legal(board, m));
+  const b = inside(board);
+  return b._moves({ legal: false, square: from }).some((m) => legal(b, m));
 }
 
 /** Whether a move the rules of movement allow leaves its own king out of check (chess.js's legality test). */
-function legal(board: Chess, m: InternalMove): boolean {
-  return legalOn(inside(board), m);
-}
-
-function legalOn(b: Internals, m: InternalMove): boolean {
+function legal(b: Internals, m: InternalMove): boolean {
   b._makeMove(m);
   const ok = !b._isKingAttacked(m.color);
   b._undoMove();
@@ -191,7 +184,7 @@ function disambiguator(b: Internals, m: InternalMove, from: Square): string {
   let sameRank = false;
   let sameFile = false;
   for (const r of b._moves({ legal: false, piece: m.piece })) {
-    if (r.to !== m.to || r.from === m.from || !legalOn(b, r)) continue;
+    if (r.to !== m.to || r.from === m.from || !legal(b, r)) continue;
     rivals++;
     if (r.from >> 4 === m.from >> 4) sameRank = true;
     if ((r.from & 7) === (m.from & 7)) sameFile = true;

@@ -106,8 +106,8 @@ const utf8: Utf8 = (() => {
 
 /** Dedupe entries per line: lines stay small whatever the table holds. */
 const DEDUPE_PER_LINE = 1000;
-/** Lines copied into the snapshot's buffer per unit of `step` (a game's line is tens of kilobytes). */
-const PARTS_PER_UNIT = 8;
+/** What ends every line: JSON.stringify never writes a raw newline, so lines split cleanly. */
+const NEWLINE = new Uint8Array([10]);
 
 /**
  * One JSON document per line — a header, then each game, then the dedupe table in slices — each
@@ -136,9 +136,7 @@ export class SnapshotJob {
   private readonly pending = new Map<Game, number>();
   private readonly dedupeLines: Uint8Array[] = [];
   private next = 0;
-  /** The lines being copied into the snapshot's buffer, once all are encoded. */
-  private assembly: { parts: Uint8Array[]; out: Uint8Array; copied: number; at: number } | undefined;
-  private out: Uint8Array | undefined;
+  private out: Uint8Array[] | undefined;
 
   constructor(
     private readonly options: MachineOptions,
@@ -187,32 +185,31 @@ export class SnapshotJob {
       this.dedupeLines.push(utf8.encode(JSON.stringify(rows)));
     }
     if (this.next < this.games.length || this.dedupeLines.length * DEDUPE_PER_LINE < this.dedupe.length) return false;
-    // Then the lines are copied into one buffer, PARTS_PER_UNIT a unit: tens of megabytes copied
-    // at once had held the event loop for 150–200 ms.
-    const a = (this.assembly ??= this.beginAssembly());
-    const until = Math.min(a.parts.length, a.copied + (units - n) * PARTS_PER_UNIT);
-    for (; a.copied < until; a.copied++) {
-      const p = a.parts[a.copied]!;
-      a.out.set(p, a.at);
-      a.at += p.length;
-      a.out[a.at++] = 10; // JSON.stringify never writes a raw newline, so lines split cleanly.
-    }
-    if (a.copied < a.parts.length) return false;
-    this.out = a.out;
-    this.assembly = undefined;
+    const head = { format: FORMAT, options: this.options, clock: this.clock, games: this.games.length, dedupeLines: this.dedupeLines.length };
+    this.out = [utf8.encode(JSON.stringify(head)), ...(this.lines as Uint8Array[]), ...this.dedupeLines].flatMap((line) => [line, NEWLINE]);
     return true;
   }
 
-  /** The snapshot's bytes, once `step` has answered true. */
-  result(): Uint8Array {
+  /**
+   * The snapshot's bytes as pieces to be joined in order, once `step` has answered true: not
+   * copied into one buffer here, so whoever writes them (RaftNode frames them) copies them once,
+   * and a slice at a time — tens of megabytes copied at once hold the event loop for 150–200 ms.
+   */
+  parts(): readonly Uint8Array[] {
     if (this.out === undefined) throw new Error('chess-fsm snapshot: the job is not finished');
     return this.out;
   }
 
-  private beginAssembly(): { parts: Uint8Array[]; out: Uint8Array; copied: number; at: number } {
-    const head = { format: FORMAT, options: this.options, clock: this.clock, games: this.games.length, dedupeLines: this.dedupeLines.length };
-    const parts: Uint8Array[] = [utf8.encode(JSON.stringify(head)), ...(this.lines as Uint8Array[]), ...this.dedupeLines];
-    return { parts, out: new Uint8Array(parts.reduce((n, p) => n + p.length + 1, 0)), copied: 0, at: 0 };
+  /** The snapshot's bytes joined, once `step` has answered true. */
+  result(): Uint8Array {
+    const parts = this.parts();
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 }
 

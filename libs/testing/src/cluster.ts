@@ -36,8 +36,7 @@ export interface ClusterOptions {
 }
 
 /**
- * A port freePort found free can be taken before the node binds it — by another test's process,
- * or as the source port of some connection (loopback ports come from the same ephemeral range):
+ * A port freePort found free can still be taken before the node binds it, by another listener:
  * the node then exits with EADDRINUSE before it is ready, and is started again on other ports.
  */
 const PORT_ATTEMPTS = 3;
@@ -78,11 +77,7 @@ export class TestCluster {
   private static async startOnce(n: number, extraArgs: string[] | ((nodes: readonly NodeHandle[]) => string[]), options: ClusterOptions): Promise<TestCluster> {
     const c = new TestCluster();
     c.options = options;
-    for (let i = 1; i <= n; i++) {
-      const id = `n${i}`;
-      c.nodes.push({ id, httpPort: await freePort(), raftPort: await freePort(), agentPort: await freePort(), url: '', dataDir: join(c.root, id), proc: undefined, output: '', restarts: 0 });
-    }
-    for (const node of c.nodes) node.url = `http://127.0.0.1:${node.httpPort}`;
+    for (let i = 1; i <= n; i++) c.nodes.push(await c.newNode(`n${i}`, `n${i}`));
     c.extraArgs = typeof extraArgs === 'function' ? extraArgs(c.nodes) : extraArgs;
     try {
       await Promise.all(c.nodes.map((node) => c.launch(node)));
@@ -106,8 +101,7 @@ export class TestCluster {
   async add(id: string, args: string[]): Promise<NodeHandle> {
     this.more.set(id, args);
     for (let attempt = 1; ; attempt++) {
-      const node: NodeHandle = { id, httpPort: await freePort(), raftPort: await freePort(), agentPort: await freePort(), url: '', dataDir: join(this.root, attempt === 1 ? id : `${id}-${attempt}`), proc: undefined, output: '', restarts: 0 };
-      node.url = `http://127.0.0.1:${node.httpPort}`;
+      const node = await this.newNode(id, attempt === 1 ? id : `${id}-${attempt}`);
       this.nodes.push(node);
       try {
         await this.launch(node);
@@ -117,6 +111,12 @@ export class TestCluster {
         this.nodes.splice(this.nodes.indexOf(node), 1);
       }
     }
+  }
+
+  /** A node not yet started: its ports (free now) and its data directory under the cluster's. */
+  private async newNode(id: string, dir: string): Promise<NodeHandle> {
+    const httpPort = await freePort();
+    return { id, httpPort, raftPort: await freePort(), agentPort: await freePort(), url: `http://127.0.0.1:${httpPort}`, dataDir: join(this.root, dir), proc: undefined, output: '', restarts: 0 };
   }
 
   /** Spawns the node's process and resolves when it prints that it is ready. */

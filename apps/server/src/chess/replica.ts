@@ -43,7 +43,7 @@ export class ChessReplica implements StateMachine<CommandResult> {
   /** The machine's snapshot taken a few games at a time, copy on write: no stall of the event loop however many games there are. */
   beginSnapshot(): SnapshotSteps {
     const job = this.machine.beginSnapshot();
-    return { step: (units) => job.step(units), result: () => job.result(), end: () => this.machine.endSnapshot(job) };
+    return { step: (units) => job.step(units), result: () => job.parts(), end: () => this.machine.endSnapshot(job) };
   }
 
   restore(data: Uint8Array): void {

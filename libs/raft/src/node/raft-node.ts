@@ -35,11 +35,11 @@ export interface StateMachine<R = unknown> {
 export interface SnapshotSteps {
   /** Does up to `units` more of the work; true once `result` is ready. */
   step(units: number): boolean;
-  result(): Uint8Array;
+  /** The snapshot's bytes as pieces joined in order (the node copies them into its file's frame a slice at a time). */
+  result(): readonly Uint8Array[];
   /** The node is done with this snapshot: the state machine may stop keeping state for it. */
   end(): void;
 }
-
 
 export interface RaftNodeOptions {
   readonly id: NodeId;

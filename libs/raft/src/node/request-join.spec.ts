@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freePort } from '../testing/ports';
+import { startSolo } from '../testing/solo';
 import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
 
 const NOTHING: StateMachine = { apply: () => undefined, snapshot: () => new Uint8Array(0), restore: () => undefined };
@@ -17,18 +18,10 @@ describe('RaftNode.requestJoin: a join the directory refuses is answered with wh
   });
 
   it('a member known at one address asking again from another is refused with ERR_JOIN_REFUSED; from the same one it is taken', async () => {
-    const port = await freePort();
-    const peers = new Map([['j1', { host: '127.0.0.1', port }]]);
     const dir = mkdtempSync(join(tmpdir(), 'rookery-join-refused-'));
     dirs.push(dir);
-    const node = new RaftNode({ id: 'j1', dataDir: dir, listen: peers.get('j1')!, secret: 'join-refused', peers, stateMachine: NOTHING, tickMs: 10 });
+    const node = await startSolo({ id: 'j1', dataDir: dir, stateMachine: NOTHING, tickMs: 10 });
     nodes.push(node);
-    await node.start();
-    const deadline = Date.now() + 5000;
-    while (node.status().role !== 'leader') {
-      assert.ok(Date.now() < deadline, 'a single node leads within 5 s');
-      await new Promise((r) => setTimeout(r, 10));
-    }
     // Nobody listens there: the learner is never heard from, which does not matter here.
     const first = { host: '127.0.0.1', port: await freePort() };
     await node.requestJoin('x4', first);

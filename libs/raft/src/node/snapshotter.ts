@@ -80,7 +80,7 @@ export class Snapshotter {
     }
     const meta = h.created(index);
     if (meta === undefined) return;
-    const frame = frameSnapshot(h.head(), sm.snapshot());
+    const frame = frameSnapshot(h.head(), [sm.snapshot()]);
     frame.copy(Infinity);
     h.storage().saveSnapshot({ meta, data: frame.out });
     this.done(meta.index, this.appliedBytes, frame.out.length);
@@ -167,20 +167,32 @@ interface Job {
 
 /**
  * A snapshot file's state: [length u32][the node's own state (directory) JSON][the state
- * machine's bytes], the last copied in by `copy(n)` n bytes at a time (true once all are).
+ * machine's bytes, its pieces joined], the pieces copied in by `copy(n)` about n bytes at a
+ * time (true once all are).
  */
-function frameSnapshot(head: Buffer, app: Uint8Array): { out: Uint8Array; copy(bytes: number): boolean } {
-  const out = Buffer.allocUnsafe(4 + head.length + app.length);
+function frameSnapshot(head: Buffer, app: readonly Uint8Array[]): { out: Uint8Array; copy(bytes: number): boolean } {
+  const out = Buffer.allocUnsafe(4 + head.length + app.reduce((n, p) => n + p.length, 0));
   out.writeUInt32LE(head.length, 0);
   head.copy(out, 4);
-  let done = 0;
+  let at = 4 + head.length;
+  let part = 0;
+  let offset = 0; // into app[part]
   return {
     out,
     copy(bytes) {
-      const end = Math.min(app.length, done + bytes);
-      out.set(app.subarray(done, end), 4 + head.length + done);
-      done = end;
-      return done === app.length;
+      for (let budget = bytes; part < app.length && budget > 0; ) {
+        const p = app[part]!;
+        const n = Math.min(p.length - offset, budget);
+        out.set(p.subarray(offset, offset + n), at);
+        at += n;
+        budget -= n;
+        offset += n;
+        if (offset === p.length) {
+          part++;
+          offset = 0;
+        }
+      }
+      return part === app.length;
     },
   };
 }
