@@ -14,6 +14,7 @@ import {
   type MachineOptions,
   type TimeControl,
 } from './index';
+import { SNAPSHOT_HISTORY } from './snapshot';
 import { BS, BT, WS, WT, XS, XT, type Body } from './spec-fixtures';
 
 // The command lifecycle, driven through the public API only.
@@ -687,6 +688,52 @@ describe('eventsSince', () => {
       assert.equal(c.view.version, 84);
       assert.deepEqual(c.view.moves, [{ san: 'd4', uci: 'd2d4' }]);
     }
+  });
+});
+
+describe('the events a snapshot keeps', () => {
+  /** Draw offers and declines in game g1 (two events each), applied to `m` from version `from` on. */
+  const offers = (m: ChessMachine, from: number, to: number): void => {
+    for (let v = from; v < to; v += 2) {
+      assert.ok(m.apply({ type: 'offerDraw', requestId: `o${v}`, session: WS, gameId: 'g1', token: WT }, 1000 + v).result.ok);
+      assert.ok(m.apply({ type: 'declineDraw', requestId: `d${v}`, session: BS, gameId: 'g1', token: BT }, 1000 + v).result.ok);
+    }
+  };
+
+  it(`a restored replica has the newest ${SNAPSHOT_HISTORY} events of a game: a catch-up from within them is the same, from before them a resync`, () => {
+    const t = new Table();
+    t.started('g1', 0);
+    offers(t.m, 3, 43);
+    const version = t.m.view('g1')!.version;
+    assert.equal(version, 43);
+    const r = ChessMachine.fromSnapshot(t.m.snapshot());
+    const kept = version - SNAPSHOT_HISTORY;
+    for (let v = kept; v <= version; v++) assert.deepEqual(r.eventsSince('g1', v), t.m.eventsSince('g1', v), `since ${v}`);
+    assert.equal(t.m.eventsSince('g1', kept - 1).kind, 'events', 'the original still has them');
+    for (const v of [0, 1, kept - 1]) assert.deepEqual(r.eventsSince('g1', v), { kind: 'resync', view: t.m.view('g1') }, `since ${v}`);
+    // And it carries on: the events after the restore join the kept ones.
+    offers(t.m, 43, 47);
+    offers(r, 43, 47);
+    assert.deepEqual(r.eventsSince('g1', kept), t.m.eventsSince('g1', kept));
+  });
+
+  it(`with a historyLimit below ${SNAPSHOT_HISTORY}, a restored replica's snapshots stay byte-identical to the original's`, () => {
+    // historyLimit 4: the original trims its history back to 4 events whenever it passes 68.
+    // A replica restored with more than 4 would trim at other versions, and for a while hold
+    // more of the newest events than the original: its snapshots would differ.
+    const a = new Table({ historyLimit: 4 }).m;
+    a.apply({ type: 'create', requestId: 'c', session: WS, gameId: 'g1', token: WT, color: 'white', timeControl: null }, 1);
+    a.apply({ type: 'join', requestId: 'j', session: BS, gameId: 'g1', token: BT }, 2);
+    offers(a, 3, 33);
+    const r = ChessMachine.fromSnapshot(a.snapshot());
+    let compared = 0;
+    for (let v = 33; v < 181; v += 2) {
+      offers(a, v, v + 2);
+      offers(r, v, v + 2);
+      assert.ok(Buffer.from(r.snapshot()).equals(Buffer.from(a.snapshot())), `snapshots differ at version ${v + 2}`);
+      compared++;
+    }
+    assert.equal(compared, 74);
   });
 });
 

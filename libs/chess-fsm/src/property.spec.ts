@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Chess, type Move } from 'chess.js';
 import fc from 'fast-check';
-import { ChessErrorCode, ChessMachine, DEFAULT_OPTIONS, type ApplyOutput, type Color, type EndReason, type GameEvent, type MachineOptions } from './index';
+import { ChessErrorCode, ChessMachine, DEFAULT_OPTIONS, type ApplyOutput, type Catchup, type Color, type EndReason, type GameEvent, type GameView, type MachineOptions } from './index';
+import { SNAPSHOT_HISTORY } from './snapshot';
 
 /**
  * Property tests of the chess state machine, through its public API only:
@@ -860,7 +861,7 @@ function materialize(m: ChessMachine, steps: Step[]): { entries: Entry[]; output
 }
 
 /** Everything a replica answers about its games. */
-function observe(m: ChessMachine, ids: string[]): unknown {
+function observe(m: ChessMachine, ids: string[]): Observed {
   return {
     now: m.now,
     size: m.size,
@@ -869,10 +870,11 @@ function observe(m: ChessMachine, ids: string[]): unknown {
     games: ids.map((id) => {
       const v = m.view(id);
       const version = v?.version ?? 0;
+      const asked = [-1, 0, 1, 2.5, NaN, version - 3, version - 1, version, version + 1];
       return {
         id,
         view: v,
-        since: [-1, 0, 1, 2.5, NaN, version - 3, version - 1, version, version + 1].map((x) => m.eventsSince(id, x)),
+        since: asked.map((x) => ({ asked: x, catchup: m.eventsSince(id, x) })),
         pgn: m.pgn(id),
         pgnTagged: m.pgn(id, { event: 'Prop "test"', site: 'here\\there' }),
         deadline: m.flagDeadline(id),
@@ -880,6 +882,37 @@ function observe(m: ChessMachine, ids: string[]): unknown {
     }),
   };
 }
+interface Observed {
+  now: number;
+  size: number;
+  options: MachineOptions;
+  live: unknown;
+  games: { id: string; view: GameView | undefined; since: { asked: number; catchup: Catchup }[]; pgn: unknown; pgnTagged: unknown; deadline: unknown }[];
+}
+
+/**
+ * A replica restored from a snapshot (and perhaps carrying on) answers as `original` does, but
+ * for a catch-up from before the newest events the snapshot kept: that one it may answer with
+ * the whole game as a resync, where the original still holds the events.
+ */
+function assertRestoredAgrees(restored: ChessMachine, original: ChessMachine, ids: string[], what: string): void {
+  const got = observe(restored, ids);
+  const want = observe(original, ids);
+  const kept = Math.min(SNAPSHOT_HISTORY, original.options.historyLimit);
+  got.games.forEach((g, i) => {
+    const w = want.games[i]!;
+    g.since.forEach((s, k) => {
+      const o = w.since[k]!;
+      if (s.catchup.kind === 'resync' && o.catchup.kind === 'events' && s.asked < (w.view?.version ?? 0) - kept) {
+        assert.deepEqual(s.catchup.view, g.view, `${what}: game ${g.id}, a resync from v${s.asked} is the whole game as it is`);
+        resyncedAfterRestore++;
+        w.since[k] = s;
+      }
+    });
+  });
+  assert.deepEqual(got, want, what);
+}
+let resyncedAfterRestore = 0;
 
 function applyAll(m: ChessMachine, entries: Entry[]): ApplyOutput[] {
   return entries.map((e) => m.apply(structuredClone(e.command), e.time));
@@ -922,8 +955,9 @@ describe('chess-fsm properties', () => {
     assert.equal(out.result.ok ? 'ok' : out.result.error.code, ChessErrorCode.BadPosition);
   });
 
-  it(`snapshot and restore at any point are invisible (seed ${SEED})`, (t) => {
+  it(`snapshot and restore at any point are invisible, but for catch-ups from before the events a snapshot keeps (seed ${SEED})`, (t) => {
     stats.clear();
+    resyncedAfterRestore = 0;
     fc.assert(
       fc.property(optionsArb, stepsArb, fc.nat(), (options, steps, cutAt) => {
         const a = new ChessMachine(options);
@@ -947,11 +981,11 @@ describe('chess-fsm properties', () => {
           ['new ChessMachine().restore', fresh],
           ['restore over a used machine', used],
         ] as const) {
-          assert.deepEqual(observe(r, ids), observe(b, ids), `${name}: the restored replica answers as the original at the cut (${cut})`);
+          assertRestoredAgrees(r, b, ids, `${name}: the restored replica answers as the original at the cut (${cut})`);
           const got = applyAll(r, rest);
           got.forEach((o, k) => assert.deepEqual(o, outputs[cut + k], `${name}: command ${cut + k} (cut at ${cut}): ${JSON.stringify(entries[cut + k])}`));
           assert.ok(bytesEqual(r.snapshot(), finalA), `${name}: the final snapshots are byte-identical`);
-          assert.deepEqual(observe(r, ids), observe(a, ids), `${name}: views, events, PGN and the lobby agree`);
+          assertRestoredAgrees(r, a, ids, `${name}: views, events, PGN and the lobby agree`);
         }
         // And B itself, carrying on without restoring.
         applyAll(b, rest);
@@ -959,6 +993,8 @@ describe('chess-fsm properties', () => {
       }),
       params(120),
     );
+    // The relaxation was needed: restored replicas did answer old catch-ups with a resync.
+    assert.ok(resyncedAfterRestore > 0, 'no catch-up from before the kept events was asked of a restored replica');
     t.diagnostic(`results and events: ${[...stats].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   });
 

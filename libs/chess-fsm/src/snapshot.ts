@@ -4,11 +4,24 @@ import type { Clocks, Color, CommandOk, EndReason, GameEvent, GameResult, GameSt
 
 /**
  * The snapshot: the whole machine as UTF-8 JSON lines. A game is stored as its position (FEN), its
- * moves, its clocks, its repetition counts and its event history, so restoring builds no board
+ * moves, its clocks, its repetition counts and its newest events, so restoring builds no board
  * and replays no move (boards are built lazily, on a game's next move).
  */
 
 const FORMAT = 'rookery-chess-fsm/2';
+
+/**
+ * Events a snapshot keeps of each game's history: the newest, for a client a move or a few
+ * behind that resumes on a node restored from it. One further behind gets the whole game as a
+ * resync, as it would from any node once its events are trimmed (MachineOptions.historyLimit).
+ * The history is only read to answer catch-ups, never by apply, so a restored machine applies
+ * every command as the original would. Kept whole, the events were most of a snapshot's bytes
+ * and of the time spent encoding it.
+ *
+ * At most historyLimit of them: every replica, restored or not, holds at least that many newest
+ * events, so a snapshot's bytes are the same whichever replica takes it at a given index.
+ */
+export const SNAPSHOT_HISTORY = 16;
 
 interface SavedGame {
   id: string;
@@ -160,7 +173,7 @@ export class SnapshotJob {
     if (i === undefined) return;
     this.pending.delete(game);
     const kept = game.snapshotLine;
-    this.lines[i] = kept !== undefined && kept.version === game.version ? kept.bytes : capture(game);
+    this.lines[i] = kept !== undefined && kept.version === game.version ? kept.bytes : capture(game, Math.min(SNAPSHOT_HISTORY, this.options.historyLimit));
   }
 
   /** Encodes up to `units` more games or slices of the dedupe table; true once the snapshot is complete. */
@@ -221,12 +234,13 @@ interface Captured {
 }
 
 /**
- * A shallow copy of what a game saves: arrays copied, the events themselves shared (they are
- * frozen once emitted), so the copy costs microseconds where encoding costs a millisecond.
+ * A shallow copy of what a game saves, with its newest `events`: arrays copied, the events
+ * themselves shared (they are frozen once emitted), so the copy costs microseconds where
+ * encoding costs a millisecond.
  */
-function capture(g: Game): Captured {
+function capture(g: Game, events: number): Captured {
   const state = saveFields(g);
-  return { game: g, state: { ...state, seats: { ...state.seats }, sans: state.sans.slice(), ucis: state.ucis.slice(), history: undefined }, history: g.history.slice() };
+  return { game: g, state: { ...state, seats: { ...state.seats }, sans: state.sans.slice(), ucis: state.ucis.slice(), history: undefined }, history: g.history.slice(Math.max(0, g.history.length - events)) };
 }
 
 /** What a game saves, its events apart (see saveEvent); `history` keeps its place in the key order. */

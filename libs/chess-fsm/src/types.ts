@@ -44,8 +44,9 @@ export type {
 export interface MachineOptions {
   /**
    * Events kept per game for resuming clients (at least this many; trimmed in steps of 64). A
-   * client further behind gets the whole game instead. Each kept event is memory and snapshot
-   * bytes (about 240 bytes a move), so this is what a long game costs beyond its moves.
+   * client further behind gets the whole game instead. Each kept event is memory (about 240
+   * bytes a move), so this is what a long game costs beyond its moves. A snapshot keeps only the
+   * newest few (SNAPSHOT_HISTORY in snapshot.ts).
    */
   historyLimit: number;
   /** Applied request ids remembered, at most this many ... */
