@@ -152,7 +152,7 @@ interface Behaviour {
 class FakeNode {
   readonly watches: WatchPayload[] = [];
   /** The request id of every move that reached this node, in order, with when. */
-  readonly moves: { requestId: string; at: number }[] = [];
+  readonly moves: { requestId: string; at: number; ply: number | undefined }[] = [];
   readonly answers: Ack<CommandAck>[] = [];
   readonly sockets: NodeSocket[] = [];
   private readonly open = new Set<TcpSocket>();
@@ -201,7 +201,7 @@ class FakeNode {
     socket.on('game:move', (p, ack) => {
       const arrival = (this.state.arrivals.get(p.requestId) ?? 0) + 1;
       this.state.arrivals.set(p.requestId, arrival);
-      this.moves.push({ requestId: p.requestId, at: performance.now() });
+      this.moves.push({ requestId: p.requestId, at: performance.now(), ply: p.ply });
       const decision = behaviour.move?.(p, arrival) ?? 'apply';
       const apply = (): Ack<CommandAck> => this.state.move(auth.session ?? '', p.requestId, auth.seats?.[p.gameId] ?? '', p.move);
       if (decision === 'apply-then-die') {
@@ -448,6 +448,8 @@ describe('GameSession: commands', () => {
     await until('the move settled', () => session.outbox.pending().length === 0);
     assert.deepEqual(back.watches, [{ gameId: GAME, version: 3 }]);
     assert.deepEqual(back.moves.map((m) => m.requestId), [p.requestId]);
+    // With the plies it was made on: sent later, it can only be played on that position.
+    assert.deepEqual(back.moves.map((m) => m.ply), [0]);
     assert.deepEqual([...state.arrivals], [[p.requestId, 1]]);
     assert.deepEqual(back.answers, [{ ok: true, gameId: GAME, version: 4 }]);
     await until('the move in the model', () => session.model!.version === 4);

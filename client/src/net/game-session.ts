@@ -105,7 +105,8 @@ export class GameSession {
     this.inFlight.add(p.requestId);
     this.outbox.sent(p.requestId);
     const base = { requestId: p.requestId, gameId: p.gameId };
-    const r = p.event === 'game:move' ? await this.conn.request('game:move', { ...base, move: p.move ?? '' }) : await this.conn.request(p.event, base);
+    // A move carries the plies it was made on: a retry of it can never be applied on a later position.
+    const r = p.event === 'game:move' ? await this.conn.request('game:move', { ...base, move: p.move ?? '', ply: p.basePly }) : await this.conn.request(p.event, base);
     this.inFlight.delete(p.requestId);
     if (r.ok) {
       this.outbox.settle(p.requestId);

@@ -118,6 +118,17 @@ export class Game {
     return undefined;
   }
 
+  /**
+   * A move made on an earlier position than the game's: its player saw `ply` plies played, and
+   * the game has gone on since (the move was applied already and is retried after the dedupe
+   * table forgot it, or the opponent moved meanwhile). Refused whether or not it would be legal
+   * now: a retry can never apply a move twice, however long after.
+   */
+  staleRefusal(ply: number | undefined): Refusal | undefined {
+    if (ply === undefined || ply === this.plies) return undefined;
+    return fail(ChessErrorCode.StaleMove, `the move was made at ply ${ply}, and game ${this.id} is at ply ${this.plies}`);
+  }
+
   turnRefusal(color: Color): Refusal | undefined {
     return color !== this.turn ? fail(ChessErrorCode.NotYourTurn, `it is ${this.turn}'s turn in game ${this.id}`) : undefined;
   }
@@ -165,8 +176,9 @@ export class Game {
     return { ok: true, color: wanted };
   }
 
-  move(color: Color, text: string, at: number, out: GameEvent[]): Outcome {
-    const refused = this.playRefusal() ?? this.turnRefusal(color);
+  /** `madeAt`, if given: the plies the game had played when the move was made (see staleRefusal). */
+  move(color: Color, text: string, at: number, out: GameEvent[], madeAt?: number): Outcome {
+    const refused = this.playRefusal() ?? this.staleRefusal(madeAt) ?? this.turnRefusal(color);
     if (refused) return refused;
     if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
     const m = this.play(text);

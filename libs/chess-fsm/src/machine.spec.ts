@@ -326,6 +326,45 @@ describe('moves and turns', () => {
     assert.deepEqual(t.m.view('g1')!.moves, [{ san: 'e4', uci: 'e2e4' }]);
   });
 
+  it('a move with the ply it was made on is played; one with another ply is refused (ERR_STALE_MOVE), before it is proposed too, and changes nothing', () => {
+    const t = new Table();
+    t.started('g1', 0);
+    ok(t.act('move', 'g1', WT, 2, { move: 'e2e4', ply: 0 }));
+    const before = t.m.snapshot();
+    for (const ply of [0, 2, 1000]) {
+      // At the same entry time: a later one is state (the machine's clock) even for a refusal.
+      refused(t.act('move', 'g1', BT, 2, { move: 'e7e5', ply }), 'ERR_STALE_MOVE');
+      const pre = t.m.precheck({ type: 'move', requestId: `pre-${ply}`, session: BS, gameId: 'g1', token: BT, move: 'e7e5', ply });
+      assert.equal(pre?.ok === false ? pre.error.code : pre, 'ERR_STALE_MOVE');
+    }
+    unchanged(before, t.m);
+    ok(t.act('move', 'g1', BT, 4, { move: 'e7e5', ply: 1 }));
+    assert.deepEqual(t.m.view('g1')!.moves.map((m) => m.san), ['e4', 'e5']);
+  });
+
+  it('a move retried after the dedupe table forgot it: played again without its ply, refused with it', () => {
+    for (const withPly of [false, true]) {
+      // A table of 2: the move's entry is gone three commands later.
+      const t = new Table({ dedupeLimit: 2 });
+      t.started('g1', 0);
+      const nf3 = { type: 'move', requestId: 'w-nf3', session: WS, gameId: 'g1', token: WT, move: 'Nf3', ...(withPly ? { ply: 0 } : {}) };
+      ok(t.m.apply(nf3, 10));
+      // The knight goes back: Nf3 is legal again, and the same request comes again (a client
+      // that never heard the first answer).
+      t.play('g1', ['Nc6', 'Ng1', 'Nb8'], 11);
+      const before = t.m.snapshot();
+      const retry = t.m.apply(nf3, 13);
+      if (withPly) {
+        refused(retry, 'ERR_STALE_MOVE');
+        unchanged(before, t.m);
+      } else {
+        // The hole the ply closes: the one request, applied twice.
+        ok(retry);
+        assert.deepEqual(t.m.view('g1')!.moves.map((m) => m.san), ['Nf3', 'Nc6', 'Ng1', 'Nb8', 'Nf3']);
+      }
+    }
+  });
+
   it('ERR_NOT_SEATED for a spectator, a wrong token and another game’s token', () => {
     const t = new Table();
     t.started('g1', 0);

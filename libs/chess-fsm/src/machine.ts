@@ -119,7 +119,7 @@ export class ChessMachine {
         if (color === undefined) return notSeated(c.gameId);
         switch (c.type) {
           case 'move':
-            return this.answer(game, game.move(color, c.move, at, out));
+            return this.answer(game, game.move(color, c.move, at, out, c.ply));
           case 'resign':
             return this.answer(game, game.resign(color, at, out));
           case 'offerDraw':

@@ -46,7 +46,7 @@ export function precheck(game: Game | undefined, c: Command, gameCount: number, 
       }
       if (c.type !== 'move') return undefined;
       // Tried on the game's own board and taken back: nothing changes.
-      return game.turnRefusal(color) ?? (game.wouldMove(c.move) ? undefined : game.illegal(color, c.move));
+      return game.staleRefusal(c.ply) ?? game.turnRefusal(color) ?? (game.wouldMove(c.move) ? undefined : game.illegal(color, c.move));
     }
   }
 }

@@ -289,7 +289,7 @@ type Type = (typeof TYPES)[number];
 const FIELDS: Record<Type, { required: string[]; optional: string[] }> = {
   create: { required: ['gameId', 'token', 'color', 'timeControl'], optional: ['name', 'fen'] },
   join: { required: ['gameId', 'token'], optional: ['color', 'name'] },
-  move: { required: ['gameId', 'token', 'move'], optional: [] },
+  move: { required: ['gameId', 'token', 'move'], optional: ['ply'] },
   resign: { required: ['gameId', 'token'], optional: [] },
   offerDraw: { required: ['gameId', 'token'], optional: [] },
   acceptDraw: { required: ['gameId', 'token'], optional: [] },
@@ -346,6 +346,8 @@ function plausible(field: string, v: unknown): boolean {
       return typeof v === 'string' && /^[a-hKQRBNPO0x1-8=+#qrbn-]{2,9}$/.test(v);
     case 'reason':
       return v === undefined || v === 'threefold' || v === 'fifty-moves';
+    case 'ply':
+      return v === undefined || (Number.isSafeInteger(v) && (v as number) >= 0);
     case 'timeControl':
       return validTimeControl(v);
     default:
@@ -618,7 +620,7 @@ function checkJunk(withBigInt: boolean, numRuns: number): void {
 type Intent =
   | { k: 'create'; fresh: boolean; g: number; color: boolean; tc: number; fen: number; s: number; name: boolean }
   | { k: 'join'; g: number; color: number; s: number; tok: number }
-  | { k: 'move'; g: number; pick: number; uci: boolean; who: number }
+  | { k: 'move'; g: number; pick: number; uci: boolean; who: number; ply: number }
   | { k: 'badmove'; g: number; text: string; who: number }
   | { k: 'seat'; type: 'resign' | 'offerDraw' | 'acceptDraw' | 'declineDraw' | 'claimDraw' | 'abort'; g: number; who: number; reason: number }
   | { k: 'flag'; g: number; late: number }
@@ -669,7 +671,7 @@ const dtArb = fc.oneof(
 const intentArb: fc.Arbitrary<Intent> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ k: fc.constant('create' as const), fresh: fc.nat({ max: 4 }).map((n) => n > 0), g: fc.nat(), color: fc.boolean(), tc: fc.nat(), fen: fc.nat(), s: fc.nat(), name: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('join' as const), g: fc.nat(), color: fc.nat({ max: 4 }), s: fc.nat(), tok: fc.nat({ max: 9 }) }) },
-  { weight: 14, arbitrary: fc.record({ k: fc.constant('move' as const), g: fc.nat(), pick: fc.nat(), uci: fc.boolean(), who: fc.nat({ max: 19 }) }) },
+  { weight: 14, arbitrary: fc.record({ k: fc.constant('move' as const), g: fc.nat(), pick: fc.nat(), uci: fc.boolean(), who: fc.nat({ max: 19 }), ply: fc.nat({ max: 9 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('badmove' as const), g: fc.nat(), text: moveTextArb, who: fc.nat({ max: 3 }) }) },
   {
     weight: 4,
@@ -792,7 +794,10 @@ function materialize(m: ChessMachine, steps: Step[]): { entries: Entry[]; output
         }
         const turn = v?.turn ?? 'white';
         const seat = it.who === 0 ? other(turn) : turn;
-        command = { type: 'move', requestId: rid(), session: 's0', gameId: g?.id ?? 'nope', token: it.who === 1 ? stranger : (g?.tokens[seat] ?? stranger), move: text };
+        // Mostly no ply or the game's own; now and then one from before (a stale retry) or after.
+        const plies = v?.moves.length ?? 0;
+        const ply = it.ply < 4 ? {} : it.ply < 8 ? { ply: plies } : { ply: it.ply === 8 ? Math.max(0, plies - 1) : plies + 1 };
+        command = { type: 'move', requestId: rid(), session: 's0', gameId: g?.id ?? 'nope', token: it.who === 1 ? stranger : (g?.tokens[seat] ?? stranger), move: text, ...ply };
         break;
       }
       case 'badmove': {

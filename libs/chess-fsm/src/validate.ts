@@ -1,4 +1,4 @@
-import { PATTERNS, checkFields, oneOf, pattern, type FieldRule, type Shape } from '@rookery/protocol';
+import { PATTERNS, PLY, checkFields, oneOf, pattern, type FieldRule, type Shape } from '@rookery/protocol';
 import { ChessErrorCode, type ChessError, type Color, type Command, type CommandType, type TimeControl } from './types';
 
 /**
@@ -43,7 +43,7 @@ const SHAPES: Record<CommandType, Shape> = {
     fen: { check: (v) => (typeof v === 'string' && v.length <= 100 ? undefined : 'must be a string of at most 100 characters'), optional: true },
   },
   join: { ...SEAT, color: oneOf(['white', 'black'], '"white" or "black"', true), name: NAME },
-  move: { ...SEAT, move: pattern(MOVE, 'UCI (e2e4, e7e8q) or SAN (Nf3, exd5, e8=Q, O-O)') },
+  move: { ...SEAT, move: pattern(MOVE, 'UCI (e2e4, e7e8q) or SAN (Nf3, exd5, e8=Q, O-O)'), ply: PLY },
   resign: SEAT,
   offerDraw: SEAT,
   acceptDraw: SEAT,

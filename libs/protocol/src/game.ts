@@ -66,6 +66,11 @@ export interface MoveCommand extends SeatCommandBase {
   type: 'move';
   /** UCI (`e2e4`, `e7e8q`) or SAN (`e4`, `Nxf7+`, `e8=Q`, `O-O`). */
   move: string;
+  /**
+   * The plies the game had played when the player made the move (optional): a move whose game
+   * has since gone on is refused (ERR_STALE_MOVE), however long after it is retried.
+   */
+  ply?: number;
 }
 
 export interface ResignCommand extends SeatCommandBase {
@@ -134,6 +139,8 @@ export const ChessErrorCode = {
   GameOver: 'ERR_GAME_OVER',
   NotYourTurn: 'ERR_NOT_YOUR_TURN',
   IllegalMove: 'ERR_ILLEGAL_MOVE',
+  /** A move made on an earlier position: its `ply` is not the number of plies the game has played. */
+  StaleMove: 'ERR_STALE_MOVE',
   NoDrawOffer: 'ERR_NO_DRAW_OFFER',
   DrawAlreadyOffered: 'ERR_DRAW_ALREADY_OFFERED',
   CannotClaim: 'ERR_CANNOT_CLAIM',

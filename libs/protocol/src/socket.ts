@@ -52,6 +52,8 @@ export interface MovePayload {
   requestId: string;
   gameId: string;
   move: string;
+  /** The plies the game had played when the move was made; a move on an earlier position is then refused (ERR_STALE_MOVE). */
+  ply?: number;
 }
 export interface GamePayload {
   requestId: string;

@@ -44,6 +44,8 @@ export function checkFields(label: string, shape: Shape, x: unknown): string | u
 }
 
 const REQUEST_ID = pattern(PATTERNS.id, '1-64 letters, digits or _ . : -');
+/** A move's `ply`: the plies its game had played when it was made (optional). */
+export const PLY: FieldRule = { check: (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : 'must be a ply count (an integer ≥ 0)'), optional: true };
 const GAME_ID = pattern(PATTERNS.gameId, 'a game id');
 const NAME = pattern(PATTERNS.name, '1-32 printable characters', true);
 const TIME_CONTROL: FieldRule = {
@@ -68,7 +70,7 @@ const SHAPES: Record<ClientEventName, Shape> = {
     name: NAME,
   },
   'game:join': { requestId: REQUEST_ID, gameId: GAME_ID, color: oneOf(['white', 'black'], '"white" or "black"', true), name: NAME },
-  'game:move': { requestId: REQUEST_ID, gameId: GAME_ID, move: pattern(/^[A-Za-z0-9=+#-]{2,10}$/, 'UCI (e2e4) or SAN (Nf3)') },
+  'game:move': { requestId: REQUEST_ID, gameId: GAME_ID, move: pattern(/^[A-Za-z0-9=+#-]{2,10}$/, 'UCI (e2e4) or SAN (Nf3)'), ply: PLY },
   'game:resign': GAME_ONLY,
   'game:offerDraw': GAME_ONLY,
   'game:acceptDraw': GAME_ONLY,

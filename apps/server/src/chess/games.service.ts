@@ -17,6 +17,7 @@ const MAYBE_STALE = new Set<string>([
   ChessErrorCode.NotStarted,
   ChessErrorCode.NotYourTurn,
   ChessErrorCode.IllegalMove,
+  ChessErrorCode.StaleMove,
   ChessErrorCode.NoDrawOffer,
   ChessErrorCode.DrawAlreadyOffered,
   ChessErrorCode.CannotClaim,

@@ -74,8 +74,9 @@ export class Client {
     return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('game:join', { requestId, gameId, ...(name !== undefined ? { name } : {}) });
   }
 
-  move(gameId: string, requestId: string, move: string): Promise<Ack<CommandAck>> {
-    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('game:move', { requestId, gameId, move });
+  /** `ply`, if given: the plies the game had played when the move was made. */
+  move(gameId: string, requestId: string, move: string, ply?: number): Promise<Ack<CommandAck>> {
+    return this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('game:move', { requestId, gameId, move, ...(ply !== undefined ? { ply } : {}) });
   }
 
   resign(gameId: string, requestId: string): Promise<Ack<CommandAck>> {

@@ -296,6 +296,12 @@ describe('play on a 3-node cluster', () => {
     await g.black.waitForVersion(g.gameId, 6);
     assertConsecutive(g.black.eventsOf(g.gameId), 4, 'black');
     assert.equal(g.black.eventsOf(g.gameId).length, 3);
+    // A move that carries the plies it was made on is refused once the game has gone on, with
+    // a new request id too (a retry the dedupe table no longer knows), and applies nothing.
+    await assertLogUnchanged(h.cluster(), async () => {
+      const stale = await g.black.move(g.gameId, 'seat-b-2', 'Nc6', 1);
+      assert.equal(stale.ok ? 'ok' : stale.error.code, 'ERR_STALE_MOVE');
+    });
   });
 
   it('an unknown event and malformed payloads are answered ERR_BAD_REQUEST and reach nothing', async () => {
@@ -316,6 +322,8 @@ describe('play on a 3-node cluster', () => {
         ['game:move', { requestId: 'ok-3', gameId: g.gameId, move: 'N c6' }],
         ['game:move', { requestId: 'ok-4', gameId: '../etc', move: 'Nc6' }],
         ['game:move', { requestId: 7, gameId: g.gameId, move: 'Nc6' }],
+        ['game:move', { requestId: 'ok-8', gameId: g.gameId, move: 'Nc6', ply: -1 }],
+        ['game:move', { requestId: 'ok-9', gameId: g.gameId, move: 'Nc6', ply: '3' }],
         ['game:create', { requestId: 'ok-5', timeControl: { initialMs: '300000', incrementMs: 0 }, color: 'white' }],
         ['game:create', { requestId: 'ok-6', timeControl: null, color: 'green' }],
         ['game:join', { requestId: 'ok-7', gameId: g.gameId, color: 'red' }],
@@ -329,8 +337,8 @@ describe('play on a 3-node cluster', () => {
         assert.equal(r.error.code, 'ERR_BAD_REQUEST', `${event} ${JSON.stringify(payload)}: ${JSON.stringify(r)}`);
       }
     });
-    // The connection still works after all that.
-    assert.deepEqual(await c.move(g.gameId, 'bad-requests-ok', 'Nc6'), { ok: true, gameId: g.gameId, version: 7 });
+    // The connection still works after all that (and a move on the game's own ply is played).
+    assert.deepEqual(await c.move(g.gameId, 'bad-requests-ok', 'Nc6', 3), { ok: true, gameId: g.gameId, version: 7 });
     // A handshake with a malformed session is refused.
     await assert.rejects(Client.connect(f1, { session: 'short' }), /ERR_BAD_REQUEST/);
   });

@@ -188,7 +188,7 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
    * about a twelfth of the leader's CPU per move under load, and this handler uses none of it.
    */
   move(s: IoSocket, p: unknown): Promise<unknown> {
-    return this.seatCommand(s, 'game:move', p, (q) => ({ type: 'move', move: String(q['move']) }));
+    return this.seatCommand(s, 'game:move', p, (q) => (q['ply'] === undefined ? { type: 'move', move: String(q['move']) } : { type: 'move', move: String(q['move']), ply: q['ply'] }));
   }
 
   @SubscribeMessage('game:resign')

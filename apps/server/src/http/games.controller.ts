@@ -61,8 +61,8 @@ export class GamesController {
     const s = this.check('game:move', { ...(body as object), gameId }, session, ip);
     const token = /^Bearer (\S+)$/.exec(auth ?? '')?.[1];
     if (token === undefined || !TOKEN.test(token)) fail(ChessErrorCode.NotSeated, 'a move needs the seat token: authorization: Bearer <token>');
-    const q = body as { requestId: string; move: string };
-    return answer(commandAck(gameId, await this.games.execute({ type: 'move', requestId: q.requestId, session: s, gameId, token, move: q.move })));
+    const q = body as { requestId: string; move: string; ply?: number };
+    return answer(commandAck(gameId, await this.games.execute({ type: 'move', requestId: q.requestId, session: s, gameId, token, move: q.move, ...(q.ply !== undefined ? { ply: q.ply } : {}) })));
   }
 
   @Get()
