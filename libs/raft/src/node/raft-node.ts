@@ -523,6 +523,7 @@ export class RaftNode extends EventEmitter {
           this.snapshots.abandon();
           this.restoreSnapshot(rd.snapshot.data);
           this.applied = rd.snapshot.meta.index;
+          this.outcomesUnknown(rd.snapshot.meta.index);
           this.snapshots.restored(rd.snapshot.meta.index, rd.snapshot.data.length);
         }
         for (const m of rd.messages) if (!LEADER_MESSAGES.has(m.type)) this.transport.send(m);
@@ -607,6 +608,22 @@ export class RaftNode extends EventEmitter {
       if (r.index !== undefined || !orphaned(r)) continue;
       this.reads.delete(ctx);
       reject(r, `read ${ctx}`);
+    }
+  }
+
+  /**
+   * The state was replaced by the leader's snapshot up to `index`: a proposal still pending here
+   * may be among the entries it holds, applied where this node never saw its result. Left
+   * pending, it would wait for its timeout, or, proposed again (resubmitOrphans), be answered as
+   * a retry of itself. Its outcome is unknown here, and the caller hears so at once, to retry
+   * under its request id. The node's own requests (joins, leaves) are left to their timeouts.
+   */
+  private outcomesUnknown(index: number): void {
+    for (const [pid, p] of this.pending) {
+      if (pid.startsWith('~')) continue;
+      this.pending.delete(pid);
+      clearTimeout(p.timer);
+      p.reject(new RaftRequestError('ERR_OUTCOME_UNKNOWN', `${this.id}: proposal ${pid} was pending when the leader's snapshot up to index ${index} replaced this node's state; it may be in it (retry under the same request id)`));
     }
   }
 
