@@ -52,7 +52,7 @@ export function describeError(code: string, message: string): string {
   const known: Record<string, string> = {
     ERR_NOT_YOUR_TURN: 'It is not your turn.',
     ERR_ILLEGAL_MOVE: 'That move is not legal.',
-    ERR_STALE_MOVE: 'The game had moved on before your move arrived.',
+    ERR_STALE_MOVE: 'That move was made on an earlier position: it was played already, or the game moved on.',
     ERR_GAME_OVER: 'The game is over.',
     ERR_NOT_STARTED: 'Waiting for your opponent to join.',
     ERR_SEAT_TAKEN: 'That seat has been taken.',

@@ -417,7 +417,7 @@ export class Game {
     if ('clocks' in event && event.clocks !== null) Object.freeze(event.clocks);
     out.push(event);
     this.history.push(event);
-    // Trim in steps so the cost is amortised; at least `historyLimit` events are always kept.
+    // Trim in steps so the cost is amortised; at least `historyLimit` events are kept (once there are that many since a restore).
     if (this.history.length > this.historyLimit + 64) this.history.splice(0, this.history.length - this.historyLimit);
   }
 

@@ -43,7 +43,8 @@ export type {
  */
 export interface MachineOptions {
   /**
-   * Events kept per game for resuming clients (at least this many; trimmed in steps of 64). A
+   * Events kept per game for resuming clients (at least this many, trimmed in steps of 64, but
+   * a machine restored from a snapshot starts again from the newest SNAPSHOT_HISTORY). A
    * client further behind gets the whole game instead. Each kept event is memory (about 240
    * bytes a move), so this is what a long game costs beyond its moves. A snapshot keeps only the
    * newest few (SNAPSHOT_HISTORY in snapshot.ts).

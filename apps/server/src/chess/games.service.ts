@@ -17,7 +17,6 @@ const MAYBE_STALE = new Set<string>([
   ChessErrorCode.NotStarted,
   ChessErrorCode.NotYourTurn,
   ChessErrorCode.IllegalMove,
-  ChessErrorCode.StaleMove,
   ChessErrorCode.NoDrawOffer,
   ChessErrorCode.DrawAlreadyOffered,
   ChessErrorCode.CannotClaim,
@@ -100,6 +99,17 @@ export class GamesService {
     }
   }
 
+  /**
+   * A move refused as stale because the client saw more plies than this replica has played:
+   * the replica may be the one behind (a move made on an earlier position, a lower ply, is
+   * stale for certain).
+   */
+  private aheadOfReplica(command: Command, code: string): boolean {
+    if (code !== ChessErrorCode.StaleMove || command.type !== 'move' || command.ply === undefined) return false;
+    const plies = this.replica.machine.view(command.gameId)?.moves.length;
+    return plies !== undefined && command.ply > plies;
+  }
+
   /** A ReadIndex round; one orphaned by a leader change is asked again of the next leader, within the proposal timeout. */
   private async readIndex(): Promise<void> {
     try {
@@ -112,7 +122,7 @@ export class GamesService {
 
   private async run(command: Command): Promise<Outcome> {
     let refused = this.replica.machine.precheck(command);
-    if (refused !== undefined && !refused.ok && MAYBE_STALE.has(refused.error.code)) {
+    if (refused !== undefined && !refused.ok && (MAYBE_STALE.has(refused.error.code) || this.aheadOfReplica(command, refused.error.code))) {
       const code = refused.error.code;
       // This replica may not have applied what the client already saw elsewhere (the game just
       // created, the opponent's move): a ReadIndex round brings it up to the leader's commit
@@ -129,7 +139,7 @@ export class GamesService {
     if (refused !== undefined) return refused;
     const end = this.metrics.commitLatency.startTimer({ type: command.type });
     try {
-      const r = (await this.node.propose(encodeEntry(command, Date.now()))) as CommandResult;
+      const r = (await this.node.propose(encodeEntry(commandForLog(command), Date.now()))) as CommandResult;
       end();
       return r;
     } catch (e) {
@@ -139,6 +149,20 @@ export class GamesService {
       return unavailable(GatewayErrorCode.Unavailable, `${e.code}: ${e.message}; retry with the same request id`);
     }
   }
+}
+
+/**
+ * The command as it goes into the log: a move's `ply` is checked here, against this replica,
+ * and left out. A state machine of a version before it refuses a command with a field it does
+ * not know, so in a cluster being upgraded one node at a time the replicas would part ways over
+ * it. Checked here it closes what it is for — a retry later than the dedupe table remembers,
+ * found stale by a replica that has long applied the first attempt — and the state machine
+ * enforces it in the log once the cluster has a version every member must reach first.
+ */
+export function commandForLog(command: Command): Command {
+  if (command.type !== 'move' || command.ply === undefined) return command;
+  const { ply: _checked, ...rest } = command;
+  return rest;
 }
 
 function unavailable(code: GatewayErrorCode, message: string): Outcome {
