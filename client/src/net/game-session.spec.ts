@@ -457,6 +457,21 @@ describe('GameSession: commands', () => {
     assert.deepEqual(ui.refusals, []);
   });
 
+  it('a move carries the plies of the position it was made on, however late it is sent', async (t) => {
+    const scope = new Scope(t);
+    const { state, nodes, conn, session } = await setup(t, { opening: ['e2e4', 'e7e5'] });
+    const [a] = nodes as [FakeNode];
+    await a.kill();
+    await until('offline', () => !conn.online);
+    const p = session.send('game:move', 'g1f3');
+    const back = await FakeNode.start(scope, state, {}, a.port);
+    await until('the move settled', () => session.outbox.pending().length === 0);
+    assert.deepEqual(
+      back.moves.map((m) => [m.requestId, m.ply]),
+      [[p.requestId, 2]],
+    );
+  });
+
   it('a move answered ERR_UNAVAILABLE is sent again, with the same request id and a backoff, until it is ok', async (t) => {
     const { state, nodes, session, ui } = await setup(t, { nodes: [{ move: (_p, n) => (n <= 2 ? { refuse: GatewayErrorCode.Unavailable } : 'apply') }] });
     const [a] = nodes as [FakeNode];
