@@ -43,7 +43,7 @@ describe('precheck', () => {
         const legal = board.moves();
         const turn = board.turn() === 'w' ? { session: WS, token: WT } : { session: BS, token: BT };
         const other = board.turn() === 'w' ? { session: BS, token: BT } : { session: WS, token: WT };
-        // Now and then a stray: the wrong side, a spectator, an illegal move, a draw claim.
+        // Now and then a stray: the wrong side, a spectator, an illegal move, a draw claim, a move made on another ply.
         switch (rand(8)) {
           case 0:
             check({ type: 'move', requestId: `r${n++}`, ...other, gameId: id, move: legal[0]! });
@@ -63,8 +63,12 @@ describe('precheck', () => {
           case 5:
             check({ type: rand(2) === 0 ? 'abort' : 'offerDraw', requestId: `r${n++}`, ...other, gameId: id });
             break;
+          case 6:
+            check({ type: 'move', requestId: `r${n++}`, ...turn, gameId: id, move: legal[0]!, ply: board.history().length + (rand(2) === 0 ? -1 : 1) });
+            break;
         }
-        check({ type: 'move', requestId: `r${n++}`, ...turn, gameId: id, move: legal[rand(legal.length)]! });
+        // The move itself, half the time with the ply it is made on.
+        check({ type: 'move', requestId: `r${n++}`, ...turn, gameId: id, move: legal[rand(legal.length)]!, ...(rand(2) === 0 ? { ply: board.history().length } : {}) });
       }
       check({ type: 'resign', requestId: `r${n++}`, session: WS, token: WT, gameId: id });
       check({ type: 'move', requestId: `r${n++}`, session: WS, token: WT, gameId: id, move: 'a3' });
