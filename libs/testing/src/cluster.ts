@@ -43,6 +43,16 @@ const PORT_ATTEMPTS = 3;
 function portTaken(e: unknown): boolean {
   return e instanceof Error && e.message.includes('EADDRINUSE');
 }
+/** Runs `start(attempt)` again while what it started lost a port to someone else, up to PORT_ATTEMPTS times. */
+async function onFreePorts<T>(start: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(attempt);
+    } catch (e) {
+      if (attempt >= PORT_ATTEMPTS || !portTaken(e)) throw e;
+    }
+  }
+}
 
 // The server's entry point, started as a process (not imported): tests see it as operators do.
 const MAIN = join(__dirname, '..', '..', '..', 'apps', 'server', 'src', 'main.ts');
@@ -65,13 +75,7 @@ export class TestCluster {
    * go to every node; as a function they are made from the nodes (their ports and URLs chosen).
    */
   static async start(n = 3, extraArgs: string[] | ((nodes: readonly NodeHandle[]) => string[]) = [], options: ClusterOptions = {}): Promise<TestCluster> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await TestCluster.startOnce(n, extraArgs, options);
-      } catch (e) {
-        if (attempt >= PORT_ATTEMPTS || !portTaken(e)) throw e;
-      }
-    }
+    return onFreePorts(() => TestCluster.startOnce(n, extraArgs, options));
   }
 
   private static async startOnce(n: number, extraArgs: string[] | ((nodes: readonly NodeHandle[]) => string[]), options: ClusterOptions): Promise<TestCluster> {
@@ -100,17 +104,18 @@ export class TestCluster {
    */
   async add(id: string, args: string[]): Promise<NodeHandle> {
     this.more.set(id, args);
-    for (let attempt = 1; ; attempt++) {
+    return onFreePorts(async (attempt) => {
       const node = await this.newNode(id, attempt === 1 ? id : `${id}-${attempt}`);
       this.nodes.push(node);
       try {
         await this.launch(node);
         return node;
       } catch (e) {
-        if (attempt >= PORT_ATTEMPTS || !portTaken(e)) throw e;
-        this.nodes.splice(this.nodes.indexOf(node), 1);
+        // One that lost its port is tried again as another; any other failure leaves it for stop().
+        if (portTaken(e)) this.nodes.splice(this.nodes.indexOf(node), 1);
+        throw e;
       }
-    }
+    });
   }
 
   /** A node not yet started: its ports (free now) and its data directory under the cluster's. */

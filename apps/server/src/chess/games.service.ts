@@ -100,11 +100,12 @@ export class GamesService {
   }
 
   /**
-   * A move refused as stale because the client saw more plies than this replica has played:
-   * the replica may be the one behind (a move made on an earlier position, a lower ply, is
-   * stale for certain).
+   * Whether this replica's refusal may only mean that it is behind: one of MAYBE_STALE, or a
+   * move refused as stale because the client saw more plies than this replica has played (a
+   * lower ply is stale for certain).
    */
-  private aheadOfReplica(command: Command, code: string): boolean {
+  private mayBeBehind(command: Command, code: string): boolean {
+    if (MAYBE_STALE.has(code)) return true;
     if (code !== ChessErrorCode.StaleMove || command.type !== 'move' || command.ply === undefined) return false;
     const plies = this.replica.machine.view(command.gameId)?.moves.length;
     return plies !== undefined && command.ply > plies;
@@ -122,7 +123,7 @@ export class GamesService {
 
   private async run(command: Command): Promise<Outcome> {
     let refused = this.replica.machine.precheck(command);
-    if (refused !== undefined && !refused.ok && (MAYBE_STALE.has(refused.error.code) || this.aheadOfReplica(command, refused.error.code))) {
+    if (refused !== undefined && !refused.ok && this.mayBeBehind(command, refused.error.code)) {
       const code = refused.error.code;
       // This replica may not have applied what the client already saw elsewhere (the game just
       // created, the opponent's move): a ReadIndex round brings it up to the leader's commit

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { freePort } from '../testing/ports';
+import { suiteNodes } from '../testing/suite-nodes';
 import { RaftNode, type StateMachine } from './raft-node';
 
 const NOTHING: StateMachine = { apply: () => undefined, snapshot: () => new Uint8Array(0), restore: () => undefined };
@@ -17,21 +15,14 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 }
 
 describe('RaftNode application messages: broadcast and onPeerMessage, outside the log', () => {
-  const dirs: string[] = [];
-  const nodes: RaftNode[] = [];
-  after(async () => {
-    await Promise.all(nodes.map((n) => n.stop()));
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const { nodes, dir } = suiteNodes('rookery-peermsg-');
 
   it('reach every peer on their channel only, append nothing, and survive a failing handler', async () => {
     const ids = ['p1', 'p2', 'p3'];
     const ports = await Promise.all(ids.map(() => freePort()));
     const peers = new Map(ids.map((id, i) => [id, { host: '127.0.0.1', port: ports[i]! }]));
     for (const id of ids) {
-      const dir = mkdtempSync(join(tmpdir(), `rookery-peermsg-${id}-`));
-      dirs.push(dir);
-      nodes.push(new RaftNode({ id, dataDir: dir, listen: peers.get(id)!, secret: 'peer-messages-test', peers, stateMachine: NOTHING, tickMs: 20 }));
+      nodes.push(new RaftNode({ id, dataDir: dir(`${id}-`), listen: peers.get(id)!, secret: 'peer-messages-test', peers, stateMachine: NOTHING, tickMs: 20 }));
     }
     const got: string[] = [];
     const [p1, p2, p3] = nodes as [RaftNode, RaftNode, RaftNode];

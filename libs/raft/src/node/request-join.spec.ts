@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { freePort } from '../testing/ports';
 import { startSolo } from '../testing/solo';
-import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
+import { suiteNodes } from '../testing/suite-nodes';
+import { RaftRequestError, type StateMachine } from './raft-node';
 
 const NOTHING: StateMachine = { apply: () => undefined, snapshot: () => new Uint8Array(0), restore: () => undefined };
 
 describe('RaftNode.requestJoin: a join the directory refuses is answered with why', () => {
-  const dirs: string[] = [];
-  const nodes: RaftNode[] = [];
-  after(async () => {
-    await Promise.all(nodes.map((n) => n.stop()));
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const suite = suiteNodes('rookery-join-refused-');
 
   it('a member known at one address asking again from another is refused with ERR_JOIN_REFUSED; from the same one it is taken', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rookery-join-refused-'));
-    dirs.push(dir);
-    const node = await startSolo({ id: 'j1', dataDir: dir, stateMachine: NOTHING, tickMs: 10 });
-    nodes.push(node);
+    const node = suite.keep(await startSolo({ id: 'j1', dataDir: suite.dir(), stateMachine: NOTHING, tickMs: 10 }));
     // Nobody listens there: the learner is never heard from, which does not matter here.
     const first = { host: '127.0.0.1', port: await freePort() };
     await node.requestJoin('x4', first);

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { startSolo } from '../testing/solo';
+import { suiteNodes } from '../testing/suite-nodes';
 import { RaftNode, type SnapshotSteps, type StateMachine } from './raft-node';
 
 /** A state whose snapshot is `size` bytes, whatever it has applied (a big state, few commands). */
@@ -50,16 +48,10 @@ const COMMAND = Buffer.alloc(100, 0x61);
 const STATE_BYTES = 3000;
 
 describe('RaftNode snapshot policy: every snapshotEvery entries, and once they hold snapshotLogRatio × the last snapshot', () => {
-  const dirs: string[] = [];
-  const nodes: RaftNode[] = [];
-  after(async () => {
-    await Promise.all(nodes.map((n) => n.stop()));
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const suite = suiteNodes('rookery-policy-');
 
   async function single<M extends Heavy>(dir: string, ratio: number | undefined, machine: M = new Heavy(STATE_BYTES) as M): Promise<{ node: RaftNode; machine: M }> {
-    const node = await startSolo({ id: 'p1', dataDir: dir, stateMachine: machine, tickMs: 10, snapshotEvery: 5, ...(ratio !== undefined ? { snapshotLogRatio: ratio } : {}) });
-    nodes.push(node);
+    const node = suite.keep(await startSolo({ id: 'p1', dataDir: dir, stateMachine: machine, tickMs: 10, snapshotEvery: 5, ...(ratio !== undefined ? { snapshotLogRatio: ratio } : {}) }));
     return { node, machine };
   }
 
@@ -75,8 +67,7 @@ describe('RaftNode snapshot policy: every snapshotEvery entries, and once they h
   }
 
   it('by count alone with ratio 0: a snapshot every 5 entries', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rookery-policy-'));
-    dirs.push(dir);
+    const dir = suite.dir();
     const { node } = await single(dir, 0);
     const seen = await play(node, 60);
     assert.ok(seen.length >= 10, `snapshots at ${seen.join(', ')}`);
@@ -85,8 +76,7 @@ describe('RaftNode snapshot policy: every snapshotEvery entries, and once they h
   });
 
   it('with ratio 1 (the default): a 3,000-byte state waits for 3,000 bytes of entries, and keeps waiting after a restart', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rookery-policy-'));
-    dirs.push(dir);
+    const dir = suite.dir();
     const first = await single(dir, undefined);
     const seen = await play(first.node, 60);
     // The first snapshot comes after 5 entries (nothing to measure against yet); each next one
@@ -117,8 +107,7 @@ describe('RaftNode snapshot policy: every snapshotEvery entries, and once they h
   });
 
   it('a stepped snapshot of 10 MB is framed a slice at a time and restored byte for byte', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rookery-policy-'));
-    dirs.push(dir);
+    const dir = suite.dir();
     const first = await single(dir, 0, new SteppedHeavy(10 << 20));
     const deadline = Date.now() + 20_000;
     while (first.node.status().snapshotIndex === 0) {

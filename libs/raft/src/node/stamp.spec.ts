@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { freePort } from '../testing/ports';
+import { suiteNodes } from '../testing/suite-nodes';
 import { RaftNode, type StateMachine } from './raft-node';
 
 /** Records every command it applies. */
@@ -23,12 +21,7 @@ class Recorder implements StateMachine<string> {
 }
 
 describe('RaftNode stamp: the leader rewrites each command it appends', () => {
-  const dirs: string[] = [];
-  const nodes: RaftNode[] = [];
-  after(async () => {
-    await Promise.all(nodes.map((n) => n.stop()));
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
+  const { nodes, dir } = suiteNodes('rookery-stamp-');
 
   it('stamps its own proposals and those a follower forwards, once each, on every replica alike', async () => {
     const ids = ['s1', 's2', 's3'];
@@ -36,12 +29,10 @@ describe('RaftNode stamp: the leader rewrites each command it appends', () => {
     const peers = new Map(ids.map((id, i) => [id, { host: '127.0.0.1', port: ports[i]! }]));
     const machines = ids.map(() => new Recorder());
     ids.forEach((id, i) => {
-      const dir = mkdtempSync(join(tmpdir(), `rookery-stamp-${id}-`));
-      dirs.push(dir);
       nodes.push(
         new RaftNode({
           id,
-          dataDir: dir,
+          dataDir: dir(`${id}-`),
           listen: peers.get(id)!,
           secret: 'stamp-test',
           peers,
