@@ -26,6 +26,9 @@ interface Internals {
   _isKingAttacked(color: 'w' | 'b'): boolean;
   /** One undo record per move made, popped by _undoMove. */
   _history: unknown[];
+  /** The 0x88 board: index (7 - rank) * 16 + file. */
+  _board: ({ type: PieceSymbol; color: 'w' | 'b' } | undefined)[];
+  _turn: 'w' | 'b';
 }
 
 const SEAM = ['_moves', '_moveFromSan', '_makeMove', '_undoMove', '_isKingAttacked'] as const;
@@ -34,8 +37,10 @@ for (const name of SEAM) {
     throw new Error(`chess.js has no Chess.${name}: this chess.js is not the version @rookery/chess-fsm was written against (1.4.0)`);
   }
 }
-if (!Array.isArray((new Chess() as unknown as Partial<Internals>)._history)) {
-  throw new Error('chess.js keeps no Chess._history: this chess.js is not the version @rookery/chess-fsm was written against (1.4.0)');
+for (const name of ['_history', '_board'] as const) {
+  if (!Array.isArray((new Chess() as unknown as Partial<Internals>)[name])) {
+    throw new Error(`chess.js keeps no Chess.${name}: this chess.js is not the version @rookery/chess-fsm was written against (1.4.0)`);
+  }
 }
 
 const inside = (board: Chess): Internals => board as unknown as Internals;
@@ -82,6 +87,9 @@ function index(square: string): number {
 function square(i: number): Square {
   return `${String.fromCharCode(97 + (i & 7))}${8 - (i >> 4)}` as Square;
 }
+
+/** The name of every 0x88 square index on the board (the rest of the 128 are off it). */
+const SQUARES: readonly Square[] = Array.from({ length: 128 }, (_, i) => (i & 0x88 ? ('' as Square) : square(i)));
 
 /**
  * The legal move from `from` to `to` (with `promotion`, required exactly when the move
@@ -132,6 +140,31 @@ function anyLegalMove(board: Chess): boolean {
 export function canMove(board: Chess, from: Square): boolean {
   const b = inside(board);
   return b._moves({ legal: false, square: from }).some((m) => legal(b, m));
+}
+
+/**
+ * Whether the side to move has any legal move (chess.js's `isStalemate` generates every legal
+ * move of the position to know), asked one piece at a time and stopping at the
+ * first piece that has one. Pieces that usually have somewhere to go come first (knights,
+ * queens, rooks, bishops), then pawns, then the king, which sits boxed in for much of a game:
+ * most positions answer after a piece or two, and only one with no legal move at all (stalemate
+ * or mate) costs a full generation.
+ */
+export function hasLegalMove(board: Chess): boolean {
+  const b = inside(board);
+  const us = b._turn;
+  for (let group = 0; group < 3; group++) {
+    for (let i = 0; i < 120; i++) {
+      if (i & 0x88) {
+        i += 7;
+        continue;
+      }
+      const p = b._board[i];
+      if (p === undefined || p.color !== us || (p.type === 'k' ? 2 : p.type === 'p' ? 1 : 0) !== group) continue;
+      if (canMove(board, SQUARES[i]!)) return true;
+    }
+  }
+  return false;
 }
 
 /** Whether a move the rules of movement allow leaves its own king out of check (chess.js's legality test). */

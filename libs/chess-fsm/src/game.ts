@@ -1,9 +1,8 @@
 import { Chess } from 'chess.js';
-import { play, type FoundMove, type PlayedMove } from './board';
+import { hasLegalMove, play, type FoundMove, type PlayedMove } from './board';
 import { GameClock } from './clock';
 import { fail } from './errors';
 import { cannotMate, insufficientMaterial } from './material';
-import { hasLegalMove } from './mobility';
 import { findMove } from './notation';
 import { castlingRights, halfmoveClock, placement, positionKey, sideToMove } from './position';
 import { opposite } from './validate';
@@ -303,8 +302,9 @@ export class Game {
   // ---- Rules after a move ----------------------------------------------------------------------
 
   private countRepetition(m: PlayedMove, before: string): void {
-    // A capture, a pawn move or a change of castling rights can never be undone: no earlier position can recur.
-    if (m.captured !== undefined || m.piece === 'p' || castlingRights(before) !== castlingRights(m.after)) this.repetitions.clear();
+    // A capture, a pawn move or a change of castling rights can never be undone: no earlier
+    // position can recur. Only a king's or a rook's move changes the rights without a capture.
+    if (m.captured !== undefined || m.piece === 'p' || ((m.piece === 'k' || m.piece === 'r') && castlingRights(before) !== castlingRights(m.after))) this.repetitions.clear();
     const key = positionKey(m.after);
     this.repetitions.set(key, (this.repetitions.get(key) ?? 0) + 1);
   }
@@ -321,7 +321,7 @@ export class Game {
       return;
     }
     if (last === 43 /* + */) this.emit(at, out, { type: 'check', color: next });
-    else if (!hasLegalMove(this.chess(), placement(m.after), next === 'white')) {
+    else if (!hasLegalMove(this.chess())) {
       this.end(at, '1/2-1/2', 'stalemate');
       this.emit(at, out, { type: 'stalemate', result: '1/2-1/2' });
       return;

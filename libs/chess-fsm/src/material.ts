@@ -37,8 +37,12 @@ export function cannotMate(placement: string, color: Color): boolean {
   return own.bishops === 1 && otherHeavy === 1 && other.bishops === 0;
 }
 
+const MATING_FORCE = /[PRQprq]/;
+
 /** Neither side can mate: the game is drawn at once (dead position by material). */
 export function insufficientMaterial(placement: string): boolean {
+  // A pawn, a rook or a queen on either side can mate: most positions answer at the first letters.
+  if (MATING_FORCE.test(placement)) return false;
   return cannotMate(placement, 'white') && cannotMate(placement, 'black');
 }
 
