@@ -6,6 +6,7 @@ import type { ConfChange, Entry, Logger, Message, NodeId, Observation, Ready } f
 import { NONE, SILENT_LOGGER } from '../core/types';
 import { DiskStorage, type DiskStorageOptions } from '../storage/disk-storage';
 import { PeerTransport, type PeerAddress, type TransportStats } from '../transport/transport';
+import { Deadlines } from './deadlines';
 import { Directory } from './directory';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
 import { PeerChannels, checkChannel, type PeerMessageHandler } from './peer-channels';
@@ -119,7 +120,6 @@ export class RaftRequestError extends Error {
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
   /** The leader that took the request (this node, or the one it was forwarded to), and its term; NONE while it waits for one. */
   leader?: NodeId;
   term?: number;
@@ -145,6 +145,7 @@ export class RaftNode extends EventEmitter {
   private stopping = false;
   private seq = 0;
   private readonly pending = new Map<string, Pending>();
+  private readonly deadlines: Deadlines;
   private readonly reads = new Map<string, { index: number | undefined } & Pending>();
   private applied = 0;
   private readonly snapshots: Snapshotter;
@@ -161,6 +162,7 @@ export class RaftNode extends EventEmitter {
     super();
     this.id = opts.id;
     this.logger = opts.logger ?? SILENT_LOGGER;
+    this.deadlines = new Deadlines(opts.proposalTimeoutMs ?? 5000);
     this.channels = new PeerChannels(opts.id, this.logger);
     // During start the transport does not exist yet: addresses from a snapshot wait in the
     // directory and are dialled once it does.
@@ -293,13 +295,8 @@ export class RaftNode extends EventEmitter {
 
   /** A promise kept in `map` under `key` until settled, rejected with ERR_TIMEOUT after proposalTimeoutMs. */
   private settleLater<T extends Pending>(map: Map<string, T>, key: string, late: string, make: (p: Pending) => T): Promise<unknown> {
-    const ms = this.opts.proposalTimeoutMs ?? 5000;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        map.delete(key);
-        reject(new RaftRequestError('ERR_TIMEOUT', `${this.id}: ${late} within ${ms} ms`));
-      }, ms);
-      map.set(key, make({ resolve, reject, timer }));
+      this.deadlines.add(map, key, make({ resolve, reject }), (p) => p.reject(new RaftRequestError('ERR_TIMEOUT', `${this.id}: ${late} within ${this.deadlines.ms} ms`)));
     });
   }
 
@@ -352,9 +349,9 @@ export class RaftNode extends EventEmitter {
     if (this.stopping) return;
     this.stopping = true;
     if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.deadlines.stop();
     const err = (): RaftRequestError => new RaftRequestError('ERR_SHUTTING_DOWN', `${this.id} shut down before the request completed`);
     for (const p of [...this.pending.values(), ...this.reads.values()]) {
-      clearTimeout(p.timer);
       p.reject(err());
     }
     this.pending.clear();
@@ -417,7 +414,6 @@ export class RaftNode extends EventEmitter {
     const p = this.pending.get(pid);
     if (p !== undefined) {
       this.pending.delete(pid);
-      clearTimeout(p.timer);
       if (refused === undefined) p.resolve({ ok: true });
       else p.reject(new RaftRequestError('ERR_JOIN_REFUSED', `${this.id}: ${refused}`));
     }
@@ -574,7 +570,6 @@ export class RaftNode extends EventEmitter {
       const p = this.pending.get(env.id);
       if (p === undefined) continue;
       this.pending.delete(env.id);
-      clearTimeout(p.timer);
       if (failure !== undefined) p.reject(failure);
       else p.resolve(result);
     }
@@ -592,7 +587,6 @@ export class RaftNode extends EventEmitter {
     const now = leader === NONE ? `no leader is known at term ${term}` : `${leader} leads at term ${term}`;
     const orphaned = (p: Pending): boolean => p.leader !== undefined && (p.leader !== leader || p.term !== term);
     const reject = (p: Pending, what: string): void => {
-      clearTimeout(p.timer);
       p.reject(new RaftRequestError('ERR_LEADER_CHANGED', `${this.id}: ${what} went to ${p.leader} at term ${p.term}, and now ${now}`, leader === NONE ? undefined : leader));
     };
     for (const [pid, p] of this.pending) {
@@ -622,7 +616,6 @@ export class RaftNode extends EventEmitter {
     for (const [pid, p] of this.pending) {
       if (pid.startsWith('~')) continue;
       this.pending.delete(pid);
-      clearTimeout(p.timer);
       p.reject(new RaftRequestError('ERR_OUTCOME_UNKNOWN', `${this.id}: proposal ${pid} was pending when the leader's snapshot up to index ${index} replaced this node's state; it may be in it (retry under the same request id)`));
     }
   }
@@ -660,7 +653,6 @@ export class RaftNode extends EventEmitter {
     for (const [ctx, r] of this.reads) {
       if (r.index !== undefined && r.index <= this.applied) {
         this.reads.delete(ctx);
-        clearTimeout(r.timer);
         r.resolve(undefined);
       }
     }
