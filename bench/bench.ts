@@ -15,8 +15,8 @@ import { watchContention } from './lib/contention';
  *   1. constant arrival rates over HTTP (2, 3, 5, 10, 100, 1,000, 2,000, 5,000 moves/s …),
  *      stopping once p99 passes 1 s: the table of the write-up that motivated Rookery;
  *   2. a closed loop at 1, 16, 64 and 256 players over Socket.IO, on a fresh cluster (with
- *      --vs-etcd, a fresh 3-member etcd under puts the size of a move's entry, in the same run,
- *      and the ratios);
+ *      --vs-etcd, a fresh 3-member etcd under puts the size of a move's entry beside it, each
+ *      level run on one and then the other, and the ratios);
  *   3. fan-out: 5,000 spectators of one game, beside a bare Socket.IO room broadcast;
  *   4. failover: kill -9 of the leader under 500 moves/s, 20 times.
  * JSON and an SVG chart go to bench/results/. Flags: --quick (short levels, for a look),
@@ -102,48 +102,59 @@ interface MoveCpu {
   foreign: number;
 }
 
-async function closed(target: string, file: string, c3: TestCluster): Promise<{ concurrency: number; rate: number; p50: number; p99: number; cpu: MoveCpu; snapshotted: string[] }[]> {
+type EtcdRow = { concurrency: number; rate: number; p50: number; p99: number };
+type RookeryRow = { concurrency: number; rate: number; p50: number; p99: number; cpu: MoveCpu; snapshotted: string[] };
+
+/**
+ * Each level of the closed loop, on Rookery and then on etcd (`etcdLevel`, if comparing), back
+ * to back, the order alternating from one level to the next. This machine's speed drifts by
+ * tens of per cent over minutes (neighbours on the host): run as two phases minutes apart, a
+ * level's ratio measured that drift as much as the two systems. Side by side, and in turn first,
+ * each pair meets the same machine.
+ */
+async function closed(target: string, file: string, c3: TestCluster, etcdLevel?: (c: number) => Promise<EtcdRow>): Promise<{ rookery: RookeryRow; etcd?: EtcdRow }[]> {
   const rows = [];
-  const leaderUrl = target;
-  for (const c of CONCURRENCY) {
-    // Fresh games per level, enough that no player runs out: every level starts from the
-    // opening, and one level's play does not shorten the next one's supply.
-    const count = c + Math.ceil((CLOSED_MAX_RATE * (warmup + seconds)) / PLIES);
-    progress(`closed loop: creating ${count} games for ${c} players`);
-    const games = await createGames(target, count, PLIES, { tag: `c${c}-${Date.now().toString(36)}` });
-    saveGames(file, games);
-    progress(`closed loop: ${c} players for ${warmup} + ${seconds} s`);
-    const nodes = [...c3.nodes].sort((a, b) => Number(b.url === leaderUrl) - Number(a.url === leaderUrl));
-    const before = nodes.map((n) => cpuMs(n.proc!.pid!));
-    const snapshotsBefore = await snapshotIndexes(nodes);
-    const contention = watchContention();
-    const r = await load<{ rate: number; p50: number; p99: number; errors: number; exhausted: number; cpuMs: number; plies: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'closed', '--target', target, '--games', file, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup)]);
-    const foreign = contention.stop().foreign;
-    // A snapshot's CPU (every node takes its own, at about the same index) falls inside a level.
-    const snapshotsAfter = await snapshotIndexes(nodes);
-    const snapshotted = nodes.filter((_, i) => snapshotsAfter[i]! > snapshotsBefore[i]!).map((n) => n.id);
-    // Every move of the level, warm-up included (the games were fresh): what the CPU times cover.
-    const moves = Math.max(1, Object.values(r.plies).reduce((a, b) => a + b, 0));
-    const perMove = (ms: number): number => Math.round((ms * 1000) / moves);
-    const used = nodes.map((n, i) => perMove(cpuMs(n.proc!.pid!) - before[i]!));
-    const cpu: MoveCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator: perMove(r.cpuMs), foreign };
-    saveGames(file, games, r.plies);
-    rows.push({ concurrency: c, rate: r.rate, p50: r.p50, p99: r.p99, cpu, snapshotted });
-    done(`closed loop: ${c} players → ${r.rate} moves/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${r.exhausted > 0 ? `, ${r.exhausted} players ran out of games` : ''}; CPU µs per move: leader ${cpu.leader}, followers ${cpu.followers.join(' and ')}, load generator ${cpu.loadGenerator}; other processes ${foreign} CPUs; snapshots written meanwhile: ${snapshotted.length === 0 ? 'none' : snapshotted.join(', ')}`);
+  for (const [i, c] of CONCURRENCY.entries()) {
+    const etcdFirst = etcdLevel !== undefined && i % 2 === 1 ? await etcdLevel(c) : undefined;
+    const rookery = await rookeryLevel(c, target, file, c3);
+    const etcd = etcdFirst ?? (etcdLevel !== undefined ? await etcdLevel(c) : undefined);
+    rows.push({ rookery, ...(etcd !== undefined ? { etcd } : {}) });
   }
   return rows;
 }
 
-async function etcdClosed(valueBytes: number): Promise<{ concurrency: number; rate: number; p50: number; p99: number }[]> {
-  const url = await startEtcd(procs, dirs);
-  const rows = [];
-  for (const c of CONCURRENCY) {
-    progress(`etcd: ${c} writers, ${valueBytes}-byte puts`);
-    const r = await load<{ rate: number; p50: number; p99: number }>(join(__dirname, '..', 'libs', 'raft', 'bench', 'load.ts'), ['--kind', 'etcd', '--target', url, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup), '--value-bytes', String(valueBytes)]);
-    rows.push({ concurrency: c, rate: r.rate, p50: r.p50, p99: r.p99 });
-    done(`etcd: ${c} writers → ${r.rate} puts/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
-  }
-  return rows;
+async function rookeryLevel(c: number, target: string, file: string, c3: TestCluster): Promise<RookeryRow> {
+  // Fresh games per level, enough that no player runs out: every level starts from the
+  // opening, and one level's play does not shorten the next one's supply.
+  const count = c + Math.ceil((CLOSED_MAX_RATE * (warmup + seconds)) / PLIES);
+  progress(`closed loop: creating ${count} games for ${c} players`);
+  const games = await createGames(target, count, PLIES, { tag: `c${c}-${Date.now().toString(36)}` });
+  saveGames(file, games);
+  progress(`closed loop: ${c} players for ${warmup} + ${seconds} s`);
+  const nodes = [...c3.nodes].sort((a, b) => Number(b.url === target) - Number(a.url === target));
+  const before = nodes.map((n) => cpuMs(n.proc!.pid!));
+  const snapshotsBefore = await snapshotIndexes(nodes);
+  const contention = watchContention();
+  const r = await load<{ rate: number; p50: number; p99: number; errors: number; exhausted: number; cpuMs: number; plies: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'closed', '--target', target, '--games', file, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup)]);
+  const foreign = contention.stop().foreign;
+  // A snapshot's CPU (every node takes its own, at about the same index) falls inside a level.
+  const snapshotsAfter = await snapshotIndexes(nodes);
+  const snapshotted = nodes.filter((_, i) => snapshotsAfter[i]! > snapshotsBefore[i]!).map((n) => n.id);
+  // Every move of the level, warm-up included (the games were fresh): what the CPU times cover.
+  const moves = Math.max(1, Object.values(r.plies).reduce((a, b) => a + b, 0));
+  const perMove = (ms: number): number => Math.round((ms * 1000) / moves);
+  const used = nodes.map((n, i) => perMove(cpuMs(n.proc!.pid!) - before[i]!));
+  const cpu: MoveCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator: perMove(r.cpuMs), foreign };
+  saveGames(file, games, r.plies);
+  done(`closed loop: ${c} players → ${r.rate} moves/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${r.exhausted > 0 ? `, ${r.exhausted} players ran out of games` : ''}; CPU µs per move: leader ${cpu.leader}, followers ${cpu.followers.join(' and ')}, load generator ${cpu.loadGenerator}; other processes ${foreign} CPUs; snapshots written meanwhile: ${snapshotted.length === 0 ? 'none' : snapshotted.join(', ')}`);
+  return { concurrency: c, rate: r.rate, p50: r.p50, p99: r.p99, cpu, snapshotted };
+}
+
+async function etcdLevel(url: string, c: number, valueBytes: number): Promise<EtcdRow> {
+  progress(`etcd: ${c} writers, ${valueBytes}-byte puts`);
+  const r = await load<{ rate: number; p50: number; p99: number }>(join(__dirname, '..', 'libs', 'raft', 'bench', 'load.ts'), ['--kind', 'etcd', '--target', url, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup), '--value-bytes', String(valueBytes)]);
+  done(`etcd: ${c} writers → ${r.rate} puts/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+  return { concurrency: c, rate: r.rate, p50: r.p50, p99: r.p99 };
 }
 
 /** The size of a move's Raft entry, as the leader appends it (etcd's puts are made the same size). */
@@ -185,16 +196,14 @@ async function main(): Promise<void> {
         cluster = await benchCluster();
         target = (await cluster.leader()).url;
       }
-      const rookery = await closed(target, join(work, 'closed-games.json'), cluster);
       const bytes = moveEntryBytes();
+      if (vsEtcd && !hasEtcd()) done('etcd is not on PATH (apt-get install etcd-server): no comparison');
+      // A fresh etcd beside the fresh cluster; each sits idle while the other is measured.
+      const etcdUrl = vsEtcd && hasEtcd() ? await startEtcd(procs, dirs) : undefined;
+      const levels = await closed(target, join(work, 'closed-games.json'), cluster, etcdUrl === undefined ? undefined : (c) => etcdLevel(etcdUrl, c, bytes));
       await cluster.stop();
       cluster = undefined;
-      const etcd = vsEtcd && hasEtcd() ? await etcdClosed(bytes) : undefined;
-      if (vsEtcd && etcd === undefined) done('etcd is not on PATH (apt-get install etcd-server): no comparison');
-      closedRows = rookery.map((r) => {
-        const e = etcd?.find((x) => x.concurrency === r.concurrency);
-        return { concurrency: r.concurrency, rookery: r, ...(e ? { etcd: e, ratio: e.rate > 0 ? r.rate / e.rate : undefined } : {}) };
-      });
+      closedRows = levels.map(({ rookery: r, etcd: e }) => ({ concurrency: r.concurrency, rookery: r, ...(e ? { etcd: e, ratio: e.rate > 0 ? r.rate / e.rate : undefined } : {}) }));
       results['closed'] = { entryBytes: bytes, rows: closedRows };
       for (const p of procs) p.kill('SIGKILL');
     }
