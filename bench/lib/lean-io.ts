@@ -117,9 +117,15 @@ export class LeanSocket {
   }
 
   private event(text: string): void {
-    // `42` then an optional ack id (the server asks none of the load generator), then the array.
-    const [name, ...args] = JSON.parse(text.slice(arrayStart(text))) as [string, ...unknown[]];
-    this.handlers.get(name)?.(...args);
+    // `42` then an optional ack id (the server asks none of the load generator), then the array,
+    // whose first element is the name. Only an event with a handler is parsed: the players of the
+    // closed loop have none, and their games' events are most of what they receive.
+    const start = arrayStart(text);
+    const quote = text.indexOf('"', start + 2);
+    const handler = text.charCodeAt(start + 1) === 0x22 /* " */ && quote > 0 ? this.handlers.get(text.slice(start + 2, quote)) : undefined;
+    if (handler === undefined) return;
+    const [, ...args] = JSON.parse(text.slice(start)) as [string, ...unknown[]];
+    handler(...args);
   }
 
   private ack(text: string): void {
