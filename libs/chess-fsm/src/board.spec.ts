@@ -20,6 +20,10 @@ function positions(games: number, plies: number): string[] {
     'r1bqkbnr/pppp1ppp/2n5/4p3/2B1P3/5Q2/PPPP1PPP/RNB1K1NR w KQkq - 2 4', // Qxf7#, and checks
     '6k1/5ppp/8/8/8/8/8/R3R1K1 w - - 0 1', // back-rank mates by two rooks, one needing its file
     '7k/8/8/8/8/8/1N3N2/K7 w - - 0 1', // knights to the same squares: Nbd3 and Nfd3
+    '4k3/4r3/8/8/8/8/R3R3/4K3 w - - 0 1', // a rook pinned to its king is no rival: Rd2, not Rad2
+    '4k3/8/8/8/8/8/R1P1R3/4K3 w - - 0 1', // a rook blocked by its own pawn is no rival
+    '4k3/8/8/8/8/8/8/B1B1K3 w - - 0 1', // two bishops on dark squares (a promotion's): Bab2 and Bcb2
+    '4k3/8/8/3q4/8/8/8/3qK2q b - - 0 1', // three queens, rivals along a file, a rank and a diagonal
   ];
   for (let g = 0; g < games; g++) {
     const board = new Chess();

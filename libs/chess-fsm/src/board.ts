@@ -216,8 +216,8 @@ function disambiguator(b: Internals, m: InternalMove, from: Square): string {
   let rivals = 0;
   let sameRank = false;
   let sameFile = false;
-  for (const r of b._moves({ legal: false, piece: m.piece })) {
-    if (r.to !== m.to || r.from === m.from || !legal(b, r)) continue;
+  for (const r of rivalMoves(b, m)) {
+    if (!legal(b, r)) continue;
     rivals++;
     if (r.from >> 4 === m.from >> 4) sameRank = true;
     if ((r.from & 7) === (m.from & 7)) sameFile = true;
@@ -225,4 +225,35 @@ function disambiguator(b: Internals, m: InternalMove, from: Square): string {
   if (rivals === 0) return '';
   if (sameRank && sameFile) return from;
   return sameFile ? from[1]! : from[0]!;
+}
+
+// 0x88 steps: a knight's jumps, and the directions a bishop and a rook slide in.
+const KNIGHT_STEPS = [-33, -31, -18, -14, 14, 18, 31, 33];
+const DIAGONALS = [-17, -15, 15, 17];
+const LINES = [-16, -1, 1, 16];
+const SLIDES: Partial<Record<PieceSymbol, readonly number[]>> = { b: DIAGONALS, r: LINES, q: [...DIAGONALS, ...LINES] };
+
+/**
+ * The moves the rules of movement allow other pieces of `m`'s kind and side to make to its
+ * square (not yet tested for legality): what chess.js finds by generating every move of every
+ * such piece, found here by looking outward from the square — a knight's jump away, or the
+ * first piece along each line a bishop, rook or queen slides on. They capture what `m`
+ * captures, and a knight's, bishop's, rook's or queen's move has no other flag.
+ */
+function rivalMoves(b: Internals, m: InternalMove): InternalMove[] {
+  const out: InternalMove[] = [];
+  const rival = (from: number): void => {
+    const p = b._board[from];
+    if (from !== m.from && p !== undefined && p.type === m.piece && p.color === m.color) out.push({ color: m.color, from, to: m.to, piece: m.piece, ...(m.captured !== undefined ? { captured: m.captured } : {}), flags: m.flags });
+  };
+  if (m.piece === 'n') {
+    for (const step of KNIGHT_STEPS) if (!((m.to + step) & 0x88)) rival(m.to + step);
+    return out;
+  }
+  for (const step of SLIDES[m.piece] ?? []) {
+    let sq = m.to + step;
+    while (!(sq & 0x88) && b._board[sq] === undefined) sq += step;
+    if (!(sq & 0x88)) rival(sq);
+  }
+  return out;
 }
