@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Command } from '@rookery/chess-fsm';
-import { commandForLog } from './games.service';
+import { ChessErrorCode } from '@rookery/protocol';
+import type { RaftNode } from '@rookery/raft';
+import type { ServerConfig } from '../config';
+import { Metrics } from '../ops/metrics';
+import { encodeEntry } from './entry';
+import { commandForLog, GamesService } from './games.service';
+import { Minter } from './ids';
+import { ChessReplica } from './replica';
 
 describe('the command as it goes into the log', () => {
   it("a move leaves its ply behind (checked against the replica before proposing); the command itself is not changed", () => {
@@ -15,5 +22,93 @@ describe('the command as it goes into the log', () => {
     const resign: Command = { type: 'resign', requestId: 'r3', session: 'session-1', gameId: 'game-1', token: 'token-0123456789abcdef' };
     assert.equal(commandForLog(move), move);
     assert.equal(commandForLog(resign), resign);
+  });
+});
+
+/**
+ * A Raft node as far as the service sees it: entries the leader has committed that this replica
+ * has not yet applied (`behind`), a ReadIndex round that applies them, and proposals applied at
+ * once after them.
+ */
+class BehindNode {
+  readIndexRounds = 0;
+  proposals = 0;
+  private readonly behind: Uint8Array[] = [];
+  private index = 0;
+  private at = 1_700_000_000_000;
+
+  constructor(private readonly replica: ChessReplica) {}
+
+  /** A command the leader has committed and this replica has not applied. */
+  committedElsewhere(command: Command): void {
+    this.behind.push(encodeEntry(command, ++this.at));
+  }
+
+  applyHere(command: Command): void {
+    this.replica.apply(encodeEntry(command, ++this.at), { index: ++this.index });
+  }
+
+  async readIndex(): Promise<void> {
+    this.readIndexRounds++;
+    this.catchUp();
+  }
+
+  async propose(data: Uint8Array): Promise<unknown> {
+    this.proposals++;
+    this.catchUp();
+    return this.replica.apply(data, { index: ++this.index });
+  }
+
+  whenLeaderKnown(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  private catchUp(): void {
+    for (const data of this.behind.splice(0)) this.replica.apply(data, { index: ++this.index });
+  }
+}
+
+describe("a move's ply against a replica that may be behind", () => {
+  const white = { session: 'session-white', token: 'token-white-0123456789' };
+  const black = { session: 'session-black', token: 'token-black-0123456789' };
+  const gameId = 'game-ply';
+  const move = (seat: typeof white, requestId: string, text: string, ply?: number): Command => ({ type: 'move', requestId, session: seat.session, gameId, token: seat.token, move: text, ...(ply !== undefined ? { ply } : {}) });
+
+  function setup(): { node: BehindNode; replica: ChessReplica; service: GamesService } {
+    const replica = new ChessReplica();
+    const node = new BehindNode(replica);
+    const service = new GamesService(node as unknown as RaftNode, replica, new Metrics(node as unknown as RaftNode, replica), new Minter('a-secret-of-enough-length-0123456789'), { proposalTimeoutMs: 1000 } as ServerConfig);
+    node.applyHere({ type: 'create', requestId: 'c', session: white.session, gameId, token: white.token, color: 'white', timeControl: null });
+    node.applyHere({ type: 'join', requestId: 'j', session: black.session, gameId, token: black.token });
+    node.applyHere(move(white, 'm0', 'e2e4'));
+    // Black's reply is committed, and the client saw it elsewhere; this replica has not applied it.
+    node.committedElsewhere(move(black, 'm1', 'e7e5'));
+    return { node, replica, service };
+  }
+
+  it('a ply ahead of the replica asks a ReadIndex first, and the move is played once the replica has caught up', async () => {
+    const { node, replica, service } = setup();
+    const out = await service.execute(move(white, 'm2', 'Nf3', 2));
+    assert.equal(out.ok, true, JSON.stringify(out));
+    assert.equal(node.readIndexRounds, 1);
+    assert.deepEqual(replica.machine.view(gameId)?.moves.map((m) => m.san), ['e4', 'e5', 'Nf3']);
+  });
+
+  it('a ply ahead of even the leader is refused as stale after the ReadIndex, and nothing is proposed', async () => {
+    const { node, replica, service } = setup();
+    const out = await service.execute(move(white, 'm2', 'Nf3', 4));
+    assert.equal(out.ok ? 'ok' : out.error.code, ChessErrorCode.StaleMove);
+    assert.equal(node.readIndexRounds, 1);
+    assert.equal(node.proposals, 0);
+    assert.deepEqual(replica.machine.view(gameId)?.moves.map((m) => m.san), ['e4', 'e5']);
+  });
+
+  it('a ply behind the replica is stale for certain: refused at once, with no ReadIndex and no proposal', async () => {
+    const { node, replica, service } = setup();
+    const out = await service.execute(move(white, 'm2', 'Nf3', 0));
+    assert.equal(out.ok ? 'ok' : out.error.code, ChessErrorCode.StaleMove);
+    assert.equal(node.readIndexRounds, 0);
+    assert.equal(node.proposals, 0);
+    assert.deepEqual(replica.machine.view(gameId)?.moves.map((m) => m.san), ['e4']);
   });
 });
