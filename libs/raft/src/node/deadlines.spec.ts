@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Deadlines } from './deadlines';
+import { Deadlines, type Timed } from './deadlines';
 
 /** Waits until `cond` holds (at most 5 s). */
 async function until(cond: () => boolean): Promise<void> {
@@ -11,68 +11,75 @@ async function until(cond: () => boolean): Promise<void> {
   }
 }
 
-describe('Deadlines: one timer for every pending request', () => {
-  it('expires, in the order they were set, the entries still in their maps, none before its deadline; settled ones are left alone', async () => {
-    const d = new Deadlines(300);
-    const pending = new Map<string, { id: string }>();
-    const reads = new Map<string, { id: string }>();
-    const expired: { id: string; after: number }[] = [];
-    const t0 = performance.now();
-    const expire = (e: { id: string }): void => {
-      expired.push({ id: e.id, after: performance.now() - t0 });
-    };
-    d.add(pending, 'p1', { id: 'p1' }, expire);
-    d.add(reads, 'r1', { id: 'r1' }, expire);
-    d.add(pending, 'p2', { id: 'p2' }, expire);
+interface Req extends Timed {
+  id: string;
+}
+
+/** Two maps of requests under one Deadlines, as a node's proposals and reads are; `expired` lists what timed out, and when. */
+function setup(ms: number): { d: Deadlines; pending: Map<string, Req>; reads: Map<string, Req>; expired: { id: string; after: number; message: string }[]; add: (map: Map<string, Req>, id: string) => void } {
+  const pending = new Map<string, Req>();
+  const reads = new Map<string, Req>();
+  const expired: { id: string; after: number; message: string }[] = [];
+  const t0 = performance.now();
+  const d = new Deadlines(ms, [pending, reads], (t) => new Error(`${(t as Req).id} timed out`));
+  const add = (map: Map<string, Req>, id: string): void => {
+    map.set(id, { id, deadline: d.next(), reject: (e) => expired.push({ id, after: performance.now() - t0, message: e.message }) });
+  };
+  return { d, pending, reads, expired, add };
+}
+
+describe('Deadlines: one sweep for every pending request', () => {
+  it('times out what is still pending, none before its deadline, with the error it is given; what settled in time is left alone', async () => {
+    const { d, pending, reads, expired, add } = setup(300);
+    add(pending, 'p1');
+    add(reads, 'r1');
+    add(pending, 'p2');
     pending.delete('p1'); // settled in time
     await sleep(150);
-    d.add(pending, 'p3', { id: 'p3' }, expire);
+    add(pending, 'p3');
     await until(() => expired.length >= 2);
-    assert.deepEqual(expired.map((e) => e.id), ['r1', 'p2']);
+    assert.deepEqual(expired.map((e) => e.id).sort(), ['p2', 'r1']);
+    assert.equal(expired[0]!.message, `${expired[0]!.id} timed out`);
     assert.deepEqual([...pending.keys()], ['p3'], 'p3, 150 ms younger, is not due yet');
-    assert.equal(reads.size, 0, 'an expired entry leaves its map');
+    assert.equal(reads.size, 0, 'a request that timed out leaves its map');
     await until(() => expired.length >= 3);
-    assert.deepEqual(expired.map((e) => e.id), ['r1', 'p2', 'p3']);
+    assert.equal(expired[2]!.id, 'p3');
     assert.equal(pending.size, 0);
-    assert.ok(expired[0]!.after >= 299 && expired[2]!.after >= 449, `expired at ${expired.map((e) => e.after.toFixed(0)).join(', ')} ms`);
+    assert.ok(Math.min(expired[0]!.after, expired[1]!.after) >= 299 && expired[2]!.after >= 449, `timed out at ${expired.map((e) => e.after.toFixed(0)).join(', ')} ms`);
     d.stop();
   });
 
-  it('an entry replaced under its key is not the one that expires: the replacement keeps its own deadline', async () => {
-    const d = new Deadlines(200);
-    const pending = new Map<string, { n: number }>();
-    const expired: number[] = [];
-    d.add(pending, 'k', { n: 1 }, (e) => expired.push(e.n));
-    await sleep(100);
-    d.add(pending, 'k', { n: 2 }, (e) => expired.push(e.n));
-    await until(() => expired.length > 0);
-    assert.deepEqual(expired, [2], 'the first was no longer in the map when its deadline passed');
-    assert.equal(pending.size, 0);
+  it('keeps sweeping while anything is pending, and times out each in turn as its deadline passes', async () => {
+    const { d, pending, expired, add } = setup(100);
+    for (let i = 0; i < 5; i++) {
+      add(pending, `p${i}`);
+      await sleep(60);
+    }
+    await until(() => expired.length >= 5);
+    assert.deepEqual(expired.map((e) => e.id), ['p0', 'p1', 'p2', 'p3', 'p4']);
+    for (const [i, e] of expired.entries()) assert.ok(e.after >= i * 60 + 99, `p${i} timed out at ${e.after.toFixed(0)} ms`);
     d.stop();
   });
 
-  it('nothing expires once stopped, and no timer keeps the process waiting', async () => {
-    const d = new Deadlines(10);
-    const pending = new Map<string, string>();
-    let expired = 0;
-    d.add(pending, 'a', 'a', () => expired++);
+  it('nothing times out once stopped', async () => {
+    const { d, pending, expired, add } = setup(10);
+    add(pending, 'a');
     d.stop();
-    d.add(pending, 'b', 'b', () => expired++);
-    await sleep(30);
-    assert.equal(expired, 0);
+    add(pending, 'b');
+    await sleep(50);
+    assert.deepEqual(expired, []);
+    assert.equal(pending.size, 2);
   });
 
-  it('keeps up with many entries, most settled at once: each live one still expires on time', async () => {
-    const d = new Deadlines(30);
-    const pending = new Map<string, number>();
-    const expired: number[] = [];
+  it('among many requests, most settled at once, only those still pending time out', async () => {
+    const { d, pending, expired, add } = setup(30);
     for (let i = 0; i < 5000; i++) {
-      d.add(pending, `p${i}`, i, (n) => expired.push(n));
+      add(pending, `p${i}`);
       if (i % 1000 !== 0) pending.delete(`p${i}`);
     }
     await until(() => expired.length >= 5);
     await sleep(20);
-    assert.deepEqual(expired, [0, 1000, 2000, 3000, 4000]);
+    assert.deepEqual(expired.map((e) => e.id), ['p0', 'p1000', 'p2000', 'p3000', 'p4000']);
     d.stop();
   });
 });

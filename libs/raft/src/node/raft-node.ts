@@ -120,6 +120,9 @@ export class RaftRequestError extends Error {
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
+  /** When it times out (Deadlines), and what it was, for the ERR_TIMEOUT message. */
+  deadline: number;
+  late: string;
   /** The leader that took the request (this node, or the one it was forwarded to), and its term; NONE while it waits for one. */
   leader?: NodeId;
   term?: number;
@@ -162,7 +165,7 @@ export class RaftNode extends EventEmitter {
     super();
     this.id = opts.id;
     this.logger = opts.logger ?? SILENT_LOGGER;
-    this.deadlines = new Deadlines(opts.proposalTimeoutMs ?? 5000);
+    this.deadlines = new Deadlines(opts.proposalTimeoutMs ?? 5000, [this.pending, this.reads], (p) => new RaftRequestError('ERR_TIMEOUT', `${this.id}: ${(p as Pending).late} within ${this.deadlines.ms} ms`));
     this.channels = new PeerChannels(opts.id, this.logger);
     // During start the transport does not exist yet: addresses from a snapshot wait in the
     // directory and are dialled once it does.
@@ -296,7 +299,7 @@ export class RaftNode extends EventEmitter {
   /** A promise kept in `map` under `key` until settled, rejected with ERR_TIMEOUT after proposalTimeoutMs. */
   private settleLater<T extends Pending>(map: Map<string, T>, key: string, late: string, make: (p: Pending) => T): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.deadlines.add(map, key, make({ resolve, reject }), (p) => p.reject(new RaftRequestError('ERR_TIMEOUT', `${this.id}: ${late} within ${this.deadlines.ms} ms`)));
+      map.set(key, make({ resolve, reject, deadline: this.deadlines.next(), late }));
     });
   }
 
