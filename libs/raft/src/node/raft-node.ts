@@ -120,7 +120,7 @@ export class RaftRequestError extends Error {
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
-  /** When it times out (Deadlines), and what it was, for the ERR_TIMEOUT message. */
+  /** When it times out (Deadlines: ERR_TIMEOUT after proposalTimeoutMs), and what it was, for the message. */
   deadline: number;
   late: string;
   /** The leader that took the request (this node, or the one it was forwarded to), and its term; NONE while it waits for one. */
@@ -269,7 +269,9 @@ export class RaftNode extends EventEmitter {
     const ctx = `${this.id}.${this.startedAt}.r${++this.seq}`;
     this.check(() => this.core.readIndex(ctx));
     const { leader, term } = this.core;
-    await this.settleLater(this.reads, ctx, `read ${ctx} not confirmed`, (p) => ({ ...p, index: undefined, leader, term }));
+    await new Promise((resolve, reject) => {
+      this.reads.set(ctx, { resolve, reject, deadline: this.deadlines.next(), late: `read ${ctx} not confirmed`, leader, term, command: undefined, index: undefined });
+    });
   }
 
   /** Proposes an entry under proposal id `pid`; settles when the entry is applied here. */
@@ -284,8 +286,12 @@ export class RaftNode extends EventEmitter {
     }
     // The core answered ok, so a leader was known: this one, or the one it was forwarded to.
     const { leader, term } = this.core;
-    const again = this.opts.resubmitOrphans === true && !pid.startsWith('~') ? { command } : {};
-    return this.settleLater(this.pending, pid, `${what} ${pid} not applied (it may still commit)`, (p) => ({ ...p, leader, term, ...again }));
+    const again = this.opts.resubmitOrphans === true && !pid.startsWith('~') ? command : undefined;
+    // One object of one shape, made once: a spread of a base into it had cost about 3% of a
+    // leader's CPU under load.
+    return new Promise((resolve, reject) => {
+      this.pending.set(pid, { resolve, reject, deadline: this.deadlines.next(), late: `${what} ${pid} not applied (it may still commit)`, leader, term, command: again });
+    });
   }
 
   /** Runs a core request; throws its error (or ERR_SHUTTING_DOWN) as a RaftRequestError. */
@@ -294,13 +300,6 @@ export class RaftNode extends EventEmitter {
     const res = request();
     if (!res.ok) throw new RaftRequestError(res.error.code, res.error.message, res.error.leader);
     this.schedule();
-  }
-
-  /** A promise kept in `map` under `key` until settled, rejected with ERR_TIMEOUT after proposalTimeoutMs. */
-  private settleLater<T extends Pending>(map: Map<string, T>, key: string, late: string, make: (p: Pending) => T): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      map.set(key, make({ resolve, reject, deadline: this.deadlines.next(), late }));
-    });
   }
 
   /** A membership change (on the leader). Resolves once it is appended; it applies at once. */
