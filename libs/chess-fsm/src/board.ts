@@ -185,10 +185,11 @@ function describe(board: Chess, internal: InternalMove): FoundMove {
     from,
     to,
     lan: from + to + (internal.promotion ?? ''),
-    ...(internal.captured !== undefined ? { captured: internal.captured } : {}),
-    ...(internal.promotion !== undefined ? { promotion: internal.promotion } : {}),
     enPassant: (internal.flags & EP_CAPTURE) !== 0,
   };
+  // Set only when there is one (not spread in from a maybe-empty object: this is made per move).
+  if (internal.captured !== undefined) (move as { captured?: PieceSymbol }).captured = internal.captured;
+  if (internal.promotion !== undefined) (move as { promotion?: PieceSymbol }).promotion = internal.promotion;
   return { move, body: sanBody(b, internal, from, to), internal };
 }
 

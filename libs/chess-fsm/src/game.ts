@@ -413,7 +413,12 @@ export class Game {
 
   private emit(at: number, out: GameEvent[], body: EventBody): void {
     // Frozen: the caller gets the very objects kept for resuming clients, and must not change them.
-    const event = Object.freeze({ ...body, gameId: this.id, version: ++this.version, at }) as GameEvent;
+    // The body is a fresh literal at every call: the event's own fields go onto it, not into a copy.
+    const fields = body as EventBody & { gameId: string; version: number; at: number };
+    fields.gameId = this.id;
+    fields.version = ++this.version;
+    fields.at = at;
+    const event = Object.freeze(fields) as GameEvent;
     if ('clocks' in event && event.clocks !== null) Object.freeze(event.clocks);
     out.push(event);
     this.history.push(event);

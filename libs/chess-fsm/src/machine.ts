@@ -138,7 +138,9 @@ export class ChessMachine {
   }
 
   private answer(game: Game, o: Outcome): CommandResult {
-    return o.ok ? { ok: true, gameId: game.id, version: game.version, color: o.color, ...(o.flagged ? { flagged: true as const } : {}) } : o;
+    if (!o.ok) return o;
+    // Literals, not a spread of a maybe-empty object: this is made for every command applied.
+    return o.flagged ? { ok: true, gameId: game.id, version: game.version, color: o.color, flagged: true } : { ok: true, gameId: game.id, version: game.version, color: o.color };
   }
 
   private sweep(at: number, out: GameEvent[]): CommandResult {

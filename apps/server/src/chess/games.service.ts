@@ -39,7 +39,10 @@ export function seatAck({ outcome, gameId, token }: Seated): Refused | { ok: tru
 /** The answer to a seat's command; `flagged`: the side to move had run out of time, so the game ended on time instead. */
 export function commandAck(gameId: string, outcome: Outcome): Refused | { ok: true; gameId: string; version: number | undefined; duplicate?: true; flagged?: true } {
   if (!outcome.ok) return outcome;
-  return { ok: true, gameId, version: outcome.version, ...(outcome.duplicate ? { duplicate: true as const } : {}), ...(outcome.flagged ? { flagged: true as const } : {}) };
+  const ack: { ok: true; gameId: string; version: number | undefined; duplicate?: true; flagged?: true } = { ok: true, gameId, version: outcome.version };
+  if (outcome.duplicate) ack.duplicate = true;
+  if (outcome.flagged) ack.flagged = true;
+  return ack;
 }
 
 export type Outcome = CommandResult | { ok: false; error: { code: GatewayErrorCode; message: string } };

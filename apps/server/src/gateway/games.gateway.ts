@@ -285,8 +285,13 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     const q = p as Record<string, unknown> & { requestId: string; gameId: string };
     const token = s.data.seats.get(q.gameId);
     if (token === undefined) return bad('ERR_NOT_SEATED', `this connection holds no seat in game ${q.gameId}`);
-    const command = { ...body(q), requestId: q.requestId, session: s.data.session, gameId: q.gameId, token } as Command;
-    return commandAck(q.gameId, await this.games.execute(command));
+    // The body is a fresh object: the seat's fields go onto it, not into a copy made by a spread.
+    const command = body(q);
+    command['requestId'] = q.requestId;
+    command['session'] = s.data.session;
+    command['gameId'] = q.gameId;
+    command['token'] = token;
+    return commandAck(q.gameId, await this.games.execute(command as unknown as Command));
   }
 
   /** After a create or join: remember the seat, watch the game from the version answered, and answer with the token. */
