@@ -94,21 +94,18 @@ describe("a move's ply against a replica that may be behind", () => {
     assert.deepEqual(replica.machine.view(gameId)?.moves.map((m) => m.san), ['e4', 'e5', 'Nf3']);
   });
 
-  it('a ply ahead of even the leader is refused as stale after the ReadIndex, and nothing is proposed', async () => {
-    const { node, replica, service } = setup();
-    const out = await service.execute(move(white, 'm2', 'Nf3', 4));
-    assert.equal(out.ok ? 'ok' : out.error.code, ChessErrorCode.StaleMove);
-    assert.equal(node.readIndexRounds, 1);
-    assert.equal(node.proposals, 0);
-    assert.deepEqual(replica.machine.view(gameId)?.moves.map((m) => m.san), ['e4', 'e5']);
-  });
-
-  it('a ply behind the replica is stale for certain: refused at once, with no ReadIndex and no proposal', async () => {
-    const { node, replica, service } = setup();
-    const out = await service.execute(move(white, 'm2', 'Nf3', 0));
-    assert.equal(out.ok ? 'ok' : out.error.code, ChessErrorCode.StaleMove);
-    assert.equal(node.readIndexRounds, 0);
-    assert.equal(node.proposals, 0);
-    assert.deepEqual(replica.machine.view(gameId)?.moves.map((m) => m.san), ['e4']);
-  });
+  const refusals = [
+    { name: 'a ply ahead of even the leader is refused as stale after the ReadIndex, and nothing is proposed', ply: 4, readIndexRounds: 1, moves: ['e4', 'e5'] },
+    { name: 'a ply behind the replica is stale for certain: refused at once, with no ReadIndex and no proposal', ply: 0, readIndexRounds: 0, moves: ['e4'] },
+  ];
+  for (const r of refusals) {
+    it(r.name, async () => {
+      const { node, replica, service } = setup();
+      const out = await service.execute(move(white, 'm2', 'Nf3', r.ply));
+      assert.equal(out.ok ? 'ok' : out.error.code, ChessErrorCode.StaleMove);
+      assert.equal(node.readIndexRounds, r.readIndexRounds);
+      assert.equal(node.proposals, 0);
+      assert.deepEqual(replica.machine.view(gameId)?.moves.map((m) => m.san), r.moves);
+    });
+  }
 });

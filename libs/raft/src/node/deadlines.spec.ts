@@ -16,12 +16,12 @@ interface Req extends Timed {
 }
 
 /** Two maps of requests under one Deadlines, as a node's proposals and reads are; `expired` lists what timed out, and when. */
-function setup(ms: number): { d: Deadlines; pending: Map<string, Req>; reads: Map<string, Req>; expired: { id: string; after: number; message: string }[]; add: (map: Map<string, Req>, id: string) => void } {
+function setup(ms: number): { d: Deadlines<Req>; pending: Map<string, Req>; reads: Map<string, Req>; expired: { id: string; after: number; message: string }[]; add: (map: Map<string, Req>, id: string) => void } {
   const pending = new Map<string, Req>();
   const reads = new Map<string, Req>();
   const expired: { id: string; after: number; message: string }[] = [];
   const t0 = performance.now();
-  const d = new Deadlines(ms, [pending, reads], (t) => new Error(`${(t as Req).id} timed out`));
+  const d = new Deadlines<Req>(ms, [pending, reads], (t) => new Error(`${t.id} timed out`));
   const add = (map: Map<string, Req>, id: string): void => {
     map.set(id, { id, deadline: d.next(), reject: (e) => expired.push({ id, after: performance.now() - t0, message: e.message }) });
   };

@@ -16,15 +16,15 @@ export interface Timed {
  * Under load this spares a timer's creation and cancellation per proposal, a few per cent of a
  * leader's CPU.
  */
-export class Deadlines {
+export class Deadlines<T extends Timed = Timed> {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly period: number;
 
   constructor(
     readonly ms: number,
-    private readonly maps: readonly Map<string, Timed>[],
-    private readonly expired: (t: Timed) => Error,
+    private readonly maps: readonly Map<string, T>[],
+    private readonly expired: (t: T) => Error,
   ) {
     this.period = Math.max(1, Math.min(100, Math.ceil(ms / 20)));
   }

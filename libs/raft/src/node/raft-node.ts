@@ -148,7 +148,7 @@ export class RaftNode extends EventEmitter {
   private stopping = false;
   private seq = 0;
   private readonly pending = new Map<string, Pending>();
-  private readonly deadlines: Deadlines;
+  private readonly deadlines: Deadlines<Pending>;
   private readonly reads = new Map<string, { index: number | undefined } & Pending>();
   private applied = 0;
   private readonly snapshots: Snapshotter;
@@ -165,7 +165,7 @@ export class RaftNode extends EventEmitter {
     super();
     this.id = opts.id;
     this.logger = opts.logger ?? SILENT_LOGGER;
-    this.deadlines = new Deadlines(opts.proposalTimeoutMs ?? 5000, [this.pending, this.reads], (p) => new RaftRequestError('ERR_TIMEOUT', `${this.id}: ${(p as Pending).late} within ${this.deadlines.ms} ms`));
+    this.deadlines = new Deadlines<Pending>(opts.proposalTimeoutMs ?? 5000, [this.pending, this.reads], (p) => new RaftRequestError('ERR_TIMEOUT', `${this.id}: ${p.late} within ${this.deadlines.ms} ms`));
     this.channels = new PeerChannels(opts.id, this.logger);
     // During start the transport does not exist yet: addresses from a snapshot wait in the
     // directory and are dialled once it does.
