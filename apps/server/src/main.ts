@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { joinUntilVoter, type RaftNode } from '@rookery/raft';
+import { joinUntilVoter, refusedAsRemoved, type RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import { AppModule } from './app.module';
 import { ErrorsFilter } from './http/errors.filter';
@@ -73,11 +73,16 @@ async function askToJoin(config: ServerConfig, node: RaftNode, draining: () => b
       const res = await fetch(new URL('/api/admin/members', config.join), {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${config.adminToken}` },
-        body: JSON.stringify({ id: config.nodeId, raft: `${raft.host}:${raft.port}` }),
+        body: JSON.stringify({ id: config.nodeId, raft: `${raft.host}:${raft.port}`, incarnation: node.incarnation }),
         signal: AbortSignal.timeout(10_000),
       });
       if (!res.ok) {
-        log.warn({ status: res.status, body: await res.text() }, 'join refused; retrying');
+        const text = await res.text();
+        if (refusedAsRemoved(text) !== undefined) {
+          log.error({ status: res.status, body: text, incarnation: node.incarnation }, 'join refused: an operator removed this node');
+          return 'removed';
+        }
+        log.warn({ status: res.status, body: text }, 'join refused; retrying');
         return undefined;
       }
       const index = Number(((await res.json()) as { index?: number }).index ?? 0);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { TestCluster, type NodeHandle } from '@rookery/testing';
 import { Client, sleep, waitView } from './client';
@@ -56,6 +57,44 @@ describe('--join: a server joins a running cluster (4 real nodes)', () => {
     clients.push(onNew);
     assert.deepEqual(await onNew.move(created.gameId, 'join-m2', 'e5'), { ok: true, gameId: created.gameId, version: 5 });
     // And it stopped asking: it saw itself a voter in its own log.
+    for (let i = 0; i < 40 && !n4.output.includes('joined the cluster as a voter'); i++) await sleep(50);
+    assert.match(n4.output, /joined the cluster as a voter/);
+  });
+
+  it('once an operator removes it, restarted with its data and --join it is refused and stays out; with an empty data directory it joins anew', async () => {
+    const a = cluster.nodes[0]!;
+    const n4 = cluster.nodes.find((n) => n.id === 'n4')!;
+    // An incarnation that is not 16 hex digits is a bad request, and changes nothing.
+    const bad = await fetch(`${a.url}/api/admin/members`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'n9', raft: '127.0.0.1:9', incarnation: 'n4-again' }) });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'ERR_BAD_REQUEST');
+    assert.equal((await admin(a)).membership.learners.length, 0);
+    // The operator's removal, with n4 down (as when it is struck mid-removal): three of four commit it.
+    cluster.kill(n4);
+    const del = await fetch(`${a.url}/api/admin/members/n4`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(del.status, 200, await del.text());
+    assert.deepEqual((await admin(a)).membership.voters.sort(), ['n1', 'n2', 'n3']);
+
+    // Restarted as it was (same data, same --join): it asks, is refused, and stops asking.
+    n4.output = '';
+    await cluster.restart(n4);
+    for (let i = 0; i < 200 && !n4.output.includes('an operator removed this node'); i++) await sleep(50);
+    assert.match(n4.output, /ERR_MEMBER_REMOVED/);
+    assert.match(n4.output, /Not asking again/);
+    await sleep(500);
+    const after = await admin(a);
+    assert.deepEqual([after.membership.voters.sort(), after.membership.learners], [['n1', 'n2', 'n3'], []], 'n4 stays out');
+
+    // The same id started anew (an empty data directory: a new incarnation) is taken in.
+    cluster.kill(n4);
+    rmSync(n4.dataDir, { recursive: true, force: true });
+    n4.output = '';
+    await cluster.restart(n4);
+    const deadline = Date.now() + 20_000;
+    while (!(await admin(a)).membership.voters.includes('n4')) {
+      if (Date.now() > deadline) throw new Error(`the new n4 not a voter within 20 s:\n${n4.output.slice(-2000)}`);
+      await sleep(100);
+    }
     for (let i = 0; i < 40 && !n4.output.includes('joined the cluster as a voter'); i++) await sleep(50);
     assert.match(n4.output, /joined the cluster as a voter/);
   });

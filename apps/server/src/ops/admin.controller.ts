@@ -46,28 +46,35 @@ export class AdminController {
     return { ok: true, ...s, pid: process.pid, startedAt: STARTED_AT, progress: Object.fromEntries(s.progress), draining: this.drainer.draining, drain: { phase: this.drainer.phase, restartSlot: this.slot.state, ...(this.slot.state === 'waiting' ? { waitingFor: this.slot.waitingFor } : {}) } };
   }
 
-  /** Adds a server: it joins as a learner and is promoted to voter once caught up. */
+  /**
+   * Adds a server: it joins as a learner and is promoted to voter once caught up. A server asking
+   * for itself names its `incarnation` (its data directory's identity); an operator's add names none.
+   */
   @Post('members')
-  add(@Headers('authorization') auth: string | undefined, @Body() body: { id?: unknown; raft?: unknown }): Promise<unknown> {
+  add(@Headers('authorization') auth: string | undefined, @Body() body: { id?: unknown; raft?: unknown; incarnation?: unknown }): Promise<unknown> {
     this.guard(auth);
     const id = body?.id;
     const raft = typeof body?.raft === 'string' ? parseAddress(body.raft) : undefined;
-    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || raft === undefined) {
-      throw new HttpException({ ok: false, error: { code: 'ERR_BAD_REQUEST', message: 'body must be { id, raft: "host:port" }' } }, 400);
+    const incarnation = body?.incarnation;
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || raft === undefined || (incarnation !== undefined && (typeof incarnation !== 'string' || !/^[0-9a-f]{16}$/.test(incarnation)))) {
+      throw new HttpException({ ok: false, error: { code: 'ERR_BAD_REQUEST', message: 'body must be { id, raft: "host:port" }, with an optional incarnation of 16 hex digits' } }, 400);
     }
     return this.run(async () => {
-      await this.node.requestJoin(id, raft);
+      await this.node.requestJoin(id, raft, incarnation);
       // This node has applied the request by now: a joiner waits to have applied as far.
       return { ok: true, index: this.node.status().appliedIndex };
     });
   }
 
-  /** Removes a server; resolves once a membership without it has committed. */
+  /**
+   * Removes a server; resolves once a membership without it has committed. The server, if
+   * restarted with its data and --join, is refused (ERR_MEMBER_REMOVED).
+   */
   @Delete('members/:id')
   remove(@Headers('authorization') auth: string | undefined, @Param('id') id: string): Promise<unknown> {
     this.guard(auth);
     return this.run(async () => {
-      await this.node.requestLeave(id);
+      await this.node.removeMember(id);
       return { ok: true };
     });
   }

@@ -94,9 +94,91 @@ describe('Directory: a join in the name of a member known elsewhere', () => {
     assert.equal(d.apply('~join', { id: 'n4', address: at(7004) }), undefined);
     const before = JSON.stringify(d);
     const why = d.apply('~join', { id: 'n4', address: at(7104) });
-    assert.match(why ?? '', /n4 at 127\.0\.0\.1:7104 is refused: n4 is a member known at 127\.0\.0\.1:7004/);
+    assert.equal(why?.code, 'ERR_JOIN_REFUSED');
+    assert.match(why?.message ?? '', /n4 at 127\.0\.0\.1:7104 is refused: n4 is a member known at 127\.0\.0\.1:7004/);
     assert.equal(JSON.stringify(d), before, 'nothing changed');
     assert.equal(warnings.length, 1);
     assert.equal(d.apply('~join', { id: 'n4', address: at(7004) }), undefined);
+  });
+});
+
+describe('Directory: an operator removal bars the incarnation it removed', () => {
+  const A = 'aaaaaaaaaaaaaaaa';
+  const B = 'bbbbbbbbbbbbbbbb';
+  const withN4 = { voters: ['n1', 'n2', 'n3', 'n4'], learners: [] };
+  const without = { voters: ['n1', 'n2', 'n3'], learners: [] };
+
+  it('the removed server asking again as the same incarnation is refused with ERR_MEMBER_REMOVED, and nothing changes', () => {
+    const { d, warnings } = directory();
+    d.apply('~join', { id: 'n4', address: at(7004), incarnation: A });
+    d.apply('~leave', { id: 'n4', removal: true });
+    assert.deepEqual(next(d, withN4), { type: 'remove', node: 'n4' });
+    const before = JSON.stringify(d);
+    const refusal = d.apply('~join', { id: 'n4', address: at(7004), incarnation: A });
+    assert.equal(refusal?.code, 'ERR_MEMBER_REMOVED');
+    assert.match(refusal?.message ?? '', /n4 \(incarnation a{16}\) is refused: an operator removed n4/);
+    assert.equal(JSON.stringify(d), before, 'nothing changed');
+    assert.equal(warnings.length, 1, 'the refusal is logged');
+    assert.equal(next(d, without), undefined, 'it stays out');
+    assert.deepEqual(next(d, withN4), { type: 'remove', node: 'n4' }, 'and is still to be removed if it were back');
+  });
+
+  it('a new incarnation under the same id (an empty data directory) is taken', () => {
+    const { d } = directory();
+    d.apply('~join', { id: 'n4', address: at(7004), incarnation: A });
+    d.apply('~leave', { id: 'n4', removal: true });
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: B }), undefined);
+    assert.deepEqual(next(d, without), { type: 'add-learner', node: 'n4' });
+    // ...and the bar on A is gone with it: A was never removed as the member it now is.
+    d.apply('~leave', { id: 'n4', removal: true });
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A }), undefined);
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: B })?.code, undefined, 'B was not the one removed last');
+  });
+
+  it("a member's own leave, and self-healing's removal, bar nothing", () => {
+    for (const out of [(d: Directory) => d.apply('~leave', { id: 'n4' }), (d: Directory) => d.removed('n4')]) {
+      const { d } = directory();
+      d.apply('~join', { id: 'n4', address: at(7004), incarnation: A });
+      out(d);
+      assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A }), undefined);
+      assert.deepEqual(next(d, without), { type: 'add-learner', node: 'n4' });
+    }
+  });
+
+  it("an operator's add (no incarnation) brings the removed server back, and keeps what it last joined as", () => {
+    const { d } = directory();
+    d.apply('~join', { id: 'n4', address: at(7004), incarnation: A });
+    d.apply('~leave', { id: 'n4', removal: true });
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004) }), undefined);
+    assert.deepEqual(next(d, without), { type: 'add-learner', node: 'n4' });
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A }), undefined, 'the bar is lifted');
+    // Removed again by an operator: the incarnation it asked as is barred once more.
+    d.apply('~join', { id: 'n4', address: at(7004) });
+    d.apply('~leave', { id: 'n4', removal: true });
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A })?.code, 'ERR_MEMBER_REMOVED');
+  });
+
+  it('a server that never asked for itself (a founding member) removed by an operator bars nothing it could ask as', () => {
+    const { d } = directory();
+    d.apply('~leave', { id: 'n3', removal: true });
+    assert.equal(d.apply('~join', { id: 'n3', address: at(7003), incarnation: A }), undefined);
+  });
+
+  it('the bar is carried in snapshots; a snapshot from before it existed restores with none', () => {
+    const { d } = directory();
+    d.apply('~join', { id: 'n4', address: at(7004), incarnation: A });
+    d.apply('~join', { id: 'n5', address: at(7005), incarnation: B });
+    d.apply('~leave', { id: 'n4', removal: true });
+    const restored = directory().d;
+    restored.restore(JSON.parse(JSON.stringify(d)));
+    assert.equal(JSON.stringify(restored), JSON.stringify(d));
+    assert.equal(restored.apply('~join', { id: 'n4', address: at(7004), incarnation: A })?.code, 'ERR_MEMBER_REMOVED');
+    restored.apply('~leave', { id: 'n5', removal: true });
+    assert.equal(restored.apply('~join', { id: 'n5', address: at(7005), incarnation: B })?.code, 'ERR_MEMBER_REMOVED', 'what n5 joined as came through too');
+
+    const old = directory().d;
+    old.restore({ book: [['n4', at(7004)]], wanted: [['n4', 'gone']], desired: 3 });
+    assert.equal(old.apply('~join', { id: 'n4', address: at(7004), incarnation: A }), undefined);
+    assert.equal(old.desiredMembers, 3);
   });
 });

@@ -3,6 +3,12 @@ import type { PeerAddress } from '../transport/transport';
 
 type Wish = 'voter' | 'gone';
 
+/** Why a join was refused: ERR_JOIN_REFUSED (the id is a member elsewhere) or ERR_MEMBER_REMOVED. */
+export interface JoinRefusal {
+  readonly code: 'ERR_JOIN_REFUSED' | 'ERR_MEMBER_REMOVED';
+  readonly message: string;
+}
+
 export function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
   return a.host === b.host && a.port === b.port;
 }
@@ -15,6 +21,10 @@ export function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
 export class Directory {
   private readonly book = new Map<NodeId, PeerAddress>();
   private readonly wanted = new Map<NodeId, Wish>();
+  /** The incarnation each server last joined as, when it asked for itself. */
+  private readonly joinedAs = new Map<NodeId, string>();
+  /** Servers an operator removed, and the incarnation removed: that one may not join again. */
+  private readonly barred = new Map<NodeId, string>();
   /** The desired voter count; undefined until the first leader has fixed it. */
   private desired: number | undefined;
 
@@ -25,26 +35,43 @@ export class Directory {
     private readonly onAddress: (id: NodeId, address: PeerAddress) => void,
   ) {}
 
-  /** Applies one of the node's own entries; a join it refuses is answered with why. */
-  apply(kind: string, body: Record<string, unknown>): string | undefined {
+  /**
+   * Applies one of the node's own entries; a join it refuses is answered with why.
+   *
+   * A join names the joiner's incarnation (its data directory's identity, see DiskStorage) when
+   * the joiner asks for itself. An operator's removal (a '~leave' marked `removal`) bars the
+   * incarnation the member last joined as: that server, restarted with its data, asks again with
+   * --join (or a request it sent before the removal arrives late), and is refused, the same way
+   * on every node, rather than pushing its way back in. A server started anew under the same id
+   * (an empty data directory, so a new incarnation) is welcome, and so is an operator's own add.
+   * A member's own leave (a planned departure) and self-healing's removal bar nothing.
+   */
+  apply(kind: string, body: Record<string, unknown>): JoinRefusal | undefined {
     if (kind === '~addrs') {
       for (const [id, a] of Object.entries(body as Record<string, PeerAddress>)) this.learn(id, a);
     } else if (kind === '~join') {
       const id = body.id as string;
       const address = body.address as PeerAddress;
+      const incarnation = typeof body.incarnation === 'string' ? body.incarnation : undefined;
       const known = this.book.get(id);
       if (known !== undefined && !sameAddress(known, address) && this.wanted.get(id) !== 'gone') {
         // A join in the name of a server we know elsewhere (and that has not left) would
         // redirect its traffic: refused, the same way on every node.
-        const why = `a join for ${id} at ${address.host}:${address.port} is refused: ${id} is a member known at ${known.host}:${known.port} (remove it first, or join under another id)`;
-        this.logger.warn(`${this.self}: ${why}`);
-        return why;
-      } else {
-        this.learn(id, address);
-        this.wanted.set(id, 'voter');
+        return this.refuse('ERR_JOIN_REFUSED', `a join for ${id} at ${address.host}:${address.port} is refused: ${id} is a member known at ${known.host}:${known.port} (remove it first, or join under another id)`);
       }
+      if (incarnation !== undefined && this.barred.get(id) === incarnation) {
+        return this.refuse('ERR_MEMBER_REMOVED', `a join for ${id} (incarnation ${incarnation}) is refused: an operator removed ${id} as that incarnation, and it stays out; to bring it back, start it with an empty data directory or add it through the admin API`);
+      }
+      this.learn(id, address);
+      this.wanted.set(id, 'voter');
+      this.barred.delete(id);
+      // An operator's add names no incarnation: what the server last asked as still stands.
+      if (incarnation !== undefined) this.joinedAs.set(id, incarnation);
     } else if (kind === '~leave') {
-      this.wanted.set(body.id as string, 'gone');
+      const id = body.id as string;
+      this.wanted.set(id, 'gone');
+      const incarnation = this.joinedAs.get(id);
+      if (body.removal === true && incarnation !== undefined) this.barred.set(id, incarnation);
     } else if (kind === '~desired') {
       const count = body.count;
       // Checked before proposing; checked again here, the same way on every node.
@@ -106,17 +133,31 @@ export class Directory {
   }
 
   toJSON(): unknown {
-    return { book: [...this.book], wanted: [...this.wanted], ...(this.desired !== undefined ? { desired: this.desired } : {}) };
+    const json: Record<string, unknown> = { book: [...this.book], wanted: [...this.wanted] };
+    if (this.desired !== undefined) json.desired = this.desired;
+    if (this.joinedAs.size > 0) json.joinedAs = [...this.joinedAs];
+    if (this.barred.size > 0) json.barred = [...this.barred];
+    return json;
   }
 
   restore(json: unknown): void {
     // `desired` is absent from snapshots written before it existed: the next leader fixes it.
-    const { book, wanted, desired } = json as { book: [NodeId, PeerAddress][]; wanted: [NodeId, Wish][]; desired?: number };
+    // `joinedAs` and `barred` likewise (and when empty).
+    const { book, wanted, desired, joinedAs, barred } = json as { book: [NodeId, PeerAddress][]; wanted: [NodeId, Wish][]; desired?: number; joinedAs?: [NodeId, string][]; barred?: [NodeId, string][] };
     this.book.clear();
     this.wanted.clear();
+    this.joinedAs.clear();
+    this.barred.clear();
     for (const [id, a] of book) this.learn(id, a);
     for (const [id, w] of wanted) this.wanted.set(id, w);
+    for (const [id, i] of joinedAs ?? []) this.joinedAs.set(id, i);
+    for (const [id, i] of barred ?? []) this.barred.set(id, i);
     this.desired = desired;
+  }
+
+  private refuse(code: JoinRefusal['code'], message: string): JoinRefusal {
+    this.logger.warn(`${this.self}: ${message}`);
+    return { code, message };
   }
 
   private learn(id: NodeId, address: PeerAddress): void {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NodeId } from '../core/types';
-import { joinUntilVoter, type JoinOptions } from './join';
+import { joinUntilVoter, refusedAsRemoved, type JoinOptions } from './join';
 
 type Status = { voters: NodeId[]; leader: NodeId; applied: number };
 
 /** A joiner on a virtual clock: `sleep` advances it; `world(t, asks)` says where the server stands. */
-function harness(world: (t: number, asks: number) => Status, answers: (n: number) => number | undefined | Error, extra: Partial<JoinOptions> = {}) {
+function harness(world: (t: number, asks: number) => Status, answers: (n: number) => number | 'removed' | undefined | Error, extra: Partial<JoinOptions> = {}) {
   let t = 0;
   const asks: number[] = [];
   const logs: string[] = [];
@@ -101,5 +101,19 @@ describe('joinUntilVoter: a --join server keeps asking until its log shows it a 
     const h = harness(() => outside, () => undefined, { stopped: () => h.time() >= 3000 });
     assert.equal(await joinUntilVoter(h.o), false);
     assert.ok(h.asks.length <= 4 && h.asks.every((t) => t < 3000), `asks ${JSON.stringify(h.asks)}`);
+  });
+
+  it('stops asking, and says why, once the cluster refuses it as a server an operator removed', async () => {
+    const h = harness(() => outside, (n) => (n === 1 ? undefined : 'removed'));
+    assert.equal(await joinUntilVoter(h.o), false);
+    assert.deepEqual(h.asks, [0, 200], 'asked again after an ordinary refusal, not after this one');
+    assert.ok(h.logs.some((l) => l.includes('an operator removed it. Not asking again')), h.logs.join('\n'));
+  });
+});
+
+describe('refusedAsRemoved: reads a refusal body', () => {
+  it("is 'removed' for ERR_MEMBER_REMOVED only", () => {
+    assert.equal(refusedAsRemoved('{"ok":false,"error":{"code":"ERR_MEMBER_REMOVED","message":"x"}}'), 'removed');
+    for (const other of ['{"error":{"code":"ERR_JOIN_REFUSED"}}', '{"error":{}}', '{}', 'null', 'Bad Gateway', '']) assert.equal(refusedAsRemoved(other), undefined, other);
   });
 });

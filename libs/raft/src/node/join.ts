@@ -6,9 +6,10 @@ export interface JoinOptions {
   /**
    * Asks a member to take this server in. Resolves, if the member took the request, with an
    * index the member had applied by then (so at or past the request's entry; 0 if it does not
-   * say), else undefined.
+   * say); with 'removed' if the cluster refused it because an operator removed this server
+   * (ERR_MEMBER_REMOVED: asking again cannot help); else undefined.
    */
-  readonly ask: () => Promise<number | undefined>;
+  readonly ask: () => Promise<number | 'removed' | undefined>;
   /** This server's node: where it stands by its own log (a RaftNode). */
   readonly node: { status(): { readonly membership: { readonly voters: readonly NodeId[] }; readonly leader: NodeId; readonly applied: number } };
   /** True once the server is going away: stop asking. */
@@ -37,8 +38,10 @@ export interface JoinOptions {
  * joiner that took the first yes as final stayed out for good.
  *
  * Once it has been a voter it is done: a later removal (an operator's, or self-healing's while it
- * was unreachable) is the cluster's decision, and it does not push its way back in.
- * Resolves true once it is a voter, false if stopped first.
+ * was unreachable) is the cluster's decision, and it does not push its way back in. Restarted, it
+ * asks again, which self-healing's removal allows; after an operator's removal the cluster refuses
+ * this incarnation ('removed'), and it stops asking.
+ * Resolves true once it is a voter, false if stopped or refused as removed first.
  */
 export async function joinUntilVoter(o: JoinOptions): Promise<boolean> {
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -57,13 +60,17 @@ export async function joinUntilVoter(o: JoinOptions): Promise<boolean> {
   };
   let pause = retryMs;
   for (let asked = 0; !o.stopped(); ) {
-    let index: number | undefined;
+    let index: number | 'removed' | undefined;
     try {
       index = await o.ask();
     } catch (e) {
       o.log?.(`${o.id}: asking to join failed: ${e instanceof Error ? e.message : String(e)}`);
     }
     asked++;
+    if (index === 'removed') {
+      o.log?.(`${o.id}: the cluster refuses to take it back: an operator removed it. Not asking again; start it with an empty data directory, or add it through the admin API, to bring it back`);
+      return false;
+    }
     if (index === undefined) {
       await sleep(pause);
       pause = Math.min(maxPauseMs, pause * 2);
@@ -81,4 +88,17 @@ export async function joinUntilVoter(o: JoinOptions): Promise<boolean> {
     if (!o.stopped()) o.log?.(`${o.id}: asked to join ${recheckMs} ms ago and not a voter yet; asking again`);
   }
   return false;
+}
+
+/**
+ * What a member's refusal of a join says, for an `ask`: 'removed' if its body's error code is
+ * ERR_MEMBER_REMOVED (the admin API's and kv-node's `{ error: { code } }`), else undefined (worth
+ * asking again).
+ */
+export function refusedAsRemoved(body: string): 'removed' | undefined {
+  try {
+    return (JSON.parse(body) as { error?: { code?: unknown } }).error?.code === 'ERR_MEMBER_REMOVED' ? 'removed' : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { NodeId } from '../core/types';
 import { parseAddress, type PeerAddress } from '../transport/transport';
 import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
-import { joinUntilVoter } from './join';
+import { joinUntilVoter, refusedAsRemoved } from './join';
 
 /**
  * A RaftNode with a key-value state machine behind a small HTTP API: the process the
@@ -20,8 +20,9 @@ import { joinUntilVoter } from './join';
  *   POST /put {"key","value"}  -> {"index"}  once applied (linearizable write)
  *   GET  /get?key=K            -> {"value"}  after a ReadIndex round (linearizable read)
  *   GET  /status               -> the node's status
- *   POST /join {"id","raft"}   -> asks the cluster to add a server (learner, then voter)
- *   POST /leave {"id"}         -> asks the cluster to remove a server
+ *   POST /join {"id","raft"[,"incarnation"]} -> asks the cluster to add a server (learner, then
+ *                                 voter); 409 ERR_MEMBER_REMOVED for an incarnation removed by /leave
+ *   POST /leave {"id"}         -> an operator's removal of a server
  *   POST /desired {"count"}    -> sets the desired voter count (400 unless an integer >= 1)
  */
 class KvStore implements StateMachine<{ index: number }> {
@@ -125,9 +126,9 @@ async function main(): Promise<void> {
       if (req.method === 'POST' && (url.pathname === '/join' || url.pathname === '/leave')) {
         const chunks: Buffer[] = [];
         for await (const c of req) chunks.push(c as Buffer);
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; raft?: string };
-        if (url.pathname === '/join') await node.requestJoin(body.id, address(body.raft ?? ''));
-        else await node.requestLeave(body.id);
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; raft?: string; incarnation?: string };
+        if (url.pathname === '/join') await node.requestJoin(body.id, address(body.raft ?? ''), body.incarnation);
+        else await node.removeMember(body.id);
         // `index`: this member has applied the request by then (a joiner waits to have applied as far).
         return reply(200, { ok: true, index: node.status().appliedIndex });
       }
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
       }
       return reply(404, { error: { code: 'ERR_NOT_FOUND', message: `${req.method} ${url.pathname}` } });
     } catch (e) {
-      if (e instanceof RaftRequestError) return reply(e.code === 'ERR_INVALID_DESIRED_MEMBERS' ? 400 : e.code === 'ERR_JOIN_REFUSED' ? 409 : 503, { error: { code: e.code, message: e.message, leader: e.leader } });
+      if (e instanceof RaftRequestError) return reply(e.code === 'ERR_INVALID_DESIRED_MEMBERS' ? 400 : e.code === 'ERR_JOIN_REFUSED' || e.code === 'ERR_MEMBER_REMOVED' ? 409 : 503, { error: { code: e.code, message: e.message, leader: e.leader } });
       return reply(400, { error: { code: 'ERR_BAD_REQUEST', message: e instanceof Error ? e.message : String(e) } });
     }
   }
@@ -164,9 +165,11 @@ async function main(): Promise<void> {
     void joinUntilVoter({
       id,
       ask: async () => {
-        const res = await fetch(`${joinUrl}/join`, { method: 'POST', body: JSON.stringify({ id, raft: advertised }), signal: AbortSignal.timeout(10_000) });
-        if (!res.ok) log(`join via ${joinUrl}: ${res.status} ${await res.text()}`);
-        return res.ok ? Number(((await res.json()) as { index?: number }).index ?? 0) : undefined;
+        const res = await fetch(`${joinUrl}/join`, { method: 'POST', body: JSON.stringify({ id, raft: advertised, incarnation: node.incarnation }), signal: AbortSignal.timeout(10_000) });
+        if (res.ok) return Number(((await res.json()) as { index?: number }).index ?? 0);
+        const text = await res.text();
+        log(`join via ${joinUrl}: ${res.status} ${text}`);
+        return refusedAsRemoved(text);
       },
       node,
       stopped: () => stopping,

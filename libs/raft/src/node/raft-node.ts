@@ -368,20 +368,41 @@ export class RaftNode extends EventEmitter {
   /**
    * Asks the cluster to take `id` (listening at `address`) in: recorded in the log, then the
    * leader adds it as a learner, and promotes it once it has caught up. Any member may be asked.
-   * Rejected with ERR_JOIN_REFUSED if `id` is a member known at another address (and has not
-   * left): such a join would redirect its traffic.
+   * `incarnation` is the joiner's (its `incarnation`) when it asks for itself; an operator's add
+   * names none. Rejected with ERR_JOIN_REFUSED if `id` is a member known at another address (and
+   * has not left): such a join would redirect its traffic; with ERR_MEMBER_REMOVED if an operator
+   * removed `id` as this very incarnation (see Directory.apply).
    */
-  requestJoin(id: NodeId, address: PeerAddress): Promise<unknown> {
-    return this.proposeInternal('~join', { id, address });
+  requestJoin(id: NodeId, address: PeerAddress, incarnation?: string): Promise<unknown> {
+    return this.proposeInternal('~join', incarnation === undefined ? { id, address } : { id, address, incarnation });
+  }
+
+  /** This node's data directory's identity, which it names when it asks to join (set by start). */
+  get incarnation(): string {
+    return this.storage.incarnation;
   }
 
   /**
-   * Asks the cluster to remove `id` (this node, on a clean shutdown) and resolves once a
-   * membership without it has committed, so a caller that stops afterwards leaves a cluster
-   * that no longer counts on it.
+   * Asks the cluster to remove this node (a planned departure, on a clean shutdown) and resolves
+   * once a membership without it has committed, so a caller that stops afterwards leaves a
+   * cluster that no longer counts on it. The node may ask to join again later.
    */
-  async requestLeave(id: NodeId = this.id, timeoutMs = this.opts.proposalTimeoutMs ?? 5000): Promise<void> {
-    await this.proposeInternal('~leave', { id });
+  requestLeave(timeoutMs = this.opts.proposalTimeoutMs ?? 5000): Promise<void> {
+    return this.leave({ id: this.id }, timeoutMs);
+  }
+
+  /**
+   * An operator's removal of `id`: resolves once a membership without it has committed. The
+   * removed server, restarted with its data, is refused if it asks to join again
+   * (ERR_MEMBER_REMOVED); one started with an empty data directory may join.
+   */
+  removeMember(id: NodeId, timeoutMs = this.opts.proposalTimeoutMs ?? 5000): Promise<void> {
+    return this.leave({ id, removal: true }, timeoutMs);
+  }
+
+  private async leave(body: { id: NodeId; removal?: true }, timeoutMs: number): Promise<void> {
+    const id = body.id;
+    await this.proposeInternal('~leave', body);
     const gone = (): boolean => {
       const m = this.core.committedMembership().membership;
       return !m.voters.includes(id) && !m.learners.includes(id);
@@ -417,7 +438,7 @@ export class RaftNode extends EventEmitter {
     if (p !== undefined) {
       this.pending.delete(pid);
       if (refused === undefined) p.resolve({ ok: true });
-      else p.reject(new RaftRequestError('ERR_JOIN_REFUSED', `${this.id}: ${refused}`));
+      else p.reject(new RaftRequestError(refused.code, `${this.id}: ${refused.message}`));
     }
   }
 

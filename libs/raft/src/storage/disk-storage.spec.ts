@@ -327,3 +327,26 @@ function batchEnd(buf: Buffer, i: number): number {
   }
   return buf.length;
 }
+
+describe('DiskStorage: the data directory has an incarnation of its own', () => {
+  it('made on first open, kept across reopening, new for an empty directory', () => {
+    const dir = tempDir();
+    const first = DiskStorage.open(dir);
+    assert.match(first.incarnation, /^[0-9a-f]{16}$/);
+    first.close();
+    assert.equal(readFileSync(join(dir, 'incarnation'), 'utf8'), `${first.incarnation}\n`);
+    const again = DiskStorage.open(dir);
+    assert.equal(again.incarnation, first.incarnation);
+    again.close();
+    const other = DiskStorage.open(tempDir());
+    assert.notEqual(other.incarnation, first.incarnation);
+    other.close();
+  });
+
+  it('a damaged incarnation file stops the open, naming the file', () => {
+    const dir = tempDir();
+    DiskStorage.open(dir).close();
+    writeFileSync(join(dir, 'incarnation'), 'not hex\n');
+    assert.throws(() => DiskStorage.open(dir), (e: unknown) => e instanceof StorageCorruptionError && e.file === join(dir, 'incarnation') && /not an incarnation/.test(e.message));
+  });
+});

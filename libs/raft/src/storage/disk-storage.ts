@@ -1,4 +1,5 @@
-import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, write as fsWrite, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, write as fsWrite, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { invariant } from '../core/errors';
 import type { LogStorage } from '../core/storage';
@@ -71,6 +72,12 @@ export class DiskStorage implements LogStorage {
   private cachedFrom = 0;
   /** What recovery did, for logs and tests. */
   readonly recovery: { truncatedFile?: string; truncatedAt?: number } = {};
+  /**
+   * This data directory's identity: made once, when the directory is first opened, and kept in
+   * it. A server asking to join names it, so the cluster can tell the server it removed (the same
+   * directory, restarted) from a new one under the same id.
+   */
+  incarnation = '';
 
   private constructor(
     readonly dir: string,
@@ -87,6 +94,7 @@ export class DiskStorage implements LogStorage {
     const s = new DiskStorage(dir, opts);
     mkdirSync(s.walDir, { recursive: true });
     mkdirSync(s.snapDir, { recursive: true });
+    s.incarnation = readIncarnation(dir);
     s.recover();
     return s;
   }
@@ -429,4 +437,27 @@ export function writeFully(fd: number, buf: Buffer, at: number): void {
     if (n === 0) throw new Error(`short write: ${buf.length - off} bytes not written`);
     off += n;
   }
+}
+
+const INCARNATION = /^[0-9a-f]{16}$/;
+
+/** The directory's incarnation file, written (temp, fsync, rename, directory fsync) if absent. */
+function readIncarnation(dir: string): string {
+  const path = join(dir, 'incarnation');
+  if (existsSync(path)) {
+    const text = readFileSync(path, 'utf8').trim();
+    if (!INCARNATION.test(text)) throw new StorageCorruptionError(path, 0, `it holds ${JSON.stringify(text.slice(0, 40))}, not an incarnation (16 hex digits)`);
+    return text;
+  }
+  const made = randomBytes(8).toString('hex');
+  const fd = openSync(`${path}.tmp`, 'w');
+  try {
+    writeFully(fd, Buffer.from(`${made}\n`), 0);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(`${path}.tmp`, path);
+  fsyncDir(dir);
+  return made;
 }
