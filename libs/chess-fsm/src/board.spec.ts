@@ -24,6 +24,19 @@ function positions(games: number, plies: number): string[] {
     '4k3/8/8/8/8/8/R1P1R3/4K3 w - - 0 1', // a rook blocked by its own pawn is no rival
     '4k3/8/8/8/8/8/8/B1B1K3 w - - 0 1', // two bishops on dark squares (a promotion's): Bab2 and Bcb2
     '4k3/8/8/3q4/8/8/8/3qK2q b - - 0 1', // three queens, rivals along a file, a rank and a diagonal
+    // Pins, which legality is read from without making the move (board.ts, legal):
+    '4k3/8/8/8/4r3/8/4N3/4K3 w - - 0 1', // a knight pinned on a file: no move
+    '4k3/8/8/8/4r3/8/4R3/4K3 w - - 0 1', // a rook pinned on a file: along it, up to and onto the pinner
+    '4k3/8/8/7b/8/8/4P3/3K4 w - - 0 1', // a pawn pinned on a diagonal: no push
+    '4k3/8/8/8/8/2b5/3P4/4K3 w - - 0 1', // a pinned pawn takes its pinner, and cannot push
+    '4k3/8/8/8/4q3/8/4P3/4K3 w - - 0 1', // a pawn pinned on a file pushes, once or twice
+    '7k/8/8/8/3q4/8/1Q6/K7 w - - 0 1', // a queen pinned by a queen on a diagonal
+    '4k3/4n3/8/8/8/8/8/4RK2 b - - 0 1', // a black knight pinned to its king
+    'k7/8/8/KPp4r/8/8/8/8 w - c6 0 2', // en passant that would uncover the king along the rank
+    '4k3/8/8/8/4b3/8/4N3/4K3 w - - 0 1', // a bishop on the king's file pins nothing
+    '4r1k1/8/8/8/8/4N3/4N3/4K3 w - - 0 1', // two pieces between the king and a rook: neither pinned
+    '4k3/8/8/8/8/8/3PPP2/r2QK2r w - - 0 1', // pinned both ways along the rank by two rooks
+    '8/8/8/8/k2Pp2Q/8/8/4K3 b - d3 0 1', // black's en passant, uncovering its king to a queen
   ];
   for (let g = 0; g < games; g++) {
     const board = new Chess();
@@ -43,6 +56,8 @@ describe('board: chess.js reached past its public API, held equal to it', () => 
     let moves = 0;
     for (const fen of fens) {
       const board = new Chess(fen);
+      // As chess.js writes it back (an en passant square no capture can use is dropped).
+      const written = board.fen();
       for (const want of board.moves({ verbose: true })) {
         moves++;
         const byUci = findByCoordinates(board, want.from, want.to, want.promotion);
@@ -63,7 +78,7 @@ describe('board: chess.js reached past its public API, held equal to it', () => 
         );
         assert.equal(byUci.body, want.san.replace(/[+#]$/, ''), `${fen}: ${want.lan} SAN before its suffix`);
         assert.equal(findBySan(board, want.san)?.move.lan, want.lan, `${fen}: ${want.san} by SAN`);
-        assert.equal(board.fen(), fen, `${fen}: finding ${want.lan} changed the board`);
+        assert.equal(board.fen(), written, `${fen}: finding ${want.lan} changed the board`);
         // Played (on a board of its own), it leads where chess.js's move does, and its SAN
         // (suffix included, read from the position it made) is chess.js's.
         const own = new Chess(fen);
@@ -73,6 +88,24 @@ describe('board: chess.js reached past its public API, held equal to it', () => 
       }
     }
     assert.ok(moves > 30_000, `${moves} moves`);
+  });
+
+  it('tells every move the rules of movement allow, legal or not, as chess.js does', () => {
+    // Of every pseudo-legal move (pinned pieces' and all), exactly chess.js's legal ones are found.
+    let tried = 0;
+    for (const fen of fens) {
+      const board = new Chess(fen);
+      const legalMoves = new Set(board.moves({ verbose: true }).map((m) => m.lan));
+      const pseudo = (board as unknown as { _moves(o: { legal: boolean }): { from: number; to: number; promotion?: string }[] })._moves({ legal: false });
+      for (const m of pseudo) {
+        tried++;
+        const from = SQUARES[(m.from >> 4) * 8 + (m.from & 7)]!;
+        const to = SQUARES[(m.to >> 4) * 8 + (m.to & 7)]!;
+        const lan = from + to + (m.promotion ?? '');
+        assert.equal(findByCoordinates(board, from, to, m.promotion as never) !== undefined, legalMoves.has(lan), `${fen}: ${lan}`);
+      }
+    }
+    assert.ok(tried > 30_000, `${tried} moves tried`);
   });
 
   it('finds nothing for a move that is not legal, nor a promotion without its piece', () => {

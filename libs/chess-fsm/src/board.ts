@@ -24,6 +24,8 @@ interface Internals {
   _makeMove(move: InternalMove): void;
   _undoMove(): InternalMove | null;
   _isKingAttacked(color: 'w' | 'b'): boolean;
+  /** Each side's king's square (-1 if it has none). */
+  _kings: { w: number; b: number };
   /** One undo record per move made, popped by _undoMove. */
   _history: unknown[];
   /** The 0x88 board: index (7 - rank) * 16 + file. */
@@ -41,6 +43,9 @@ for (const name of ['_history', '_board'] as const) {
   if (!Array.isArray((new Chess() as unknown as Partial<Internals>)[name])) {
     throw new Error(`chess.js keeps no Chess.${name}: this chess.js is not the version @rookery/chess-fsm was written against (1.4.0)`);
   }
+}
+if (typeof (new Chess() as unknown as Partial<Internals>)._kings?.w !== 'number') {
+  throw new Error('chess.js keeps no Chess._kings: this chess.js is not the version @rookery/chess-fsm was written against (1.4.0)');
 }
 
 const inside = (board: Chess): Internals => board as unknown as Internals;
@@ -101,13 +106,15 @@ export function findByCoordinates(board: Chess, from: Square, to: Square, promot
   // check) of the one wanted: chess.js would test every one of them.
   const b = inside(board);
   const internal = b._moves({ legal: false, square: from }).find((m) => m.to === target && (m.promotion === undefined || m.promotion === promotion));
-  return internal === undefined || !legal(b, internal) ? undefined : describe(board, internal);
+  if (internal === undefined) return undefined;
+  const check = inCheck(board);
+  return legal(b, internal, check) ? describe(board, internal, check) : undefined;
 }
 
 /** The legal move that strict SAN `san` names, as chess.js's `move(san, { strict: true })` would find it. */
 export function findBySan(board: Chess, san: string): FoundMove | undefined {
   const internal = inside(board)._moveFromSan(san, true);
-  return internal === null ? undefined : describe(board, internal);
+  return internal === null ? undefined : describe(board, internal, inCheck(board));
 }
 
 /**
@@ -125,21 +132,26 @@ export function play(board: Chess, found: FoundMove): PlayedMove {
   b._history.length = 0;
   // chess.js's SAN suffix, from the position the move has made: + for check, # for mate.
   const them = m.color === 'w' ? 'b' : 'w';
-  const san = b._isKingAttacked(them) ? found.body + (anyLegalMove(board) ? '+' : '#') : found.body;
+  const check = b._isKingAttacked(them);
+  checks.set(board, check);
+  const san = check ? found.body + (anyLegalMove(board) ? '+' : '#') : found.body;
   // One object shape for every move played (a spread would make as many as there are move kinds).
   return { color: m.color, piece: m.piece, from: m.from, to: m.to, san, lan: m.lan, after: board.fen(), captured: m.captured, promotion: m.promotion, enPassant: m.enPassant };
 }
 
-/** Whether the side to move has any legal move (asked after a check: most have one early on). */
+/** Whether the side to move, in check, has any legal move (most have one early on). */
 function anyLegalMove(board: Chess): boolean {
   const b = inside(board);
-  return b._moves({ legal: false }).some((m) => legal(b, m));
+  return b._moves({ legal: false }).some((m) => legal(b, m, true));
 }
 
 /** Whether the piece on `square` (of the side to move) has a legal move. */
 export function canMove(board: Chess, from: Square): boolean {
-  const b = inside(board);
-  return b._moves({ legal: false, square: from }).some((m) => legal(b, m));
+  return pieceCanMove(inside(board), from, inCheck(board));
+}
+
+function pieceCanMove(b: Internals, from: Square, check: boolean): boolean {
+  return b._moves({ legal: false, square: from }).some((m) => legal(b, m, check));
 }
 
 /**
@@ -153,6 +165,7 @@ export function canMove(board: Chess, from: Square): boolean {
 export function hasLegalMove(board: Chess): boolean {
   const b = inside(board);
   const us = b._turn;
+  const check = inCheck(board);
   for (let group = 0; group < 3; group++) {
     for (let i = 0; i < 120; i++) {
       if (i & 0x88) {
@@ -161,21 +174,68 @@ export function hasLegalMove(board: Chess): boolean {
       }
       const p = b._board[i];
       if (p === undefined || p.color !== us || (p.type === 'k' ? 2 : p.type === 'p' ? 1 : 0) !== group) continue;
-      if (canMove(board, SQUARES[i]!)) return true;
+      if (pieceCanMove(b, SQUARES[i]!, check)) return true;
     }
   }
   return false;
 }
 
-/** Whether a move the rules of movement allow leaves its own king out of check (chess.js's legality test). */
-function legal(b: Internals, m: InternalMove): boolean {
+/**
+ * Whether the side to move is in check, as the last `play` on this board found it (it tests the
+ * position it makes, for the SAN's suffix), else asked of the board. A board changes for good
+ * only through `play`: the trial moves below are taken back.
+ */
+const checks = new WeakMap<Chess, boolean>();
+
+function inCheck(board: Chess): boolean {
+  let check = checks.get(board);
+  if (check === undefined) {
+    const b = inside(board);
+    check = b._isKingAttacked(b._turn);
+    checks.set(board, check);
+  }
+  return check;
+}
+
+/**
+ * 0x88 square difference (+119) → the step from the first square toward the second along a
+ * rank, file or diagonal; 0 when they share none. (0x88 differences name the offset exactly.)
+ */
+const RAY = new Int8Array(239);
+for (const step of [-17, -16, -15, -1, 1, 15, 16, 17]) for (let k = 1; k < 8; k++) RAY[k * step + 119] = step;
+
+/**
+ * Whether a move the rules of movement allow leaves its own king out of check, `check` saying
+ * whether the king is in check now. Out of check, a move other than the king's or an en passant
+ * capture can expose the king only by taking a pinned piece off its line, which the board tells
+ * without making the move; the rest are made on trial and taken back (chess.js's own test).
+ */
+function legal(b: Internals, m: InternalMove, check: boolean): boolean {
+  const king = b._kings[m.color];
+  if (check || m.piece === 'k' || (m.flags & EP_CAPTURE) !== 0 || king < 0) return leavesKingSafe(b, m);
+  const step = RAY[m.from - king + 119]!;
+  if (step === 0) return true; // not on a line with its king: not pinned
+  const board = b._board;
+  for (let sq = king + step; sq !== m.from; sq += step) if (board[sq] !== undefined) return true; // shielded
+  let sq = m.from + step;
+  while (!(sq & 0x88) && board[sq] === undefined) sq += step;
+  if (sq & 0x88) return true;
+  const p = board[sq]!;
+  const straight = step === 1 || step === -1 || step === 16 || step === -16;
+  if (p.color === m.color || (p.type !== 'q' && p.type !== (straight ? 'r' : 'b'))) return true;
+  // Pinned: it may move only along the pin (up to and onto the pinning piece).
+  return RAY[m.to - king + 119] === step;
+}
+
+/** chess.js's legality test: the move made on trial, the king looked at, the move taken back. */
+function leavesKingSafe(b: Internals, m: InternalMove): boolean {
   b._makeMove(m);
   const ok = !b._isKingAttacked(m.color);
   b._undoMove();
   return ok;
 }
 
-function describe(board: Chess, internal: InternalMove): FoundMove {
+function describe(board: Chess, internal: InternalMove, check: boolean): FoundMove {
   const b = inside(board);
   const from = square(internal.from);
   const to = square(internal.to);
@@ -190,7 +250,7 @@ function describe(board: Chess, internal: InternalMove): FoundMove {
   // Set only when there is one (not spread in from a maybe-empty object: this is made per move).
   if (internal.captured !== undefined) (move as { captured?: PieceSymbol }).captured = internal.captured;
   if (internal.promotion !== undefined) (move as { promotion?: PieceSymbol }).promotion = internal.promotion;
-  return { move, body: sanBody(b, internal, from, to), internal };
+  return { move, body: sanBody(b, internal, from, to, check), internal };
 }
 
 /**
@@ -198,13 +258,13 @@ function describe(board: Chess, internal: InternalMove): FoundMove {
  * chess.js finds that by making the move on trial (and, for a check, generating every legal
  * reply), and `play` reads it from the move it makes for good.
  */
-function sanBody(b: Internals, m: InternalMove, from: Square, to: Square): string {
+function sanBody(b: Internals, m: InternalMove, from: Square, to: Square, check: boolean): string {
   if (m.flags & KSIDE_CASTLE) return 'O-O';
   if (m.flags & QSIDE_CASTLE) return 'O-O-O';
   const capture = (m.flags & (CAPTURE | EP_CAPTURE)) !== 0;
   const promotion = m.promotion === undefined ? '' : `=${m.promotion.toUpperCase()}`;
   if (m.piece === 'p') return (capture ? `${from[0]}x` : '') + to + promotion;
-  return m.piece.toUpperCase() + disambiguator(b, m, from) + (capture ? 'x' : '') + to + promotion;
+  return m.piece.toUpperCase() + disambiguator(b, m, from, check) + (capture ? 'x' : '') + to + promotion;
 }
 
 /**
@@ -212,13 +272,13 @@ function sanBody(b: Internals, m: InternalMove, from: Square, to: Square): strin
  * square: its file, else its rank when a rival shares the file, else both (chess.js's rule).
  * Kings need none; only rivals of the same kind, and only legal ones, count.
  */
-function disambiguator(b: Internals, m: InternalMove, from: Square): string {
+function disambiguator(b: Internals, m: InternalMove, from: Square, check: boolean): string {
   if (m.piece === 'k') return '';
   let rivals = 0;
   let sameRank = false;
   let sameFile = false;
   for (const r of rivalMoves(b, m)) {
-    if (!legal(b, r)) continue;
+    if (!legal(b, r, check)) continue;
     rivals++;
     if (r.from >> 4 === m.from >> 4) sameRank = true;
     if ((r.from & 7) === (m.from & 7)) sameFile = true;
