@@ -303,18 +303,26 @@ const SLIDES: Partial<Record<PieceSymbol, readonly number[]>> = { b: DIAGONALS, 
  */
 function rivalMoves(b: Internals, m: InternalMove): InternalMove[] {
   const out: InternalMove[] = [];
-  const rival = (from: number): void => {
-    const p = b._board[from];
-    if (from !== m.from && p !== undefined && p.type === m.piece && p.color === m.color) out.push({ color: m.color, from, to: m.to, piece: m.piece, ...(m.captured !== undefined ? { captured: m.captured } : {}), flags: m.flags });
-  };
   if (m.piece === 'n') {
-    for (const step of KNIGHT_STEPS) if (!((m.to + step) & 0x88)) rival(m.to + step);
+    for (const step of KNIGHT_STEPS) if (!((m.to + step) & 0x88)) addRival(b, m, m.to + step, out);
     return out;
   }
   for (const step of SLIDES[m.piece] ?? []) {
     let sq = m.to + step;
     while (!(sq & 0x88) && b._board[sq] === undefined) sq += step;
-    if (!(sq & 0x88)) rival(sq);
+    if (!(sq & 0x88)) addRival(b, m, sq, out);
   }
   return out;
+}
+
+/**
+ * Adds the move to `m`'s square of the piece on `from`, if that is another piece of `m`'s kind
+ * and side. (A function of its own, not a closure made per call: under tsx every named closure
+ * is also given its name, a property definition each time.)
+ */
+function addRival(b: Internals, m: InternalMove, from: number, out: InternalMove[]): void {
+  const p = b._board[from];
+  if (from === m.from || p === undefined || p.type !== m.piece || p.color !== m.color) return;
+  // One shape whether or not it captures (a knight's, bishop's, rook's or queen's move has no other flag).
+  out.push({ color: m.color, from, to: m.to, piece: m.piece, captured: m.captured, flags: m.flags });
 }

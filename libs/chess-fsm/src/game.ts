@@ -189,7 +189,7 @@ export class Game {
     this.ucis.push(m.lan);
     this.lastActivity = at;
     this.clock?.moved(color, ply, at);
-    this.countRepetition(m, before);
+    const seen = this.countRepetition(m, before);
     const next = opposite(color);
     this.emit(at, out, { type: 'moved', color, ply: ply + 1, san: m.san, uci: m.lan, fen: m.after, clocks: this.clock?.view(next, at) ?? null });
     if (m.captured !== undefined) {
@@ -200,7 +200,7 @@ export class Game {
       this.drawOffer = null;
       this.emit(at, out, { type: 'drawDeclined', color, implicit: true });
     }
-    this.afterMove(m, at, out);
+    this.afterMove(m, seen, at, out);
     return { ok: true, color };
   }
 
@@ -301,15 +301,19 @@ export class Game {
 
   // ---- Rules after a move ----------------------------------------------------------------------
 
-  private countRepetition(m: PlayedMove, before: string): void {
+  /** Counts the position the move made; answers how many times it has now occurred. */
+  private countRepetition(m: PlayedMove, before: string): number {
     // A capture, a pawn move or a change of castling rights can never be undone: no earlier
     // position can recur. Only a king's or a rook's move changes the rights without a capture.
     if (m.captured !== undefined || m.piece === 'p' || ((m.piece === 'k' || m.piece === 'r') && castlingRights(before) !== castlingRights(m.after))) this.repetitions.clear();
     const key = positionKey(m.after);
-    this.repetitions.set(key, (this.repetitions.get(key) ?? 0) + 1);
+    const seen = (this.repetitions.get(key) ?? 0) + 1;
+    this.repetitions.set(key, seen);
+    return seen;
   }
 
-  private afterMove(m: PlayedMove, at: number, out: GameEvent[]): void {
+  /** `seen`: how many times the position the move made has occurred. */
+  private afterMove(m: PlayedMove, seen: number, at: number, out: GameEvent[]): void {
     const next = opposite(m.color === 'w' ? 'white' : 'black');
     const last = m.san.charCodeAt(m.san.length - 1);
     // chess.js writes # only for mate and + for any other check: the suffix saves a second move generation.
@@ -327,7 +331,7 @@ export class Game {
       return;
     }
     if (insufficientMaterial(placement(m.after))) this.draw(at, out, 'insufficient-material');
-    else if ((this.repetitions.get(positionKey(m.after)) ?? 0) >= 5) this.draw(at, out, 'fivefold');
+    else if (seen >= 5) this.draw(at, out, 'fivefold');
     else if (halfmoveClock(m.after) >= 150) this.draw(at, out, 'seventy-five-moves');
   }
 
