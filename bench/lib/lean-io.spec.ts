@@ -9,6 +9,8 @@ import { LeanSocket } from './lean-io';
 describe('LeanSocket: the Socket.IO wire protocol, lean', () => {
   let io: Server;
   let url: string;
+  /** Why each socket the server saw went away, by the name it gave. */
+  const gone = new Map<string, string>();
 
   before(async () => {
     const http = createServer();
@@ -30,6 +32,7 @@ describe('LeanSocket: the Socket.IO wire protocol, lean', () => {
         socket.emit('news', { text: arg.toUpperCase(), at: [1, 2, 3] }, 'and', 'more');
       });
       socket.on('leave-me', () => socket.disconnect(true));
+      socket.on('disconnect', (reason) => gone.set(socket.data.name as string, reason));
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -60,6 +63,14 @@ describe('LeanSocket: the Socket.IO wire protocol, lean', () => {
     } finally {
       s.close();
     }
+  });
+
+  it('closes as socket.io-client does: the server hears a namespace disconnect, not a lost transport', async () => {
+    const s = await LeanSocket.connect(url, { name: 'polite' });
+    assert.deepEqual(await s.emitWithAck('hello', { n: 1 }, 1000), { ok: true, name: 'polite', twice: 2 });
+    s.close();
+    for (let i = 0; i < 100 && !gone.has('polite'); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(gone.get('polite'), 'client namespace disconnect');
   });
 
   it('rejects the connection with the reason the server refused it', async () => {

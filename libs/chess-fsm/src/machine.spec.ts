@@ -326,6 +326,18 @@ describe('moves and turns', () => {
     assert.deepEqual(t.m.view('g1')!.moves, [{ san: 'e4', uci: 'e2e4' }]);
   });
 
+  it('plies counts the moves played, as the view lists them; undefined for an unknown game', () => {
+    const t = new Table();
+    assert.equal(t.m.plies('g1'), undefined);
+    t.started('g1', 0);
+    assert.equal(t.m.plies('g1'), 0);
+    ok(t.move('g1', WT, 'e2e4', 3));
+    refused(t.move('g1', WT, 'd2d4', 4), 'ERR_NOT_YOUR_TURN');
+    ok(t.move('g1', BT, 'e7e5', 5));
+    assert.equal(t.m.plies('g1'), 2);
+    assert.equal(t.m.plies('g1'), t.m.view('g1')!.moves.length);
+  });
+
   it('a move with the ply it was made on is played; one with another ply is refused (ERR_STALE_MOVE), before it is proposed too, and changes nothing', () => {
     const t = new Table();
     t.started('g1', 0);

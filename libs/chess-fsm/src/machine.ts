@@ -202,6 +202,11 @@ export class ChessMachine {
     return game === undefined ? undefined : pgn(game, options);
   }
 
+  /** The plies played in `gameId`, without building its view; undefined for a game this replica does not know. */
+  plies(gameId: string): number | undefined {
+    return this.games.get(gameId)?.plies;
+  }
+
   /** When the side to move in `gameId` runs out of time, if its clock runs: the leader proposes a flag then. */
   flagDeadline(gameId: string): number | undefined {
     const game = this.games.get(gameId);

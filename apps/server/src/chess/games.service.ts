@@ -110,7 +110,7 @@ export class GamesService {
   private mayBeBehind(command: Command, code: string): boolean {
     if (MAYBE_STALE.has(code)) return true;
     if (code !== ChessErrorCode.StaleMove || command.type !== 'move' || command.ply === undefined) return false;
-    const plies = this.replica.machine.view(command.gameId)?.moves.length;
+    const plies = this.replica.machine.plies(command.gameId);
     return plies !== undefined && command.ply > plies;
   }
 
