@@ -6,6 +6,7 @@ import { cannotMate, insufficientMaterial } from './material';
 import { findMove } from './notation';
 import { castlingRights, halfmoveClock, placement, positionKey, sideToMove } from './position';
 import { opposite } from './validate';
+import { copyControl } from './views';
 import {
   ChessErrorCode,
   type ChessError,
@@ -15,8 +16,6 @@ import {
   type GameEvent,
   type GameResult,
   type GameStatus,
-  type GameSummary,
-  type GameView,
   type MachineOptions,
   type TimeControl,
 } from './types';
@@ -430,48 +429,8 @@ export class Game {
     if (this.history.length > this.historyLimit + 64) this.history.splice(0, this.history.length - this.historyLimit);
   }
 
-  // ---- Views ----------------------------------------------------------------------------------
-
-  view(at: number): GameView {
-    const seat = (s: Seat | null): { name: string } | null => (s === null ? null : { name: s.name });
-    return {
-      gameId: this.id,
-      version: this.version,
-      status: this.status,
-      result: this.result,
-      reason: this.reason,
-      fen: this.fen,
-      initialFen: this.initialFen,
-      turn: this.turn,
-      moves: this.sans.map((san, i) => ({ san, uci: this.ucis[i]! })),
-      timeControl: copyControl(this.timeControl),
-      clocks: this.clock?.view(this.turn, this.endedAt ?? at) ?? null,
-      seats: { white: seat(this.seats.white), black: seat(this.seats.black) },
-      drawOffer: this.drawOffer,
-      createdAt: this.createdAt,
-      endedAt: this.endedAt,
-    };
-  }
-
-  summary(): GameSummary {
-    const seat = (s: Seat | null): { name: string } | null => (s === null ? null : { name: s.name });
-    return {
-      gameId: this.id,
-      status: this.status === 'waiting' ? 'waiting' : 'started',
-      version: this.version,
-      timeControl: copyControl(this.timeControl),
-      seats: { white: seat(this.seats.white), black: seat(this.seats.black) },
-      plies: this.plies,
-      createdAt: this.createdAt,
-    };
-  }
-
   /** Creates the game's first event. */
   created(at: number, out: GameEvent[]): void {
     this.emit(at, out, { type: 'created', timeControl: copyControl(this.timeControl), fen: this.initialFen });
   }
-}
-
-function copyControl(tc: TimeControl | null): TimeControl | null {
-  return tc === null ? null : Object.freeze({ initialMs: tc.initialMs, incrementMs: tc.incrementMs });
 }

@@ -3,6 +3,7 @@ import { fail, notSeated, unknownGame } from './errors';
 import { Game, type Outcome } from './game';
 import { createRefusal, precheck } from './precheck';
 import { pgn, type PgnOptions } from './pgn';
+import { gameSummary, gameView } from './views';
 import { SnapshotJob, decodeSnapshot, encodeSnapshot } from './snapshot';
 import { parseCommand } from './validate';
 import {
@@ -164,7 +165,8 @@ export class ChessMachine {
   // ---- What the server asks ---------------------------------------------------------------------
 
   view(gameId: string): GameView | undefined {
-    return this.games.get(gameId)?.view(this.clock);
+    const game = this.games.get(gameId);
+    return game === undefined ? undefined : gameView(game, this.clock);
   }
 
   /** The events after `version`, or a whole view when some of them are no longer kept. */
@@ -173,7 +175,7 @@ export class ChessMachine {
     if (game === undefined) return { kind: 'unknown' };
     if (version > game.version) return { kind: 'ahead', version: game.version };
     const oldest = game.history[0]?.version ?? game.version + 1;
-    if (!Number.isInteger(version) || version + 1 < oldest) return { kind: 'resync', view: game.view(this.clock) };
+    if (!Number.isInteger(version) || version + 1 < oldest) return { kind: 'resync', view: gameView(game, this.clock) };
     return { kind: 'events', events: game.history.slice(version + 1 - oldest) };
   }
 
@@ -182,7 +184,7 @@ export class ChessMachine {
     const live: Game[] = [];
     for (const game of this.games.values()) if (game.status !== 'ended') live.push(game);
     // Summaries only for the ones asked for: the lobby shows the newest few of many.
-    return live.slice(Math.max(0, live.length - newest)).map((g) => g.summary());
+    return live.slice(Math.max(0, live.length - newest)).map(gameSummary);
   }
 
   /** The ids of the games being played or waiting for a player. */
