@@ -72,12 +72,7 @@ export class DiskStorage implements LogStorage {
   private cachedFrom = 0;
   /** What recovery did, for logs and tests. */
   readonly recovery: { truncatedFile?: string; truncatedAt?: number } = {};
-  /**
-   * This data directory's identity: made once, when the directory is first opened, and kept in
-   * it. A server asking to join names it, so the cluster can tell the server it removed (the same
-   * directory, restarted) from a new one under the same id.
-   */
-  incarnation = '';
+  private identity = '';
 
   private constructor(
     readonly dir: string,
@@ -94,9 +89,18 @@ export class DiskStorage implements LogStorage {
     const s = new DiskStorage(dir, opts);
     mkdirSync(s.walDir, { recursive: true });
     mkdirSync(s.snapDir, { recursive: true });
-    s.incarnation = readIncarnation(dir);
+    s.identity = readIncarnation(dir);
     s.recover();
     return s;
+  }
+
+  /**
+   * This data directory's identity: made once, when the directory is first opened, and kept in
+   * it. A server asking to join names it, so the cluster can tell the server it removed (the same
+   * directory, restarted) from a new one under the same id.
+   */
+  get incarnation(): string {
+    return this.identity;
   }
 
   // ---- LogStorage --------------------------------------------------------------------------
