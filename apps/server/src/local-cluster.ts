@@ -44,8 +44,7 @@ let stopping = false;
 function launch(i: number, id: string): void {
   const p = spawn(
     process.execPath,
-    // The node's V8 flags as in the Docker image (deploy/README.md, "Node's flags").
-    ['--max-semi-space-size=64', '--import', 'tsx', join(__dirname, 'main.ts'), '--id', id, '--http', `127.0.0.1:${httpBase + i}`, '--raft', `127.0.0.1:${raftBase + i}`, '--peers', peers, '--data', join(dataRoot, id), '--client-dir', clientDir, '--client-nodes', clientNodes],
+    ['--import', 'tsx', join(__dirname, 'main.ts'), '--id', id, '--http', `127.0.0.1:${httpBase + i}`, '--raft', `127.0.0.1:${raftBase + i}`, '--peers', peers, '--data', join(dataRoot, id), '--client-dir', clientDir, '--client-nodes', clientNodes],
     { env: { ...process.env, RAFT_SECRET: secret, ADMIN_TOKEN: adminToken, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   procs[i] = p;

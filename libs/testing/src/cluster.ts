@@ -127,8 +127,7 @@ export class TestCluster {
   /** Spawns the node's process and resolves when it prints that it is ready. */
   launch(node: NodeHandle): Promise<void> {
     const agent = this.options.agents ? ['--agent-port', String(node.agentPort)] : [];
-    // The node's V8 flags as in the Docker image (deploy/README.md, "Node's flags"): tests and benchmarks run what production runs.
-    const args = ['--max-semi-space-size=64', '--import', 'tsx', MAIN, '--id', node.id, '--http', `127.0.0.1:${node.httpPort}`, '--raft', `127.0.0.1:${node.raftPort}`, '--peers', this.peers(), '--data', node.dataDir, '--tick-ms', '50', '--drain-grace-ms', '200', ...agent, ...this.extraArgs, ...(this.more.get(node.id) ?? [])];
+    const args = ['--import', 'tsx', MAIN, '--id', node.id, '--http', `127.0.0.1:${node.httpPort}`, '--raft', `127.0.0.1:${node.raftPort}`, '--peers', this.peers(), '--data', node.dataDir, '--tick-ms', '50', '--drain-grace-ms', '200', ...agent, ...this.extraArgs, ...(this.more.get(node.id) ?? [])];
     const proc = spawn(process.execPath, args, { env: { ...process.env, RAFT_SECRET: SECRET, LOG_LEVEL: 'warn', ...this.options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     node.proc = proc;
     if (this.options.supervise) {
