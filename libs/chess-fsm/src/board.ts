@@ -197,12 +197,6 @@ function inCheck(board: Chess): boolean {
   return check;
 }
 
-/**
- * 0x88 square difference (+119) → the step from the first square toward the second along a
- * rank, file or diagonal; 0 when they share none. (0x88 differences name the offset exactly.)
- */
-const RAY = new Int8Array(239);
-for (const step of [-17, -16, -15, -1, 1, 15, 16, 17]) for (let k = 1; k < 8; k++) RAY[k * step + 119] = step;
 
 /**
  * Whether a move the rules of movement allow leaves its own king out of check, `check` saying
@@ -293,6 +287,13 @@ const KNIGHT_STEPS = [-33, -31, -18, -14, 14, 18, 31, 33];
 const DIAGONALS = [-17, -15, 15, 17];
 const LINES = [-16, -1, 1, 16];
 const SLIDES: Partial<Record<PieceSymbol, readonly number[]>> = { b: DIAGONALS, r: LINES, q: [...DIAGONALS, ...LINES] };
+
+/**
+ * 0x88 square difference (+119) → the step from the first square toward the second along a
+ * rank, file or diagonal; 0 when they share none. (0x88 differences name the offset exactly.)
+ */
+const RAY = new Int8Array(239);
+for (const step of [...DIAGONALS, ...LINES]) for (let k = 1; k < 8; k++) RAY[k * step + 119] = step;
 
 /**
  * The moves the rules of movement allow other pieces of `m`'s kind and side to make to its

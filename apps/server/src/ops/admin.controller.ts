@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpException, Inject, Param, Post, Put } from '@nestjs/common';
-import { RaftRequestError, parseAddress, type RaftNode } from '@rookery/raft';
+import { RaftRequestError, INCARNATION, parseAddress, type RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import type { ServerConfig } from '../config';
 import { CONFIG } from '../tokens';
@@ -56,7 +56,7 @@ export class AdminController {
     const id = body?.id;
     const raft = typeof body?.raft === 'string' ? parseAddress(body.raft) : undefined;
     const incarnation = body?.incarnation;
-    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || raft === undefined || (incarnation !== undefined && (typeof incarnation !== 'string' || !/^[0-9a-f]{16}$/.test(incarnation)))) {
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || raft === undefined || (incarnation !== undefined && (typeof incarnation !== 'string' || !INCARNATION.test(incarnation)))) {
       throw new HttpException({ ok: false, error: { code: 'ERR_BAD_REQUEST', message: 'body must be { id, raft: "host:port" }, with an optional incarnation of 16 hex digits' } }, 400);
     }
     return this.run(async () => {

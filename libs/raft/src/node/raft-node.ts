@@ -374,7 +374,8 @@ export class RaftNode extends EventEmitter {
    * removed `id` as this very incarnation (see Directory.apply).
    */
   requestJoin(id: NodeId, address: PeerAddress, incarnation?: string): Promise<unknown> {
-    return this.proposeInternal('~join', incarnation === undefined ? { id, address } : { id, address, incarnation });
+    // An incarnation left undefined is left out of the entry's JSON.
+    return this.proposeInternal('~join', { id, address, incarnation });
   }
 
   /** This node's data directory's identity, which it names when it asks to join (set by start). */

@@ -443,7 +443,8 @@ export function writeFully(fd: number, buf: Buffer, at: number): void {
   }
 }
 
-const INCARNATION = /^[0-9a-f]{16}$/;
+/** An incarnation's form: 16 lowercase hex digits (what a join may name, what the file holds). */
+export const INCARNATION = /^[0-9a-f]{16}$/;
 
 /** The directory's incarnation file, written (temp, fsync, rename, directory fsync) if absent. */
 function readIncarnation(dir: string): string {
