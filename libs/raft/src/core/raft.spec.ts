@@ -145,6 +145,48 @@ describe('RaftCore: elections', () => {
     assert.deepEqual([c.core('n2').role, c.core('n2').term, c.core('n3').leader], ['leader', 3, 'n2']);
   });
 
+  /** n1 leads and is then cut off; n2 and n3 time out at the very same tick and both ask for pre-votes. */
+  function rivalsAtOnce(c: HandCluster): Message[] {
+    c.elect('n1');
+    c.isolate('n1');
+    c.tick('n2', 9);
+    c.tick('n3', 9);
+    assert.deepEqual([c.core('n2').role, c.core('n3').role], ['follower', 'follower']);
+    c.core('n2').tick();
+    c.core('n3').tick();
+    assert.deepEqual([c.core('n2').role, c.core('n3').role], ['pre-candidate', 'pre-candidate']);
+    return c.stabilize();
+  }
+
+  it('of two pre-candidates with equal logs the lower id keeps its pre-vote, so the vote does not split', () => {
+    const c = new HandCluster(3);
+    const sent = rivalsAtOnce(c);
+    assert.deepEqual(
+      ofType(sent, 'MsgPreVoteResp').map((m) => [m.from, m.to, m.reject]).sort(),
+      [['n2', 'n3', true], ['n3', 'n2', false]],
+    );
+    assert.deepEqual(ofType(sent, 'MsgVote').map((m) => [m.from, m.to, m.term]).sort(), [['n2', 'n1', 3], ['n2', 'n3', 3]], 'one election only');
+    assert.deepEqual([c.core('n2').role, c.core('n2').term], ['leader', 3], 'won in the first new term');
+    assert.deepEqual([c.core('n3').role, c.core('n3').leader, c.core('n3').vote], ['follower', 'n2', 'n2']);
+  });
+
+  it('a pre-candidate still grants a rival whose log is ahead, whatever their ids', () => {
+    const c = new HandCluster(3);
+    c.elect('n1');
+    c.drop = (m) => m.to === 'n2';
+    c.core('n1').propose(bytes('x'));
+    c.stabilize();
+    c.heal();
+    assert.deepEqual([c.core('n2').status().lastIndex, c.core('n3').status().lastIndex], [2, 3]);
+    const sent = rivalsAtOnce(c);
+    assert.deepEqual(
+      ofType(sent, 'MsgPreVoteResp').map((m) => [m.from, m.to, m.reject]).sort(),
+      [['n2', 'n3', false], ['n3', 'n2', true]],
+    );
+    assert.deepEqual([c.core('n3').role, c.core('n3').term], ['leader', 3]);
+    assert.deepEqual([c.core('n2').role, c.core('n2').leader], ['follower', 'n3']);
+  });
+
   it('members that heard from the leader within an election timeout ignore a vote at a higher term', () => {
     const c = new HandCluster(3, { preVote: false, checkQuorum: true });
     c.elect('n1');

@@ -555,7 +555,7 @@ export class RaftCore implements LeaderContext, FollowerContext {
     // heard from a leader this term; a pre-vote for a later term is always open.
     const canVote = this.vote === m.from || (this.vote === NONE && this.leader === NONE) || (pre && m.term > this.term);
     const r = emptyMessage(pre ? 'MsgPreVoteResp' : 'MsgVoteResp', this.id, m.from);
-    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
+    if (canVote && this.log.isUpToDate(m.index, m.logTerm) && !this.keepsPreVoteFrom(m)) {
       // Answer at the term asked: a granted pre-vote must not look stale to the asker.
       r.term = m.term;
       this.msgs.push(r);
@@ -568,6 +568,20 @@ export class RaftCore implements LeaderContext, FollowerContext {
       r.reject = true;
       this.reply(r);
     }
+  }
+
+  /**
+   * Two pre-candidates asking for the same term at once would each grant the other, both become
+   * candidates, vote for themselves and split the vote: with one of three members down, nobody
+   * wins and the term is lost to a second election timeout. So of two such rivals whose logs
+   * are equally up to date, the one with the lower id keeps its pre-vote and refuses the other's;
+   * the other grants it, and the lower one campaigns alone. A pre-vote changes no state, so this
+   * choice touches liveness only, never safety; a rival whose log is ahead is still granted.
+   */
+  private keepsPreVoteFrom(m: Message): boolean {
+    if (m.type !== 'MsgPreVote' || this.role !== 'pre-candidate' || m.term !== this.term + 1) return false;
+    const sameLog = m.logTerm === this.log.lastTerm() && m.index === this.log.lastIndex();
+    return sameLog && this.id < m.from;
   }
 
   private stepCandidate(m: Message): void {
