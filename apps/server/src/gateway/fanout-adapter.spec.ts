@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { Server, type Socket } from 'socket.io';
+import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import { FanoutAdapter, textFrame } from './fanout-adapter';
+
+/**
+ * FanoutAdapter on a real Socket.IO server and real socket.io-client sockets (WebSocket and
+ * long-polling): what a room broadcast promises — every member gets it once, in order with
+ * the socket's own packets, whichever path it took.
+ */
+
+interface Harness {
+  http: HttpServer;
+  io: Server;
+  url: string;
+  adapter: () => FanoutAdapter;
+}
+
+async function start(): Promise<Harness> {
+  const http = createServer();
+  const io = new Server(http, { adapter: FanoutAdapter, pingInterval: 25_000, pingTimeout: 20_000 });
+  io.on('connection', (s) => {
+    const rooms = (s.handshake.auth as { rooms?: string[] }).rooms ?? [];
+    for (const r of rooms) void s.join(r);
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+  return { http, io, url, adapter: () => io.of('/').adapter as FanoutAdapter };
+}
+
+/** A client in `rooms`, with every event it receives recorded in order as [event, ...args]. */
+async function member(h: Harness, rooms: string[], transports: ('websocket' | 'polling')[] = ['websocket']): Promise<{ c: ClientSocket; got: unknown[][]; server: Socket }> {
+  const c = connect(h.url, { transports, auth: { rooms }, reconnection: false, forceNew: true });
+  const got: unknown[][] = [];
+  c.onAny((event: string, ...args: unknown[]) => got.push([event, ...args]));
+  await new Promise<void>((resolve, reject) => {
+    c.once('connect', () => resolve());
+    c.once('connect_error', reject);
+  });
+  const server = h.io.of('/').sockets.get(c.id!)!;
+  // Let the server's join settle before the test broadcasts.
+  await new Promise((r) => setTimeout(r, 20));
+  return { c, got, server };
+}
+
+async function until(what: string, cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('textFrame', () => {
+  it('writes the RFC 6455 header for each length form: 7-bit, 16-bit and 64-bit', () => {
+    for (const [n, header] of [
+      [0, [0x81, 0]],
+      [125, [0x81, 125]],
+      [126, [0x81, 126, 0, 126]],
+      [65_535, [0x81, 126, 0xff, 0xff]],
+      [65_536, [0x81, 127, 0, 0, 0, 0, 0, 1, 0, 0]],
+    ] as const) {
+      const f = textFrame('x'.repeat(n));
+      assert.deepEqual([...f.subarray(0, header.length)], header, `length ${n}`);
+      assert.equal(f.length, header.length + n);
+      assert.equal(f.subarray(header.length).toString(), 'x'.repeat(n));
+    }
+  });
+
+  it('counts the payload in bytes, not characters', () => {
+    const f = textFrame('♞é');
+    assert.deepEqual([...f.subarray(0, 2)], [0x81, 5]);
+    assert.equal(f.subarray(2).toString('utf8'), '♞é');
+  });
+});
+
+describe('FanoutAdapter', () => {
+  let h: Harness;
+  const clients: ClientSocket[] = [];
+  before(async () => {
+    h = await start();
+  });
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    await new Promise<void>((r) => h.io.close(() => r()));
+  });
+  const join = async (rooms: string[], transports?: ('websocket' | 'polling')[]): ReturnType<typeof member> => {
+    const m = await member(h, rooms, transports);
+    clients.push(m.c);
+    return m;
+  };
+
+  it('writes an idle WebSocket the finished frame, and keeps a busy one\'s packets in order through Engine.IO', async () => {
+    const a = await join(['order']);
+    const before = { ...h.adapter().sent };
+    // One tick: the first broadcast finds the socket idle. The socket's own first emit is then
+    // written and awaits its callback, so its second waits in Engine.IO's queue, and the second
+    // broadcast must queue behind that.
+    h.io.to('order').emit('b', 1);
+    a.server.emit('own', 2);
+    a.server.emit('own', 3);
+    h.io.to('order').emit('b', 4);
+    await until('four events', () => a.got.length >= 4);
+    await new Promise((r) => setTimeout(r, 10));
+    h.io.to('order').emit('b', 5);
+    await until('five events', () => a.got.length >= 5);
+    assert.deepEqual(a.got, [['b', 1], ['own', 2], ['own', 3], ['b', 4], ['b', 5]]);
+    const sent = h.adapter().sent;
+    assert.deepEqual([sent.direct - before.direct, sent.engine - before.engine], [2, 1], 'the first and last directly, the middle one queued');
+  });
+
+  it('reaches every member once, WebSocket and long-polling alike, and nobody outside the room', async () => {
+    const ws = await Promise.all([join(['room']), join(['room']), join(['room'])]);
+    const poll = await join(['room'], ['polling']);
+    const outsider = await join(['elsewhere']);
+    const before = { ...h.adapter().sent };
+    for (let i = 1; i <= 20; i++) h.io.to('room').emit('move', { ply: i });
+    const members = [...ws, poll];
+    await until('every member has 20 events', () => members.every((m) => m.got.length >= 20));
+    await new Promise((r) => setTimeout(r, 50));
+    const want = Array.from({ length: 20 }, (_, i) => ['move', { ply: i + 1 }]);
+    for (const m of members) assert.deepEqual(m.got, want);
+    assert.deepEqual(outsider.got, []);
+    const sent = h.adapter().sent;
+    assert.equal(sent.direct - before.direct + sent.engine - before.engine, 80, 'four members, twenty broadcasts');
+    assert.ok(sent.engine - before.engine >= 20, 'the long-polling member always goes through Engine.IO');
+    assert.ok(sent.direct - before.direct >= 3, 'the idle WebSockets take the first broadcast directly');
+  });
+
+  it('sends large and non-ASCII payloads intact (the 16-bit and 64-bit length forms)', async () => {
+    const a = await join(['big']);
+    const before = h.adapter().sent.direct;
+    const big = '♜'.repeat(30_000); // 90,000 bytes in UTF-8
+    h.io.to('big').emit('view', { fen: big });
+    await until('the large event', () => a.got.length >= 1);
+    await new Promise((r) => setTimeout(r, 10));
+    h.io.to('big').emit('view', { fen: 'é'.repeat(100) });
+    await until('the medium event', () => a.got.length >= 2);
+    assert.deepEqual(a.got, [['view', { fen: big }], ['view', { fen: 'é'.repeat(100) }]]);
+    assert.equal(h.adapter().sent.direct - before, 2);
+  });
+
+  it('sends binary packets through Engine.IO, attachments and all', async () => {
+    const a = await join(['bin']);
+    const before = { ...h.adapter().sent };
+    h.io.to('bin').emit('blob', Buffer.from([1, 2, 3]), 'tail');
+    await until('the binary event', () => a.got.length >= 1);
+    const [event, blob, tail] = a.got[0]!;
+    assert.deepEqual([event, [...new Uint8Array(blob as ArrayBuffer)], tail], ['blob', [1, 2, 3], 'tail']);
+    assert.deepEqual([h.adapter().sent.direct - before.direct, h.adapter().sent.engine - before.engine], [0, 1]);
+  });
+
+  it('drops a volatile broadcast for a socket with a write in flight, and sends it to an idle one', async () => {
+    const busy = await join(['vol']);
+    const idle = await join(['vol']);
+    busy.server.emit('own', 1);
+    h.io.volatile.to('vol').emit('clock', 2);
+    await until('the idle member\'s clock', () => idle.got.length >= 1 && busy.got.length >= 1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(busy.got, [['own', 1]], 'the busy socket missed the volatile event, as Socket.IO does');
+    assert.deepEqual(idle.got, [['clock', 2]]);
+  });
+
+  it('leaves several rooms and exceptions to Socket.IO: each member once, the excepted none', async () => {
+    const both = await join(['r1', 'r2']);
+    const one = await join(['r1']);
+    const other = await join(['r2', 'quiet']);
+    h.io.to(['r1', 'r2']).emit('union', 1);
+    h.io.to('r2').except('quiet').emit('except', 2);
+    await until('the broadcasts', () => both.got.length >= 2 && one.got.length >= 1 && other.got.length >= 1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(both.got, [['union', 1], ['except', 2]]);
+    assert.deepEqual(one.got, [['union', 1]]);
+    assert.deepEqual(other.got, [['union', 1]]);
+  });
+});
