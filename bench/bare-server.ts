@@ -7,7 +7,9 @@ import { onCommand, report } from './lib/processes';
  * The fan-out baseline: a plain Socket.IO server, no Rookery — what broadcasting one event to a
  * room costs by itself. `watch` joins the room; `move` is acknowledged, then its payload (a
  * `moved` event the client made) is broadcast to the room as `game:event`, exactly as Rookery's
- * gateway sends it. Same Socket.IO version and server options as a Rookery node (io-adapter.ts).
+ * gateway sends it. Same Socket.IO version and server options as a Rookery node (io-adapter.ts),
+ * but Socket.IO's stock in-memory adapter, not Rookery's FanoutAdapter: the baseline is what a
+ * plain Socket.IO server does, so the ratio shows what Rookery adds to it, or saves.
  * Prints `{ type: 'listening', port }`, and on each move `{ type: 'emitted', ms }`: how long the
  * synchronous room broadcast held the event loop (what a node pays per event, too).
  */
