@@ -14,7 +14,7 @@ interface EngineConnection {
     name: string;
     writable: boolean;
     perMessageDeflate?: unknown;
-    socket?: { readyState: number; _sender?: { sendFrame?: (list: Buffer[], cb?: () => void) => void } };
+    socket?: { readyState: number; bufferedAmount: number; _sender?: { sendFrame?: (list: Buffer[], cb?: () => void) => void } };
   };
 }
 
@@ -54,7 +54,7 @@ export function textFrame(text: string): Buffer {
  * socket through Engine.IO's packet queue (a packet object, three events, a flush, a write
  * callback) and `ws`'s two-part write, and collects the room's ids into a set. Here a socket
  * whose WebSocket is open and idle (nothing queued in Engine.IO, no write awaiting its
- * callback, no compression) gets the finished frame in one write, the way Engine.IO itself
+ * callback, nothing buffered for the kernel, no compression) gets the finished frame in one write, the way Engine.IO itself
  * writes a pre-encoded frame; any other socket (long-polling, mid-upgrade, busy, or a binary
  * packet) goes Engine.IO's way, so a socket's packets stay in order and `volatile` still drops
  * what a busy socket cannot take.
@@ -107,7 +107,9 @@ function writeDirect(conn: EngineConnection, frame: Buffer): boolean {
   if (t.name !== 'websocket' || !t.writable || t.perMessageDeflate) return false;
   const ws = t.socket;
   const sendFrame = ws?._sender?.sendFrame;
-  if (ws === undefined || ws.readyState !== WS_OPEN || typeof sendFrame !== 'function') return false;
+  // Bytes the kernel has not taken yet: a slow reader. Engine.IO's path marks the socket busy
+  // until they are written, so that what follows queues, and volatile packets are dropped.
+  if (ws === undefined || ws.readyState !== WS_OPEN || ws.bufferedAmount !== 0 || typeof sendFrame !== 'function') return false;
   sendFrame.call(ws._sender, [frame]);
   return true;
 }
