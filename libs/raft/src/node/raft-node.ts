@@ -102,9 +102,10 @@ export interface RaftNodeOptions {
 
 /**
  * A failed request, with a stable code (the core's, or ERR_TIMEOUT / ERR_LEADER_CHANGED /
- * ERR_SHUTTING_DOWN / ERR_INVALID_DESIRED_MEMBERS). ERR_TIMEOUT and ERR_LEADER_CHANGED leave the
- * outcome unknown: the entry may still commit, so a retry must be one the state machine can
- * tell from a first attempt (a request id).
+ * ERR_OUTCOME_UNKNOWN / ERR_SHUTTING_DOWN / ERR_INVALID_DESIRED_MEMBERS). ERR_TIMEOUT,
+ * ERR_LEADER_CHANGED and ERR_OUTCOME_UNKNOWN (the leader's snapshot replaced this node's state
+ * while the request was pending) leave the outcome unknown: the entry may have committed or still
+ * commit, so a retry must be one the state machine can tell from a first attempt (a request id).
  */
 export class RaftRequestError extends Error {
   constructor(
