@@ -73,7 +73,7 @@ async function askToJoin(config: ServerConfig, node: RaftNode, draining: () => b
       const res = await fetch(new URL('/api/admin/members', config.join), {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${config.adminToken}` },
-        body: JSON.stringify({ id: config.nodeId, raft: `${raft.host}:${raft.port}`, incarnation: node.incarnation }),
+        body: JSON.stringify({ id: config.nodeId, raft: `${raft.host}:${raft.port}`, ...node.joiner }),
         signal: AbortSignal.timeout(10_000),
       });
       if (!res.ok) {

@@ -64,10 +64,13 @@ describe('--join: a server joins a running cluster (4 real nodes)', () => {
   it('once an operator removes it, restarted with its data and --join it is refused and stays out; with an empty data directory it joins anew', async () => {
     const a = cluster.nodes[0]!;
     const n4 = cluster.nodes.find((n) => n.id === 'n4')!;
-    // An incarnation that is not 16 hex digits is a bad request, and changes nothing.
-    const bad = await fetch(`${a.url}/api/admin/members`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'n9', raft: '127.0.0.1:9', incarnation: 'n4-again' }) });
-    assert.equal(bad.status, 400);
-    assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'ERR_BAD_REQUEST');
+    // An incarnation or stint that is not 16 hex digits, or a stint without an incarnation, is a
+    // bad request, and changes nothing.
+    for (const asker of [{ incarnation: 'n4-again' }, { incarnation: '0123456789abcdef', stint: 'later' }, { stint: '0123456789abcdef' }]) {
+      const bad = await fetch(`${a.url}/api/admin/members`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'n9', raft: '127.0.0.1:9', ...asker }) });
+      assert.equal(bad.status, 400, JSON.stringify(asker));
+      assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'ERR_BAD_REQUEST');
+    }
     assert.equal((await admin(a)).membership.learners.length, 0);
     // The operator's removal, with n4 down (as when it is struck mid-removal): three of four commit it.
     cluster.kill(n4);

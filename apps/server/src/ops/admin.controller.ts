@@ -48,19 +48,24 @@ export class AdminController {
 
   /**
    * Adds a server: it joins as a learner and is promoted to voter once caught up. A server asking
-   * for itself names its `incarnation` (its data directory's identity); an operator's add names none.
+   * for itself names its `incarnation` (its data directory's identity) and its `stint` (this run
+   * of it); an operator's add names neither.
    */
   @Post('members')
-  add(@Headers('authorization') auth: string | undefined, @Body() body: { id?: unknown; raft?: unknown; incarnation?: unknown }): Promise<unknown> {
+  add(@Headers('authorization') auth: string | undefined, @Body() body: { id?: unknown; raft?: unknown; incarnation?: unknown; stint?: unknown }): Promise<unknown> {
     this.guard(auth);
     const id = body?.id;
     const raft = typeof body?.raft === 'string' ? parseAddress(body.raft) : undefined;
-    const incarnation = body?.incarnation;
-    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || raft === undefined || (incarnation !== undefined && (typeof incarnation !== 'string' || !INCARNATION.test(incarnation)))) {
-      throw new HttpException({ ok: false, error: { code: 'ERR_BAD_REQUEST', message: 'body must be { id, raft: "host:port" }, with an optional incarnation of 16 hex digits' } }, 400);
+    const { incarnation, stint } = body ?? {};
+    const hex16 = (v: unknown): v is string => typeof v === 'string' && INCARNATION.test(v);
+    // A server of a version before stints names only its incarnation.
+    const wellFormed = (incarnation === undefined ? stint === undefined : hex16(incarnation)) && (stint === undefined || hex16(stint));
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || raft === undefined || !wellFormed) {
+      throw new HttpException({ ok: false, error: { code: 'ERR_BAD_REQUEST', message: 'body must be { id, raft: "host:port" }; a server asking for itself adds its incarnation, and its stint, of 16 hex digits each' } }, 400);
     }
+    const joiner = hex16(incarnation) ? { incarnation, stint: hex16(stint) ? stint : undefined } : undefined;
     return this.run(async () => {
-      await this.node.requestJoin(id, raft, incarnation);
+      await this.node.requestJoin(id, raft, joiner);
       // This node has applied the request by now: a joiner waits to have applied as far.
       return { ok: true, index: this.node.status().appliedIndex };
     });

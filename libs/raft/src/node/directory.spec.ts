@@ -182,3 +182,54 @@ describe('Directory: an operator removal bars the incarnation it removed', () =>
     assert.equal(old.desiredMembers, 3);
   });
 });
+
+describe("Directory: a member's own leave ends its stint", () => {
+  const A = 'aaaaaaaaaaaaaaaa';
+  const S1 = '1111111111111111';
+  const S2 = '2222222222222222';
+  const without = { voters: ['n1', 'n2', 'n3'], learners: [] };
+
+  it('a join its stint sent before the leave, applied after, is refused with ERR_JOIN_STALE, and nothing changes', () => {
+    const { d, warnings } = directory();
+    d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 });
+    d.apply('~leave', { id: 'n4', stint: S1 });
+    const before = JSON.stringify(d);
+    const refusal = d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 });
+    assert.equal(refusal?.code, 'ERR_JOIN_STALE');
+    assert.match(refusal?.message ?? '', /n4 \(stint 1{16}\) is refused: n4 left the cluster since it asked/);
+    assert.equal(JSON.stringify(d), before, 'nothing changed');
+    assert.equal(warnings.length, 1, 'the refusal is logged');
+    assert.equal(next(d, without), undefined, 'it stays out');
+  });
+
+  it('a new stint (the server started again, or joining anew after its leave) is taken, with the same incarnation', () => {
+    const { d } = directory();
+    d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 });
+    d.apply('~leave', { id: 'n4', stint: S1 });
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S2 }), undefined);
+    assert.deepEqual(next(d, without), { type: 'add-learner', node: 'n4' });
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 }), undefined, 'once back, the old stint is forgotten: a repeat changes nothing');
+  });
+
+  it('only a leave of its own ends a stint: an operator removal bars by incarnation instead, and a join naming no stint is not stale', () => {
+    const { d } = directory();
+    d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 });
+    d.apply('~leave', { id: 'n4', removal: true });
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S2 })?.code, 'ERR_MEMBER_REMOVED');
+    const other = directory().d;
+    other.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 });
+    other.apply('~leave', { id: 'n4', stint: S1 });
+    assert.equal(other.apply('~join', { id: 'n4', address: at(7004), incarnation: A }), undefined, 'a server of a version before stints');
+    assert.equal(other.apply('~join', { id: 'n4', address: at(7004) }), undefined, "an operator's add");
+  });
+
+  it('the ended stints are carried in snapshots', () => {
+    const { d } = directory();
+    d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 });
+    d.apply('~leave', { id: 'n4', stint: S1 });
+    const restored = directory().d;
+    restored.restore(JSON.parse(JSON.stringify(d)));
+    assert.equal(JSON.stringify(restored), JSON.stringify(d));
+    assert.equal(restored.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 })?.code, 'ERR_JOIN_STALE');
+  });
+});

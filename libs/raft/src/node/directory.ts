@@ -3,9 +3,9 @@ import type { PeerAddress } from '../transport/transport';
 
 type Wish = 'voter' | 'gone';
 
-/** Why a join was refused: ERR_JOIN_REFUSED (the id is a member elsewhere) or ERR_MEMBER_REMOVED. */
+/** Why a join was refused: ERR_JOIN_REFUSED (the id is a member elsewhere), ERR_MEMBER_REMOVED or ERR_JOIN_STALE. */
 export interface JoinRefusal {
-  readonly code: 'ERR_JOIN_REFUSED' | 'ERR_MEMBER_REMOVED';
+  readonly code: 'ERR_JOIN_REFUSED' | 'ERR_MEMBER_REMOVED' | 'ERR_JOIN_STALE';
   readonly message: string;
 }
 
@@ -25,6 +25,8 @@ export class Directory {
   private readonly joinedAs = new Map<NodeId, string>();
   /** Servers an operator removed, and the incarnation removed: that one may not join again. */
   private readonly barred = new Map<NodeId, string>();
+  /** Servers that left of their own accord, and the stint that ended: a join from it is stale. */
+  private readonly departed = new Map<NodeId, string>();
   /** The desired voter count; undefined until the first leader has fixed it. */
   private desired: number | undefined;
 
@@ -45,6 +47,12 @@ export class Directory {
    * on every node, rather than pushing its way back in. A server started anew under the same id
    * (an empty data directory, so a new incarnation) is welcome, and so is an operator's own add.
    * A member's own leave (a planned departure) and self-healing's removal bar nothing.
+   *
+   * A server asking for itself also names its stint (RaftNode.stint: new at each start, and
+   * after each leave of its own). Its own leave ends that stint: a join the stint sent before it
+   * left, applied after (it waited on a paused or partitioned member), is refused as stale
+   * rather than adding back a server that is stopping. The same server started again, or
+   * joining anew after its leave, asks under a new stint and is welcome.
    */
   apply(kind: string, body: Record<string, unknown>): JoinRefusal | undefined {
     if (kind === '~addrs') {
@@ -53,6 +61,7 @@ export class Directory {
       const id = body.id as string;
       const address = body.address as PeerAddress;
       const incarnation = typeof body.incarnation === 'string' ? body.incarnation : undefined;
+      const stint = typeof body.stint === 'string' ? body.stint : undefined;
       const known = this.book.get(id);
       if (known !== undefined && !sameAddress(known, address) && this.wanted.get(id) !== 'gone') {
         // A join in the name of a server we know elsewhere (and that has not left) would
@@ -62,9 +71,13 @@ export class Directory {
       if (incarnation !== undefined && this.barred.get(id) === incarnation) {
         return this.refuse('ERR_MEMBER_REMOVED', `a join for ${id} (incarnation ${incarnation}) is refused: an operator removed ${id} as that incarnation, and it stays out; to bring it back, start it with an empty data directory or add it through the admin API`);
       }
+      if (stint !== undefined && this.departed.get(id) === stint) {
+        return this.refuse('ERR_JOIN_STALE', `a join for ${id} (stint ${stint}) is refused: ${id} left the cluster since it asked, ending that stint; a join it sent before leaving arrived late. Started again, ${id} asks anew`);
+      }
       this.learn(id, address);
       this.wanted.set(id, 'voter');
       this.barred.delete(id);
+      this.departed.delete(id);
       // An operator's add names no incarnation: what the server last asked as still stands.
       if (incarnation !== undefined) this.joinedAs.set(id, incarnation);
     } else if (kind === '~leave') {
@@ -72,6 +85,7 @@ export class Directory {
       this.wanted.set(id, 'gone');
       const incarnation = this.joinedAs.get(id);
       if (body.removal === true && incarnation !== undefined) this.barred.set(id, incarnation);
+      if (body.removal !== true && typeof body.stint === 'string') this.departed.set(id, body.stint);
     } else if (kind === '~desired') {
       const count = body.count;
       // Checked before proposing; checked again here, the same way on every node.
@@ -137,21 +151,31 @@ export class Directory {
     if (this.desired !== undefined) json.desired = this.desired;
     if (this.joinedAs.size > 0) json.joinedAs = [...this.joinedAs];
     if (this.barred.size > 0) json.barred = [...this.barred];
+    if (this.departed.size > 0) json.departed = [...this.departed];
     return json;
   }
 
   restore(json: unknown): void {
     // `desired` is absent from snapshots written before it existed: the next leader fixes it.
-    // `joinedAs` and `barred` likewise (and when empty).
-    const { book, wanted, desired, joinedAs, barred } = json as { book: [NodeId, PeerAddress][]; wanted: [NodeId, Wish][]; desired?: number; joinedAs?: [NodeId, string][]; barred?: [NodeId, string][] };
+    // `joinedAs`, `barred` and `departed` likewise (and when empty).
+    const { book, wanted, desired, joinedAs, barred, departed } = json as {
+      book: [NodeId, PeerAddress][];
+      wanted: [NodeId, Wish][];
+      desired?: number;
+      joinedAs?: [NodeId, string][];
+      barred?: [NodeId, string][];
+      departed?: [NodeId, string][];
+    };
     this.book.clear();
     this.wanted.clear();
     this.joinedAs.clear();
     this.barred.clear();
+    this.departed.clear();
     for (const [id, a] of book) this.learn(id, a);
     for (const [id, w] of wanted) this.wanted.set(id, w);
     for (const [id, i] of joinedAs ?? []) this.joinedAs.set(id, i);
     for (const [id, i] of barred ?? []) this.barred.set(id, i);
+    for (const [id, r] of departed ?? []) this.departed.set(id, r);
     this.desired = desired;
   }
 

@@ -20,8 +20,9 @@ import { joinUntilVoter, refusedAsRemoved } from './join';
  *   POST /put {"key","value"}  -> {"index"}  once applied (linearizable write)
  *   GET  /get?key=K            -> {"value"}  after a ReadIndex round (linearizable read)
  *   GET  /status               -> the node's status
- *   POST /join {"id","raft"[,"incarnation"]} -> asks the cluster to add a server (learner, then
- *                                 voter); 409 ERR_MEMBER_REMOVED for an incarnation removed by /leave
+ *   POST /join {"id","raft"[,"incarnation","stint"]} -> asks the cluster to add a server (learner,
+ *                                 then voter); 409 ERR_MEMBER_REMOVED for an incarnation removed by
+ *                                 /leave, ERR_JOIN_STALE for a stint that has left since
  *   POST /leave {"id"}         -> an operator's removal of a server
  *   POST /desired {"count"}    -> sets the desired voter count (400 unless an integer >= 1)
  */
@@ -126,8 +127,9 @@ async function main(): Promise<void> {
       if (req.method === 'POST' && (url.pathname === '/join' || url.pathname === '/leave')) {
         const chunks: Buffer[] = [];
         for await (const c of req) chunks.push(c as Buffer);
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; raft?: string; incarnation?: string };
-        if (url.pathname === '/join') await node.requestJoin(body.id, address(body.raft ?? ''), body.incarnation);
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; raft?: string; incarnation?: string; stint?: string };
+        const joiner = body.incarnation !== undefined ? { incarnation: body.incarnation, stint: body.stint } : undefined;
+        if (url.pathname === '/join') await node.requestJoin(body.id, address(body.raft ?? ''), joiner);
         else await node.removeMember(body.id);
         // `index`: this member has applied the request by then (a joiner waits to have applied as far).
         return reply(200, { ok: true, index: node.status().appliedIndex });
@@ -147,7 +149,7 @@ async function main(): Promise<void> {
       }
       return reply(404, { error: { code: 'ERR_NOT_FOUND', message: `${req.method} ${url.pathname}` } });
     } catch (e) {
-      if (e instanceof RaftRequestError) return reply(e.code === 'ERR_INVALID_DESIRED_MEMBERS' ? 400 : e.code === 'ERR_JOIN_REFUSED' || e.code === 'ERR_MEMBER_REMOVED' ? 409 : 503, { error: { code: e.code, message: e.message, leader: e.leader } });
+      if (e instanceof RaftRequestError) return reply(e.code === 'ERR_INVALID_DESIRED_MEMBERS' ? 400 : e.code === 'ERR_JOIN_REFUSED' || e.code === 'ERR_MEMBER_REMOVED' || e.code === 'ERR_JOIN_STALE' ? 409 : 503, { error: { code: e.code, message: e.message, leader: e.leader } });
       return reply(400, { error: { code: 'ERR_BAD_REQUEST', message: e instanceof Error ? e.message : String(e) } });
     }
   }
@@ -165,7 +167,7 @@ async function main(): Promise<void> {
     void joinUntilVoter({
       id,
       ask: async () => {
-        const res = await fetch(`${joinUrl}/join`, { method: 'POST', body: JSON.stringify({ id, raft: advertised, incarnation: node.incarnation }), signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(`${joinUrl}/join`, { method: 'POST', body: JSON.stringify({ id, raft: advertised, ...node.joiner }), signal: AbortSignal.timeout(10_000) });
         if (res.ok) return Number(((await res.json()) as { index?: number }).index ?? 0);
         const text = await res.text();
         log(`join via ${joinUrl}: ${res.status} ${text}`);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { RaftCore, type RaftStatus } from '../core/raft';
 import { DEFAULTS, type RaftConfig } from '../core/config';
@@ -101,6 +102,19 @@ export interface RaftNodeOptions {
 }
 
 /**
+ * Who asks to join when a server asks for itself: its data directory's incarnation and its stint
+ * (RaftNode.joiner). A server of a version before stints names only its incarnation.
+ */
+export interface Joiner {
+  readonly incarnation: string;
+  readonly stint?: string;
+}
+
+function newStint(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/**
  * A failed request, with a stable code (the core's, or ERR_TIMEOUT / ERR_LEADER_CHANGED /
  * ERR_OUTCOME_UNKNOWN / ERR_SHUTTING_DOWN / ERR_INVALID_DESIRED_MEMBERS). ERR_TIMEOUT,
  * ERR_LEADER_CHANGED and ERR_OUTCOME_UNKNOWN (the leader's snapshot replaced this node's state
@@ -147,6 +161,7 @@ export class RaftNode extends EventEmitter {
   /** The drain loop in progress, if any (stop() waits for its write before closing files). */
   private draining: Promise<void> | undefined;
   private stopping = false;
+  private currentStint = newStint();
   private seq = 0;
   private readonly pending = new Map<string, Pending>();
   private readonly deadlines: Deadlines<Pending>;
@@ -369,19 +384,33 @@ export class RaftNode extends EventEmitter {
   /**
    * Asks the cluster to take `id` (listening at `address`) in: recorded in the log, then the
    * leader adds it as a learner, and promotes it once it has caught up. Any member may be asked.
-   * `incarnation` is the joiner's (its `incarnation`) when it asks for itself; an operator's add
-   * names none. Rejected with ERR_JOIN_REFUSED if `id` is a member known at another address (and
-   * has not left): such a join would redirect its traffic; with ERR_MEMBER_REMOVED if an operator
-   * removed `id` as this very incarnation (see Directory.apply).
+   * `joiner` is who asks when a server asks for itself (its `joiner`: incarnation and stint); an
+   * operator's add names none. Rejected with ERR_JOIN_REFUSED if `id` is a member known at
+   * another address (and has not left): such a join would redirect its traffic; with
+   * ERR_MEMBER_REMOVED if an operator removed `id` as this very incarnation; with ERR_JOIN_STALE
+   * if `id` has left of its own accord since this stint asked (see Directory.apply).
    */
-  requestJoin(id: NodeId, address: PeerAddress, incarnation?: string): Promise<unknown> {
-    // An incarnation left undefined is left out of the entry's JSON.
-    return this.proposeInternal('~join', { id, address, incarnation });
+  requestJoin(id: NodeId, address: PeerAddress, joiner?: Joiner): Promise<unknown> {
+    // Fields left undefined are left out of the entry's JSON.
+    return this.proposeInternal('~join', { id, address, incarnation: joiner?.incarnation, stint: joiner?.stint });
   }
 
-  /** This node's data directory's identity, which it names when it asks to join (set by start). */
+  /** This node's data directory's identity (set by start). */
   get incarnation(): string {
     return this.storage.incarnation;
+  }
+
+  /**
+   * This node's stint in the cluster: 16 hex digits, new at each start and after each leave of
+   * its own. A join names it, so that one sent before the node left and applied after is refused.
+   */
+  get stint(): string {
+    return this.currentStint;
+  }
+
+  /** What this node names when it asks to join for itself (set by start). */
+  get joiner(): Joiner {
+    return { incarnation: this.incarnation, stint: this.currentStint };
   }
 
   /**
@@ -390,7 +419,10 @@ export class RaftNode extends EventEmitter {
    * cluster that no longer counts on it. The node may ask to join again later.
    */
   requestLeave(timeoutMs = this.opts.proposalTimeoutMs ?? 5000): Promise<void> {
-    return this.leave({ id: this.id }, timeoutMs);
+    // The leave ends this stint: a join asked from now on is a new one's.
+    const stint = this.currentStint;
+    this.currentStint = newStint();
+    return this.leave({ id: this.id, stint }, timeoutMs);
   }
 
   /**
@@ -402,7 +434,7 @@ export class RaftNode extends EventEmitter {
     return this.leave({ id, removal: true }, timeoutMs);
   }
 
-  private async leave(body: { id: NodeId; removal?: true }, timeoutMs: number): Promise<void> {
+  private async leave(body: { id: NodeId; removal?: true; stint?: string }, timeoutMs: number): Promise<void> {
     const id = body.id;
     await this.proposeInternal('~leave', body);
     const gone = (): boolean => {
