@@ -83,6 +83,10 @@ describe('operations and clocks (3 real nodes)', () => {
     for (const name of ['rookery_raft_term', 'rookery_raft_commit_index', 'rookery_raft_applied_index', 'rookery_raft_snapshot_index', 'rookery_raft_role', 'rookery_sockets', 'rookery_games', 'rookery_commands_total', 'rookery_command_seconds_bucket']) {
       assert.match(metrics, new RegExp(`^${name}`, 'm'), name);
     }
+    // The games played above were watched here over WebSockets: their events went the direct way.
+    const direct = Number(/^rookery_broadcast_sockets_total\{path="direct"\} (\d+)$/m.exec(metrics)?.[1] ?? 'NaN');
+    const engine = Number(/^rookery_broadcast_sockets_total\{path="engine"\} (\d+)$/m.exec(metrics)?.[1] ?? 'NaN');
+    assert.ok(direct > 0 && engine >= 0, `rookery_broadcast_sockets_total: direct ${direct}, engine ${engine}`);
     assert.equal((await fetch(`${node.url}/api/admin/status`)).status, 401);
     const status = await fetch(`${node.url}/api/admin/status`, { headers: { authorization: 'Bearer ops-admin-token-1' } });
     assert.equal(status.status, 200);

@@ -19,6 +19,7 @@ import { ChessReplica } from '../chess/replica';
 import type { ServerConfig } from '../config';
 import { CONFIG, TRUSTED_PROXIES } from '../tokens';
 import type { TrustedProxies } from '../http/client-ip';
+import { FanoutAdapter } from './fanout-adapter';
 import { Presence } from './presence';
 import { RateLimiter } from './rate-limit';
 import { room, type IoServer, type IoSocket } from './sockets';
@@ -62,6 +63,8 @@ export class GamesGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
   }
 
   afterInit(server: IoServer): void {
+    const adapter = server.of('/').adapter;
+    if (adapter instanceof FanoutAdapter) this.metrics.watchBroadcasts(() => adapter.sent);
     // Authentication happens in the handshake: Nest guards do not run at connection time.
     server.use((socket, next) => {
       if (this.drain.draining) return next(new Error(`${GatewayErrorCode.Draining}: this node is draining; connect to another`));

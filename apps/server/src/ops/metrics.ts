@@ -71,4 +71,23 @@ export class Metrics {
     });
     replica.applied$.subscribe((events) => this.events.inc(events.length));
   }
+
+  /**
+   * Sockets reached by this node's one-room broadcasts (a game's events, its clock syncs), by
+   * path: read from the Socket.IO adapter at scrape time (see FanoutAdapter).
+   */
+  watchBroadcasts(read: () => { readonly direct: number; readonly engine: number }): void {
+    new Counter({
+      name: 'rookery_broadcast_sockets_total',
+      help: 'Sockets reached by one-room broadcasts, by path: "direct" (the finished frame in one write) or "engine" (through Engine.IO: long-polling, busy or slow sockets, binary packets)',
+      labelNames: ['path'] as const,
+      registers: [this.registry],
+      collect() {
+        const sent = read();
+        this.reset();
+        this.inc({ path: 'direct' }, sent.direct);
+        this.inc({ path: 'engine' }, sent.engine);
+      },
+    });
+  }
 }
