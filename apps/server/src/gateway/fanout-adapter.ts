@@ -57,14 +57,14 @@ export function textFrame(text: string): Buffer {
  * callback, nothing buffered for the kernel, no compression) gets the finished frame in one write, the way Engine.IO itself
  * writes a pre-encoded frame; any other socket (long-polling, mid-upgrade, busy, or a binary
  * packet) goes Engine.IO's way, so a socket's packets stay in order and `volatile` still drops
- * what a busy socket cannot take.
+ * what a busy socket cannot take (here too, for a slow reader the direct writes left behind).
  *
  * On this machine, 5,000 WebSocket clients in another process, broadcasts taken side by side:
  * the node's CPU per broadcast fell from 63 to 42 ms; `npm run bench`'s fan-out phase, against
  * stock Socket.IO in the same run, shows what it does end to end.
  */
 export class FanoutAdapter extends Adapter {
-  /** Sockets a one-room broadcast reached by the direct write, and by Engine.IO's queue. */
+  /** Sockets a one-room broadcast wrote directly, and handed to Engine.IO (which drops a volatile packet for a socket with a write in flight). */
   readonly sent = { direct: 0, engine: 0 };
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
@@ -86,7 +86,12 @@ export class FanoutAdapter extends Adapter {
     const send = (socket: Socket): void => {
       const s = socket as unknown as SocketInternals;
       s.notifyOutgoingListeners?.(packet);
-      if (frame !== undefined && writeDirect(s.conn, frame)) this.sent.direct++;
+      const path = frame === undefined ? 'engine' : writeDirect(s.conn, frame);
+      if (path === 'written') this.sent.direct++;
+      // A slow reader's backlog came from direct writes, which leave Engine.IO's transport
+      // writable: Engine.IO would queue a volatile packet behind it, where stock Socket.IO, its
+      // own write still awaiting the kernel, drops it. Dropped here likewise.
+      else if (path === 'backlog' && packetOpts.volatile === true) return;
       else {
         this.sent.engine++;
         s.client.writeToEngine(encoded, packetOpts);
@@ -100,16 +105,20 @@ export class FanoutAdapter extends Adapter {
   }
 }
 
-/** Writes `frame` straight to the socket's WebSocket if nothing of Engine.IO's is ahead of it; false when it is not the time. */
-function writeDirect(conn: EngineConnection, frame: Buffer): boolean {
-  if (conn.readyState !== 'open' || conn.writeBuffer.length !== 0) return false;
+/**
+ * Writes `frame` straight to the socket's WebSocket if nothing is ahead of it: 'written'.
+ * Otherwise 'backlog' when only bytes the kernel has not taken yet are (a slow reader), and
+ * 'engine' for anything else (long-polling, mid-upgrade, Engine.IO packets queued or in flight).
+ */
+function writeDirect(conn: EngineConnection, frame: Buffer): 'written' | 'backlog' | 'engine' {
+  if (conn.readyState !== 'open' || conn.writeBuffer.length !== 0) return 'engine';
   const t = conn.transport;
-  if (t.name !== 'websocket' || !t.writable || t.perMessageDeflate) return false;
+  // (Engine.IO 6.6 never compresses a WebSocket; the check guards a version that might.)
+  if (t.name !== 'websocket' || !t.writable || t.perMessageDeflate) return 'engine';
   const ws = t.socket;
   const sendFrame = ws?._sender?.sendFrame;
-  // Bytes the kernel has not taken yet: a slow reader. Engine.IO's path marks the socket busy
-  // until they are written, so that what follows queues, and volatile packets are dropped.
-  if (ws === undefined || ws.readyState !== WS_OPEN || ws.bufferedAmount !== 0 || typeof sendFrame !== 'function') return false;
+  if (ws === undefined || ws.readyState !== WS_OPEN || typeof sendFrame !== 'function') return 'engine';
+  if (ws.bufferedAmount !== 0) return 'backlog';
   sendFrame.call(ws._sender, [frame]);
-  return true;
+  return 'written';
 }

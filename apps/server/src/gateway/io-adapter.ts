@@ -26,7 +26,9 @@ export class RookeryIoAdapter extends IoAdapter {
       adapter: FanoutAdapter,
       pingInterval: 25_000,
       pingTimeout: 20_000,
-      // Reconnecting clients resume by version (game:watch), not by Socket.IO's connection-state recovery.
+      // Reconnecting clients resume by version (game:watch), not by Socket.IO's connection-state
+      // recovery (which FanoutAdapter, an in-memory Adapter and not a SessionAwareAdapter, would
+      // silently not do).
       connectionStateRecovery: undefined,
       // A client page served by one node connects to another when it moves (--client-nodes):
       // long-polling is cross-origin XHR there, which the browser allows only with CORS. No

@@ -79,7 +79,7 @@ export class Metrics {
   watchBroadcasts(read: () => { readonly direct: number; readonly engine: number }): void {
     new Counter({
       name: 'rookery_broadcast_sockets_total',
-      help: 'Sockets reached by one-room broadcasts, by path: "direct" (the finished frame in one write) or "engine" (through Engine.IO: long-polling, busy or slow sockets, binary packets)',
+      help: 'Sockets one-room broadcasts went to, by path: "direct" (the finished frame in one write) or "engine" (handed to Engine.IO: long-polling, busy or slow sockets, binary packets)',
       labelNames: ['path'] as const,
       registers: [this.registry],
       collect() {

@@ -158,16 +158,28 @@ describe('RaftCore: elections', () => {
     return c.stabilize();
   }
 
-  it('of two pre-candidates with equal logs the lower id keeps its pre-vote, so the vote does not split', () => {
+  it('of two pre-candidates with equal logs the higher id stands down, so the vote does not split', () => {
     const c = new HandCluster(3);
     const sent = rivalsAtOnce(c);
     assert.deepEqual(
       ofType(sent, 'MsgPreVoteResp').map((m) => [m.from, m.to, m.reject]).sort(),
-      [['n2', 'n3', true], ['n3', 'n2', false]],
+      [['n2', 'n3', false], ['n3', 'n2', false]],
     );
     assert.deepEqual(ofType(sent, 'MsgVote').map((m) => [m.from, m.to, m.term]).sort(), [['n2', 'n1', 3], ['n2', 'n3', 3]], 'one election only');
     assert.deepEqual([c.core('n2').role, c.core('n2').term], ['leader', 3], 'won in the first new term');
     assert.deepEqual([c.core('n3').role, c.core('n3').leader, c.core('n3').vote], ['follower', 'n2', 'n2']);
+  });
+
+  it('a pre-candidate whose own pre-vote a rival ignored (still in its lease) does not hold the rival up', () => {
+    const c = new HandCluster(3);
+    c.elect('n1');
+    c.isolate('n1');
+    c.tick('n3', 9);
+    c.tick('n2', 10);
+    assert.deepEqual([c.core('n2').role, c.core('n3').role], ['pre-candidate', 'follower'], "n3, one tick short of its lease's end, dropped n2's pre-vote");
+    c.tick('n3');
+    assert.deepEqual([c.core('n3').role, c.core('n3').term], ['leader', 3], "n2 granted n3's pre-vote and vote at once, not a timeout later");
+    assert.deepEqual([c.core('n2').role, c.core('n2').leader], ['follower', 'n3']);
   });
 
   it('a pre-candidate still grants a rival whose log is ahead, whatever their ids', () => {

@@ -555,7 +555,7 @@ export class RaftCore implements LeaderContext, FollowerContext {
     // heard from a leader this term; a pre-vote for a later term is always open.
     const canVote = this.vote === m.from || (this.vote === NONE && this.leader === NONE) || (pre && m.term > this.term);
     const r = emptyMessage(pre ? 'MsgPreVoteResp' : 'MsgVoteResp', this.id, m.from);
-    if (canVote && this.log.isUpToDate(m.index, m.logTerm) && !this.keepsPreVoteFrom(m)) {
+    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
       // Answer at the term asked: a granted pre-vote must not look stale to the asker.
       r.term = m.term;
       this.msgs.push(r);
@@ -564,6 +564,10 @@ export class RaftCore implements LeaderContext, FollowerContext {
         this.vote = m.from;
       }
       this.logger.info(`${this.id} [term ${this.term}] granted ${m.type} to ${m.from} at term ${m.term}`);
+      if (pre && this.yieldsTo(m)) {
+        this.logger.info(`${this.id} [term ${this.term}] stood down for ${m.from}, a rival pre-candidate for term ${m.term} with an equal log and a lower id`);
+        this.becomeFollower(this.term, NONE);
+      }
     } else {
       r.reject = true;
       this.reply(r);
@@ -574,14 +578,17 @@ export class RaftCore implements LeaderContext, FollowerContext {
    * Two pre-candidates asking for the same term at once would each grant the other, both become
    * candidates, vote for themselves and split the vote: with one of three members down, nobody
    * wins and the term is lost to a second election timeout. So of two such rivals whose logs
-   * are equally up to date, the one with the lower id keeps its pre-vote and refuses the other's;
-   * the other grants it, and the lower one campaigns alone. A pre-vote changes no state, so this
-   * choice touches liveness only, never safety; a rival whose log is ahead is still granted.
+   * are equally up to date, the one with the higher id, granting the other's pre-vote, stands
+   * down (a follower again, with a new election timeout), and the lower one campaigns alone.
+   * Yielding, not refusing: the request in hand shows the rival is there to answer, whereas a
+   * refusal would stall both if the rival never got, or ignored, our own pre-vote (a member
+   * still in its leader's lease drops it unanswered). A pre-vote changes no state, so this is a
+   * choice about liveness, never safety.
    */
-  private keepsPreVoteFrom(m: Message): boolean {
-    if (m.type !== 'MsgPreVote' || this.role !== 'pre-candidate' || m.term !== this.term + 1) return false;
+  private yieldsTo(m: Message): boolean {
+    if (this.role !== 'pre-candidate' || m.term !== this.term + 1) return false;
     const sameLog = m.logTerm === this.log.lastTerm() && m.index === this.log.lastIndex();
-    return sameLog && this.id < m.from;
+    return sameLog && m.from < this.id;
   }
 
   private stepCandidate(m: Message): void {

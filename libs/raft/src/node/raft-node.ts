@@ -418,11 +418,14 @@ export class RaftNode extends EventEmitter {
    * once a membership without it has committed, so a caller that stops afterwards leaves a
    * cluster that no longer counts on it. The node may ask to join again later.
    */
-  requestLeave(timeoutMs = this.opts.proposalTimeoutMs ?? 5000): Promise<void> {
-    // The leave ends this stint: a join asked from now on is a new one's.
-    const stint = this.currentStint;
-    this.currentStint = newStint();
-    return this.leave({ id: this.id, stint }, timeoutMs);
+  async requestLeave(timeoutMs = this.opts.proposalTimeoutMs ?? 5000): Promise<void> {
+    // The leave ends this stint. A join asked while it is under way still names the stint, and
+    // is refused if applied after it; a join asked once it has settled is a new stint's.
+    try {
+      await this.leave({ id: this.id, stint: this.currentStint }, timeoutMs);
+    } finally {
+      this.currentStint = newStint();
+    }
   }
 
   /**
