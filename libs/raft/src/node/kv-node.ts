@@ -125,9 +125,9 @@ async function main(): Promise<void> {
         return reply(200, { value: store.get(url.searchParams.get('key') ?? '') ?? null });
       }
       if (req.method === 'POST' && (url.pathname === '/join' || url.pathname === '/leave')) {
-        const chunks: Buffer[] = [];
-        for await (const c of req) chunks.push(c as Buffer);
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; raft?: string; incarnation?: string; stint?: string };
+        const body = JSON.parse((await readBody(req)).toString('utf8')) as { id: string; raft?: string; incarnation?: string; stint?: string };
+        // As the admin API: a stint names a run of a data directory, so it comes with its incarnation.
+        if (body.incarnation === undefined && body.stint !== undefined) throw new Error('a stint needs the incarnation it is a run of');
         const joiner = body.incarnation !== undefined ? { incarnation: body.incarnation, stint: body.stint } : undefined;
         if (url.pathname === '/join') await node.requestJoin(body.id, address(body.raft ?? ''), joiner);
         else await node.removeMember(body.id);
