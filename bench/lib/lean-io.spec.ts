@@ -65,6 +65,20 @@ describe('LeanSocket: the Socket.IO wire protocol, lean', () => {
     }
   });
 
+  it('hands an event with a raw handler its packet\'s JSON array as text, unparsed', async () => {
+    const s = await LeanSocket.connect(url);
+    try {
+      const parsed: unknown[][] = [];
+      s.on('news', (...args) => parsed.push(args));
+      const raw = new Promise<string>((resolve) => s.onRaw('news', resolve));
+      s.emit('shout', 'mate', 1000, () => undefined);
+      assert.equal(await raw, JSON.stringify(['news', { text: 'MATE', at: [1, 2, 3] }, 'and', 'more']));
+      assert.deepEqual(parsed, [], 'the raw handler takes the event in place of the parsed one');
+    } finally {
+      s.close();
+    }
+  });
+
   it('closes as socket.io-client does: the server hears a namespace disconnect, not a lost transport', async () => {
     const s = await LeanSocket.connect(url, { name: 'polite' });
     assert.deepEqual(await s.emitWithAck('hello', { n: 1 }, 1000), { ok: true, name: 'polite', twice: 2 });
