@@ -89,7 +89,7 @@ export class LeanSocket {
   /**
    * Handles event `name` unparsed: `fn` gets the packet's JSON array as text (the name first,
    * then the arguments). For a receiver that reads a field or two of an event that comes by the
-   * thousand, where parsing all of it would be most of the receiving process's work.
+   * thousand, where parsing all of it is a large share of the receiving process's work.
    */
   onRaw(name: string, fn: (array: string) => void): this {
     this.rawHandlers.set(name, fn);
