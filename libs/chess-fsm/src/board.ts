@@ -197,7 +197,6 @@ function inCheck(board: Chess): boolean {
   return check;
 }
 
-
 /**
  * Whether a move the rules of movement allow leaves its own king out of check, `check` saying
  * whether the king is in check now. Out of check, a move other than the king's or an en passant

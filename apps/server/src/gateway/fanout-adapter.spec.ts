@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { until } from '@rookery/raft/testing';
 import { Server, type Socket } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { FanoutAdapter, textFrame } from './fanout-adapter';
@@ -43,14 +44,6 @@ async function member(h: Harness, rooms: string[], transports: ('websocket' | 'p
   // Let the server's join settle before the test broadcasts.
   await new Promise((r) => setTimeout(r, 20));
   return { c, got, server };
-}
-
-async function until(what: string, cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('textFrame', () => {
@@ -102,10 +95,10 @@ describe('FanoutAdapter', () => {
     a.server.emit('own', 2);
     a.server.emit('own', 3);
     h.io.to('order').emit('b', 4);
-    await until('four events', () => a.got.length >= 4);
+    await until(() => a.got.length >= 4, 3000, 'four events');
     await new Promise((r) => setTimeout(r, 10));
     h.io.to('order').emit('b', 5);
-    await until('five events', () => a.got.length >= 5);
+    await until(() => a.got.length >= 5, 3000, 'five events');
     assert.deepEqual(a.got, [['b', 1], ['own', 2], ['own', 3], ['b', 4], ['b', 5]]);
     const sent = h.adapter().sent;
     assert.deepEqual([sent.direct - before.direct, sent.engine - before.engine], [2, 1], 'the first and last directly, the middle one queued');
@@ -118,7 +111,7 @@ describe('FanoutAdapter', () => {
     const before = { ...h.adapter().sent };
     for (let i = 1; i <= 20; i++) h.io.to('room').emit('move', { ply: i });
     const members = [...ws, poll];
-    await until('every member has 20 events', () => members.every((m) => m.got.length >= 20));
+    await until(() => members.every((m) => m.got.length >= 20), 3000, 'every member has 20 events');
     await new Promise((r) => setTimeout(r, 50));
     const want = Array.from({ length: 20 }, (_, i) => ['move', { ply: i + 1 }]);
     for (const m of members) assert.deepEqual(m.got, want);
@@ -134,10 +127,10 @@ describe('FanoutAdapter', () => {
     const before = h.adapter().sent.direct;
     const big = '♜'.repeat(30_000); // 90,000 bytes in UTF-8
     h.io.to('big').emit('view', { fen: big });
-    await until('the large event', () => a.got.length >= 1);
+    await until(() => a.got.length >= 1, 3000, 'the large event');
     await new Promise((r) => setTimeout(r, 10));
     h.io.to('big').emit('view', { fen: 'é'.repeat(100) });
-    await until('the medium event', () => a.got.length >= 2);
+    await until(() => a.got.length >= 2, 3000, 'the medium event');
     assert.deepEqual(a.got, [['view', { fen: big }], ['view', { fen: 'é'.repeat(100) }]]);
     assert.equal(h.adapter().sent.direct - before, 2);
   });
@@ -146,7 +139,7 @@ describe('FanoutAdapter', () => {
     const a = await join(['bin']);
     const before = { ...h.adapter().sent };
     h.io.to('bin').emit('blob', Buffer.from([1, 2, 3]), 'tail');
-    await until('the binary event', () => a.got.length >= 1);
+    await until(() => a.got.length >= 1, 3000, 'the binary event');
     const [event, blob, tail] = a.got[0]!;
     assert.deepEqual([event, [...new Uint8Array(blob as ArrayBuffer)], tail], ['blob', [1, 2, 3], 'tail']);
     assert.deepEqual([h.adapter().sent.direct - before.direct, h.adapter().sent.engine - before.engine], [0, 1]);
@@ -157,7 +150,7 @@ describe('FanoutAdapter', () => {
     const idle = await join(['vol']);
     busy.server.emit('own', 1);
     h.io.volatile.to('vol').emit('clock', 2);
-    await until('the idle member\'s clock', () => idle.got.length >= 1 && busy.got.length >= 1);
+    await until(() => idle.got.length >= 1 && busy.got.length >= 1, 3000, "the idle member's clock");
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(busy.got, [['own', 1]], 'the busy socket missed the volatile event, as Socket.IO does');
     assert.deepEqual(idle.got, [['clock', 2]]);
@@ -174,7 +167,7 @@ describe('FanoutAdapter', () => {
     h.io.volatile.to('slow').emit('clock', 1);
     h.io.to('slow').emit('move', 2);
     h.io.volatile.to('slow').emit('clock', 3);
-    await until('the large event and the move', () => slow.got.length >= 2, 20_000);
+    await until(() => slow.got.length >= 2, 20_000, 'the large event and the move');
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(slow.got.map(([event, arg]) => [event, typeof arg === 'string' ? arg.length : arg]), [['big', 16 << 20], ['move', 2]]);
     const sent = h.adapter().sent;
@@ -190,7 +183,7 @@ describe('FanoutAdapter', () => {
     const other = await join(['r2', 'quiet']);
     h.io.to(['r1', 'r2']).emit('union', 1);
     h.io.to('r2').except('quiet').emit('except', 2);
-    await until('the broadcasts', () => both.got.length >= 2 && one.got.length >= 1 && other.got.length >= 1);
+    await until(() => both.got.length >= 2 && one.got.length >= 1 && other.got.length >= 1, 3000, 'the broadcasts');
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(both.got, [['union', 1], ['except', 2]]);
     assert.deepEqual(one.got, [['union', 1]]);

@@ -68,7 +68,7 @@ export class FanoutAdapter extends Adapter {
   readonly sent = { direct: 0, engine: 0 };
 
   override broadcast(packet: Packet, opts: BroadcastOptions): void {
-    const only = opts.rooms.size === 1 && (opts.except === undefined || opts.except.size === 0) ? [...opts.rooms][0] : undefined;
+    const only = opts.rooms.size === 1 && (opts.except === undefined || opts.except.size === 0) ? opts.rooms.values().next().value : undefined;
     // Several rooms, exceptions, or everyone: Socket.IO's own way.
     if (only === undefined) return super.broadcast(packet, opts);
     const nsp = this.nsp as Namespace;

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpException, Inject, Param, Post, Put } from '@nestjs/common';
-import { RaftRequestError, INCARNATION, parseAddress, type RaftNode } from '@rookery/raft';
+import { RaftRequestError, joinerOf, parseAddress, type RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import type { ServerConfig } from '../config';
 import { CONFIG } from '../tokens';
@@ -56,14 +56,10 @@ export class AdminController {
     this.guard(auth);
     const id = body?.id;
     const raft = typeof body?.raft === 'string' ? parseAddress(body.raft) : undefined;
-    const { incarnation, stint } = body ?? {};
-    const hex16 = (v: unknown): v is string => typeof v === 'string' && INCARNATION.test(v);
-    // A server of a version before stints names only its incarnation.
-    const wellFormed = (incarnation === undefined ? stint === undefined : hex16(incarnation)) && (stint === undefined || hex16(stint));
-    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || raft === undefined || !wellFormed) {
+    const joiner = joinerOf(body?.incarnation, body?.stint);
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || raft === undefined || joiner instanceof Error) {
       throw new HttpException({ ok: false, error: { code: 'ERR_BAD_REQUEST', message: 'body must be { id, raft: "host:port" }; a server asking for itself adds its incarnation, and its stint, of 16 hex digits each' } }, 400);
     }
-    const joiner = hex16(incarnation) ? { incarnation, stint: hex16(stint) ? stint : undefined } : undefined;
     return this.run(async () => {
       await this.node.requestJoin(id, raft, joiner);
       // This node has applied the request by now: a joiner waits to have applied as far.

@@ -5,16 +5,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freePort } from '../testing/ports';
 import { RaftNode, type RaftNodeOptions, type StateMachine } from './raft-node';
+import { until } from '../testing/until';
 
 const nothing: StateMachine = { apply: () => undefined, snapshot: () => new Uint8Array(), restore: () => undefined };
-
-async function until(f: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('RaftNode: the desired member count is replicated state', () => {
   const dirs: string[] = [];

@@ -1,4 +1,6 @@
 import type { NodeId } from '../core/types';
+import { INCARNATION } from '../storage/disk-storage';
+import type { Joiner } from './raft-node';
 
 export interface JoinOptions {
   /** This server's id. */
@@ -101,4 +103,18 @@ export function refusedAsRemoved(body: string): 'removed' | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Who a join request says is asking (its body's `incarnation` and `stint`), checked the same way
+ * by every API that takes one: undefined for an operator's add (neither); a Joiner for a server
+ * asking for itself (its incarnation, and its stint unless it is of a version before stints);
+ * an Error saying what is wrong otherwise (a stint without its incarnation, or either one not
+ * 16 hex digits).
+ */
+export function joinerOf(incarnation: unknown, stint: unknown): Joiner | undefined | Error {
+  const hex16 = (v: unknown): v is string => typeof v === 'string' && INCARNATION.test(v);
+  if (incarnation === undefined) return stint === undefined ? undefined : new Error('a stint needs the incarnation it is a run of');
+  if (!hex16(incarnation) || (stint !== undefined && !hex16(stint))) return new Error('an incarnation and a stint are 16 hex digits each');
+  return { incarnation, stint };
 }

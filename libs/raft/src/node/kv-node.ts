@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { NodeId } from '../core/types';
 import { parseAddress, type PeerAddress } from '../transport/transport';
 import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
-import { joinUntilVoter, refusedAsRemoved } from './join';
+import { joinUntilVoter, joinerOf, refusedAsRemoved } from './join';
 
 /**
  * A RaftNode with a key-value state machine behind a small HTTP API: the process the
@@ -125,12 +125,12 @@ async function main(): Promise<void> {
         return reply(200, { value: store.get(url.searchParams.get('key') ?? '') ?? null });
       }
       if (req.method === 'POST' && (url.pathname === '/join' || url.pathname === '/leave')) {
-        const body = JSON.parse((await readBody(req)).toString('utf8')) as { id: string; raft?: string; incarnation?: string; stint?: string };
-        // As the admin API: a stint names a run of a data directory, so it comes with its incarnation.
-        if (body.incarnation === undefined && body.stint !== undefined) throw new Error('a stint needs the incarnation it is a run of');
-        const joiner = body.incarnation !== undefined ? { incarnation: body.incarnation, stint: body.stint } : undefined;
-        if (url.pathname === '/join') await node.requestJoin(body.id, address(body.raft ?? ''), joiner);
-        else await node.removeMember(body.id);
+        const body = JSON.parse((await readBody(req)).toString('utf8')) as { id: string; raft?: string; incarnation?: unknown; stint?: unknown };
+        if (url.pathname === '/join') {
+          const joiner = joinerOf(body.incarnation, body.stint);
+          if (joiner instanceof Error) throw joiner;
+          await node.requestJoin(body.id, address(body.raft ?? ''), joiner);
+        } else await node.removeMember(body.id);
         // `index`: this member has applied the request by then (a joiner waits to have applied as far).
         return reply(200, { ok: true, index: node.status().appliedIndex });
       }

@@ -13,6 +13,7 @@ import type { PeerAddress } from '../transport/transport';
 import { freePort } from '../testing/ports';
 import { suiteNodes } from '../testing/suite-nodes';
 import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
+import { until } from '../testing/until';
 
 const TICK_MS = 20;
 /** Long enough that a timeout can never be mistaken for the answer under test. */
@@ -94,14 +95,6 @@ class HoldingRelay {
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('RaftNode: proposals pending on a follower whose state the leader snapshot replaces', () => {
   const suite = suiteNodes('rookery-outcome-');

@@ -3,16 +3,9 @@ import { describe, it } from 'node:test';
 import { freePort } from '../testing/ports';
 import { suiteNodes } from '../testing/suite-nodes';
 import { RaftNode, type StateMachine } from './raft-node';
+import { until } from '../testing/until';
 
 const NOTHING: StateMachine = { apply: () => undefined, snapshot: () => new Uint8Array(0), restore: () => undefined };
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('RaftNode application messages: broadcast and onPeerMessage, outside the log', () => {
   const { nodes, dir } = suiteNodes('rookery-peermsg-');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { freePort } from '../testing/ports';
+import { until } from '../testing/until';
 import { startSolo } from '../testing/solo';
 import { suiteNodes } from '../testing/suite-nodes';
 import { RaftNode, RaftRequestError, type StateMachine } from './raft-node';
@@ -27,18 +28,11 @@ describe('RaftNode.requestLeave ends the stint a join names', () => {
   const suite = suiteNodes('rookery-join-stale-');
 
   it("a join the node asked before its own leave, applied after, is refused with ERR_JOIN_STALE; its next stint's join is taken", async () => {
-    const until = async (what: string, cond: () => boolean): Promise<void> => {
-      const deadline = Date.now() + 10_000;
-      while (!cond()) {
-        assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
     const a1 = { host: '127.0.0.1', port: await freePort() };
     const a2 = { host: '127.0.0.1', port: await freePort() };
     const j1 = suite.keep(new RaftNode({ id: 'j1', dataDir: suite.dir(), listen: a1, secret: 'stale', peers: new Map([['j1', a1]]), stateMachine: NOTHING, tickMs: 10 }));
     await j1.start();
-    await until('j1 leads', () => j1.status().role === 'leader');
+    await until(() => j1.status().role === 'leader', 10_000, 'j1 leads');
     const j2 = suite.keep(new RaftNode({ id: 'j2', dataDir: suite.dir(), listen: a2, secret: 'stale', peers: new Map([['j1', a1], ['j2', a2]]), join: true, stateMachine: NOTHING, tickMs: 10 }));
     await j2.start();
     const asked = j2.joiner;
@@ -46,9 +40,9 @@ describe('RaftNode.requestLeave ends the stint a join names', () => {
     assert.equal(asked.incarnation, j2.incarnation);
     const voters = (): string[] => [...j1.status().membership.voters].sort();
     await j1.requestJoin('j2', a2, asked);
-    await until('j2 is a voter', () => voters().join() === 'j1,j2');
+    await until(() => voters().join() === 'j1,j2', 10_000, 'j2 is a voter');
     await j2.requestLeave(2000).catch(() => undefined); // j2 may not hear that its removal committed
-    await until('j2 is out', () => voters().join() === 'j1');
+    await until(() => voters().join() === 'j1', 10_000, 'j2 is out');
     assert.notEqual(j2.stint, asked.stint, 'the leave ended the stint');
     assert.equal(j2.joiner.incarnation, asked.incarnation, 'the data directory is the same');
 
@@ -58,6 +52,6 @@ describe('RaftNode.requestLeave ends the stint a join names', () => {
     assert.deepEqual(voters(), ['j1'], 'it stays out');
     // Asking anew, under the stint it has now.
     await j1.requestJoin('j2', a2, j2.joiner);
-    await until('j2 is a voter again', () => voters().join() === 'j1,j2');
+    await until(() => voters().join() === 'j1,j2', 10_000, 'j2 is a voter again');
   });
 });

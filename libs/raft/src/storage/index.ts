@@ -1,2 +1,2 @@
-export { DiskStorage, INCARNATION, type DiskStorageOptions, type PersistBatch } from './disk-storage';
+export { DiskStorage, type DiskStorageOptions, type PersistBatch } from './disk-storage';
 export { StorageCorruptionError } from './errors';

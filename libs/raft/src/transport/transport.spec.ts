@@ -6,6 +6,7 @@ import { MemoryStorage } from '../core/storage';
 import { emptyMessage, type Message, type NodeId } from '../core/types';
 import { CodecError, decodeAppMessage, decodeMessage, encodeAppMessage, encodeMessage } from './codec';
 import { jsonFrame, PeerTransport, type PeerAddress } from './transport';
+import { until } from '../testing/until';
 
 const LOCAL = { host: '127.0.0.1', port: 0 };
 const SECRET = 'cluster-secret-for-tests';
@@ -24,14 +25,6 @@ function sample(): Message {
   ];
   m.snapshot = { meta: { index: 30, term: 5, membership: { voters: ['n1', 'n2'], learners: ['n3'] } }, offset: 16, last: true, data: new Uint8Array([9, 9]) };
   return m;
-}
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('peer wire format', () => {
@@ -375,7 +368,6 @@ function heartbeat(term: number): Message {
   m.term = term;
   return m;
 }
-
 
 /** A core on MemoryStorage driven in real time over a PeerTransport (a test-sized runtime). */
 class LiveNode {
