@@ -1,4 +1,4 @@
-import WebSocket from 'ws';
+import { LeanWs } from './lean-ws';
 
 /**
  * A lean Socket.IO client for the load generators: Engine.IO 4 over a WebSocket only, the main
@@ -24,58 +24,63 @@ export class LeanSocket {
   private disconnected: ((reason: string) => void) | undefined;
   private closedBy: string | undefined;
 
-  private constructor(private readonly ws: WebSocket) {}
+  private ws!: LeanWs;
+
+  private constructor() {
+    // LeanSocket.connect makes one, with its WebSocket.
+  }
 
   /** Opens a socket to `url`'s Socket.IO server with the handshake `auth`; rejects with the server's refusal. */
   static connect(url: string, auth?: object, timeoutMs = 10_000): Promise<LeanSocket> {
     const u = new URL(url);
-    const ws = new WebSocket(`${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
-    const s = new LeanSocket(ws);
+    const s = new LeanSocket();
     return new Promise((resolve, reject) => {
       const fail = (e: Error): void => {
         clearTimeout(timer);
-        ws.terminate();
+        s.closedBy ??= 'failed';
+        s.ws.terminate();
         reject(e);
       };
       const timer = setTimeout(() => fail(new Error(`connect ${url}: no handshake within ${timeoutMs} ms`)), timeoutMs);
-      ws.on('error', (e) => (s.closedBy === undefined ? fail(new Error(`connect ${url}: ${e.message}`)) : undefined));
-      ws.on('close', () => (s.closedBy === undefined ? fail(new Error(`connect ${url}: closed before the handshake`)) : s.lost('transport close')));
-      ws.on('message', (data: Buffer, binary: boolean) => {
-        if (binary) return;
-        const text = data.toString('utf8');
-        switch (text.charCodeAt(0)) {
-          case 0x30: // '0' open: join the main namespace
-            ws.send(auth === undefined ? '40' : `40${JSON.stringify(auth)}`);
-            return;
-          case 0x32: // '2' ping
-            ws.send('3');
-            return;
-          case 0x31: // '1' close
-            s.lost('server close');
-            ws.close();
-            return;
-          case 0x34: // '4' message: a Socket.IO packet
-            switch (text.charCodeAt(1)) {
-              case 0x30: // '40' connected
-                clearTimeout(timer);
-                s.closedBy = '';
-                resolve(s);
-                return;
-              case 0x34: // '44' refused
-                fail(new Error(`connect ${url}: ${(JSON.parse(text.slice(2)) as { message?: string }).message ?? text}`));
-                return;
-              case 0x31: // '41' disconnected by the server
-                s.lost('io server disconnect');
-                ws.close();
-                return;
-              case 0x32: // '42' event
-                s.event(text);
-                return;
-              case 0x33: // '43' acknowledgement
-                s.ack(text);
-                return;
-            }
-        }
+      s.ws = LeanWs.connect(`ws://${u.host}/socket.io/?EIO=4&transport=websocket`, {
+        onclose: (error) => (s.closedBy === undefined ? fail(new Error(`connect ${url}: ${error?.message ?? 'closed before the handshake'}`)) : s.lost('transport close')),
+        onmessage: (data) => {
+          if (typeof data !== 'string') return;
+          const text = data;
+          switch (text.charCodeAt(0)) {
+            case 0x30: // '0' open: join the main namespace
+              s.ws.send(auth === undefined ? '40' : `40${JSON.stringify(auth)}`);
+              return;
+            case 0x32: // '2' ping
+              s.ws.send('3');
+              return;
+            case 0x31: // '1' close
+              s.lost('server close');
+              s.ws.close();
+              return;
+            case 0x34: // '4' message: a Socket.IO packet
+              switch (text.charCodeAt(1)) {
+                case 0x30: // '40' connected
+                  clearTimeout(timer);
+                  s.closedBy = '';
+                  resolve(s);
+                  return;
+                case 0x34: // '44' refused
+                  fail(new Error(`connect ${url}: ${(JSON.parse(text.slice(2)) as { message?: string }).message ?? text}`));
+                  return;
+                case 0x31: // '41' disconnected by the server
+                  s.lost('io server disconnect');
+                  s.ws.close();
+                  return;
+                case 0x32: // '42' event
+                  s.event(text);
+                  return;
+                case 0x33: // '43' acknowledgement
+                  s.ack(text);
+                  return;
+              }
+          }
+        },
       });
     });
   }
