@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ConfChange, Membership } from '../core/types';
-import { Directory } from './directory';
+import { Directory, ENDED_STINTS } from './directory';
 
 const at = (port: number): { host: string; port: number } => ({ host: '127.0.0.1', port });
 
@@ -208,7 +208,33 @@ describe("Directory: a member's own leave ends its stint", () => {
     d.apply('~leave', { id: 'n4', stint: S1 });
     assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S2 }), undefined);
     assert.deepEqual(next(d, without), { type: 'add-learner', node: 'n4' });
-    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 }), undefined, 'once back, the old stint is forgotten: a repeat changes nothing');
+    const before = JSON.stringify(d);
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 })?.code, 'ERR_JOIN_STALE', 'back under a new stint, the ended one stays stale');
+    assert.equal(JSON.stringify(d), before);
+  });
+
+  it('a join held since an earlier stint is stale after the server has come back and left again', () => {
+    const { d } = directory();
+    d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 });
+    d.apply('~leave', { id: 'n4', stint: S1 });
+    d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S2 });
+    d.apply('~leave', { id: 'n4', stint: S2 });
+    // The stopping server's late joins, from either of its stints, do not add it back.
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 })?.code, 'ERR_JOIN_STALE');
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S2 })?.code, 'ERR_JOIN_STALE');
+    assert.equal(next(d, without), undefined, 'it stays out');
+  });
+
+  it(`keeps a server's latest ${ENDED_STINTS} ended stints, forgetting the oldest`, () => {
+    const { d } = directory();
+    const stint = (i: number): string => i.toString(16).padStart(16, '0');
+    for (let i = 1; i <= ENDED_STINTS + 1; i++) {
+      d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: stint(i) });
+      d.apply('~leave', { id: 'n4', stint: stint(i) });
+    }
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: stint(2) })?.code, 'ERR_JOIN_STALE');
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: stint(ENDED_STINTS + 1) })?.code, 'ERR_JOIN_STALE');
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: stint(1) }), undefined, 'the oldest is forgotten');
   });
 
   it('only a leave of its own ends a stint: an operator removal bars by incarnation instead, and a join naming no stint is not stale', () => {
@@ -231,5 +257,12 @@ describe("Directory: a member's own leave ends its stint", () => {
     restored.restore(JSON.parse(JSON.stringify(d)));
     assert.equal(JSON.stringify(restored), JSON.stringify(d));
     assert.equal(restored.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 })?.code, 'ERR_JOIN_STALE');
+  });
+
+  it('reads a snapshot that kept one ended stint per server', () => {
+    const { d } = directory();
+    d.restore({ book: [['n4', at(7004)]], wanted: [['n4', 'gone']], departed: [['n4', S1]] });
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S1 })?.code, 'ERR_JOIN_STALE');
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S2 }), undefined);
   });
 });

@@ -18,6 +18,13 @@ export function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
  * '~desired') and carries in snapshots: every member's address, who asked to join or leave, and
  * the desired voter count. Applied alike on every node; only the leader acts on them.
  */
+/**
+ * How many of a server's ended stints the directory keeps. A join is stale only if it waited
+ * out the server's leave; one that waited out as many leaves (each a restart or a planned
+ * departure, and each one committed) is not expected: the oldest is forgotten.
+ */
+export const ENDED_STINTS = 16;
+
 export class Directory {
   private readonly book = new Map<NodeId, PeerAddress>();
   private readonly wanted = new Map<NodeId, Wish>();
@@ -25,8 +32,11 @@ export class Directory {
   private readonly joinedAs = new Map<NodeId, string>();
   /** Servers an operator removed, and the incarnation removed: that one may not join again. */
   private readonly barred = new Map<NodeId, string>();
-  /** Servers that left of their own accord, and the stint that ended: a join from it is stale. */
-  private readonly departed = new Map<NodeId, string>();
+  /**
+   * Servers that left of their own accord, and the stints their leaves ended (the latest
+   * ENDED_STINTS, oldest first): a join from any of them is stale.
+   */
+  private readonly departed = new Map<NodeId, string[]>();
   /** The desired voter count; undefined until the first leader has fixed it. */
   private desired: number | undefined;
 
@@ -52,7 +62,8 @@ export class Directory {
    * after each leave of its own). Its own leave ends that stint: a join the stint sent before it
    * left, applied after (it waited on a paused or partitioned member), is refused as stale
    * rather than adding back a server that is stopping. The same server started again, or
-   * joining anew after its leave, asks under a new stint and is welcome.
+   * joining anew after its leave, asks under a new stint and is welcome; the stints its leaves
+   * ended stay stale (the latest ENDED_STINTS of them), back in the cluster or not.
    */
   apply(kind: string, body: Record<string, unknown>): JoinRefusal | undefined {
     if (kind === '~addrs') {
@@ -71,13 +82,12 @@ export class Directory {
       if (incarnation !== undefined && this.barred.get(id) === incarnation) {
         return this.refuse('ERR_MEMBER_REMOVED', `a join for ${id} (incarnation ${incarnation}) is refused: an operator removed ${id} as that incarnation, and it stays out; to bring it back, start it with an empty data directory or add it through the admin API`);
       }
-      if (stint !== undefined && this.departed.get(id) === stint) {
+      if (stint !== undefined && this.departed.get(id)?.includes(stint) === true) {
         return this.refuse('ERR_JOIN_STALE', `a join for ${id} (stint ${stint}) is refused: ${id} left the cluster since it asked, ending that stint; a join it sent before leaving arrived late. Started again, ${id} asks anew`);
       }
       this.learn(id, address);
       this.wanted.set(id, 'voter');
       this.barred.delete(id);
-      this.departed.delete(id);
       // An operator's add names no incarnation: what the server last asked as still stands.
       if (incarnation !== undefined) this.joinedAs.set(id, incarnation);
     } else if (kind === '~leave') {
@@ -85,7 +95,7 @@ export class Directory {
       this.wanted.set(id, 'gone');
       const incarnation = this.joinedAs.get(id);
       if (body.removal === true && incarnation !== undefined) this.barred.set(id, incarnation);
-      if (body.removal !== true && typeof body.stint === 'string') this.departed.set(id, body.stint);
+      if (body.removal !== true && typeof body.stint === 'string') this.endStint(id, body.stint);
     } else if (kind === '~desired') {
       const count = body.count;
       // Checked before proposing; checked again here, the same way on every node.
@@ -164,7 +174,8 @@ export class Directory {
       desired?: number;
       joinedAs?: [NodeId, string][];
       barred?: [NodeId, string][];
-      departed?: [NodeId, string][];
+      /** One stint per server in snapshots written before a server's ended stints were all kept. */
+      departed?: [NodeId, string | string[]][];
     };
     this.book.clear();
     this.wanted.clear();
@@ -175,8 +186,16 @@ export class Directory {
     for (const [id, w] of wanted) this.wanted.set(id, w);
     for (const [id, i] of joinedAs ?? []) this.joinedAs.set(id, i);
     for (const [id, i] of barred ?? []) this.barred.set(id, i);
-    for (const [id, r] of departed ?? []) this.departed.set(id, r);
+    for (const [id, ended] of departed ?? []) this.departed.set(id, typeof ended === 'string' ? [ended] : [...ended]);
     this.desired = desired;
+  }
+
+  private endStint(id: NodeId, stint: string): void {
+    const ended = this.departed.get(id) ?? [];
+    if (ended.includes(stint)) return;
+    ended.push(stint);
+    if (ended.length > ENDED_STINTS) ended.shift();
+    this.departed.set(id, ended);
   }
 
   private refuse(code: JoinRefusal['code'], message: string): JoinRefusal {
