@@ -1,16 +1,22 @@
 import 'reflect-metadata';
+import type { Server as HttpServer } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { joinUntilVoter, refusedAsRemoved, type RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
 import { AppModule } from './app.module';
 import { ErrorsFilter } from './http/errors.filter';
+import { serveMovesDirectly } from './http/direct-moves';
+import { GamesController } from './http/games.controller';
 import { ConfigError, loadConfig, type ServerConfig } from './config';
 import { RookeryIoAdapter } from './gateway/io-adapter';
 import { NestPinoLogger, createLogger } from './logger';
 import { Drainer } from './ops/drainer';
 import type { TrustedProxies } from './http/client-ip';
 import { TRUSTED_PROXIES } from './tokens';
+
+/** A write's JSON body, at most (a move's is under 200 bytes). */
+const JSON_BODY_LIMIT = 16 * 1024;
 
 /**
  * One Rookery node: `tsx apps/server/src/main.ts --id n1 --http 127.0.0.1:8001 --raft 127.0.0.1:7001
@@ -38,12 +44,14 @@ async function main(): Promise<void> {
     res.setHeader('x-rookery-node', config.nodeId);
     next();
   });
-  app.useBodyParser('json', { limit: '16kb' });
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   // req.ip (the per-IP limits) believes X-Forwarded-For from TRUST_PROXY's proxies only, as the gateway does.
   const proxies = app.get<TrustedProxies>(TRUSTED_PROXIES);
   app.set('trust proxy', (addr: string) => proxies.trusts(addr));
   app.useGlobalFilters(new ErrorsFilter());
   if (config.clientDir !== undefined) app.useStaticAssets(config.clientDir);
+  // POST /api/games/:id/moves in its common form skips Express and Nest (direct-moves.ts).
+  serveMovesDirectly(app.getHttpServer() as HttpServer, { moves: app.get(GamesController), proxies, nodeId: config.nodeId, bodyLimit: JSON_BODY_LIMIT });
   const node = app.get<RaftNode>(RAFT_NODE);
   nestLogger.node = node;
   await app.listen(config.http.port, config.http.host);

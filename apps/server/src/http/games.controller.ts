@@ -57,7 +57,16 @@ export class GamesController {
   }
 
   @Post(':id/moves')
-  async move(@Ip() ip: string, @Param('id') gameId: string, @Headers('x-rookery-session') session: string | undefined, @Headers('authorization') auth: string | undefined, @Body() body: unknown): Promise<unknown> {
+  move(@Ip() ip: string, @Param('id') gameId: string, @Headers('x-rookery-session') session: string | undefined, @Headers('authorization') auth: string | undefined, @Body() body: unknown): Promise<unknown> {
+    return this.moveCommand(ip, gameId, session, auth, body);
+  }
+
+  /**
+   * POST /api/games/:id/moves, behind the route above and behind the direct route of
+   * direct-moves.ts (which takes the common requests before the framework does): the answer,
+   * or an HttpException with the refusal.
+   */
+  async moveCommand(ip: string, gameId: string, session: string | undefined, auth: string | undefined, body: unknown): Promise<unknown> {
     const s = this.check('game:move', { ...(body as object), gameId }, session, ip);
     const token = /^Bearer (\S+)$/.exec(auth ?? '')?.[1];
     if (token === undefined || !TOKEN.test(token)) fail(ChessErrorCode.NotSeated, 'a move needs the seat token: authorization: Bearer <token>');
