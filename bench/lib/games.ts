@@ -1,5 +1,5 @@
-import { Agent, request } from 'node:http';
 import { playouts } from '@rookery/testing';
+import { postJson as post } from './http';
 
 /** A game ready for load: both seats (session and token), and the legal moves it will play. */
 export interface BenchGame {
@@ -11,30 +11,11 @@ export interface BenchGame {
   played?: number;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-
-/** A JSON POST on a kept-alive connection: the status and the parsed answer. */
-export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+/** A JSON POST (lib/http.ts): the status and the parsed answer; status 0 and the error when none came. */
+export async function postJson(url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const u = new URL(url);
-  const data = JSON.stringify(body);
-  return new Promise((resolve) => {
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        let parsed: Record<string, unknown> = {};
-        try {
-          parsed = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          parsed = { raw: text };
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    req.on('error', (e) => resolve({ status: 0, body: { error: String(e) } }));
-    req.end(data);
-  });
+  const r = await post(u.origin, u.pathname, body, headers, 60_000);
+  return r.kind === 'answer' ? { status: r.status, body: r.body } : { status: 0, body: { error: `${r.kind}: ${r.message}` } };
 }
 
 /**

@@ -1,9 +1,10 @@
-import { Agent, request } from 'node:http';
+import { LeanHttp } from './lean-http';
 
 /**
- * The HTTP side of a load generator: JSON writes over kept-alive connections (node:http rather
- * than fetch, for a per-attempt timeout that really closes the request, and errors that say
- * whether the node was reachable), and the games a benchmark plays, created in advance.
+ * The HTTP side of a load generator: JSON writes over kept-alive connections (lean-http.ts: a
+ * per-attempt timeout that really closes the connection, errors that say whether the node was
+ * reachable, and a fraction of node:http's CPU per request), and the games a benchmark plays,
+ * created in advance.
  */
 
 export type HttpOutcome =
@@ -12,35 +13,23 @@ export type HttpOutcome =
   /** No answer: the node refused or dropped the connection (it is down), or stayed silent past the timeout. */
   | { kind: 'unreachable' | 'timeout'; message: string };
 
-const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+/** One pool of connections per server, 512 connections at most each. */
+const pools = new Map<string, LeanHttp>();
 
-export function postJson(base: string, path: string, body: object, headers: Record<string, string>, timeoutMs: number): Promise<HttpOutcome> {
-  return new Promise((resolve) => {
-    const data = JSON.stringify(body);
-    const req = request(`${base}${path}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      const node = res.headers['x-rookery-node'] as string | undefined;
-      res.on('end', () => {
-        let parsed: Record<string, unknown>;
-        try {
-          parsed = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          parsed = { ok: false, error: { code: 'ERR_NOT_JSON', message: text.slice(0, 200) } };
-        }
-        resolve({ kind: 'answer', status: res.statusCode ?? 0, body: parsed, ...(node !== undefined ? { node } : {}) });
-      });
-      res.on('error', (e) => resolve({ kind: 'unreachable', message: e.message }));
-    });
-    let timedOut = false;
-    req.setTimeout(timeoutMs, () => {
-      timedOut = true;
-      req.destroy();
-    });
-    req.on('error', (e) => resolve(timedOut ? { kind: 'timeout', message: `no answer within ${timeoutMs} ms` } : { kind: 'unreachable', message: e.message }));
-    req.end(data);
-  });
+export async function postJson(base: string, path: string, body: object, headers: Record<string, string>, timeoutMs: number): Promise<HttpOutcome> {
+  let pool = pools.get(base);
+  if (pool === undefined) pools.set(base, (pool = LeanHttp.for(base, 512)));
+  const r = await pool.post(path, JSON.stringify(body), { 'content-type': 'application/json', ...headers }, timeoutMs);
+  if (r.kind !== 'answer') return r;
+  const text = r.body.toString('utf8');
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    parsed = { ok: false, error: { code: 'ERR_NOT_JSON', message: text.slice(0, 200) } };
+  }
+  const node = r.headers.get('x-rookery-node');
+  return { kind: 'answer', status: r.status, body: parsed, ...(node !== undefined ? { node } : {}) };
 }
 
 export async function getJson(base: string, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
