@@ -10,7 +10,8 @@ import { LeanWs } from './lean-ws';
  * socket.io-client it used about 70–110 µs of CPU per move, taken from the servers; thousands of
  * spectators in one process were the bottleneck of the fan-out measurement, where in life each
  * spectator is its own machine. A client's cost is not what the benchmark is about, so the
- * harness spends as little as it can on it, on the Rookery side and on the bare side alike.
+ * harness spends as little as it can on it, on the Rookery side and on the bare side alike; its
+ * WebSocket is lean too (lean-ws.ts).
  *
  * Packets (Engine.IO type, then Socket.IO type): `0{…}` open, `2` ping (answered `3`), `40{…}`
  * connected, `44{…}` refused, `41` disconnected, `42[id]["event",arg]` an event,

@@ -61,7 +61,8 @@ function read(req: IncomingMessage, res: ServerResponse, o: DirectMovesOptions):
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('error', () => res.destroy());
-  req.on('end', () => void answer(req, res, o, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+  // answer() catches every refusal itself; what is left (a response that cannot be written) ends the connection.
+  req.on('end', () => void answer(req, res, o, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).catch(() => res.destroy()));
 }
 
 async function answer(req: IncomingMessage, res: ServerResponse, o: DirectMovesOptions, bytes: Buffer): Promise<void> {
