@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { until } from '@rookery/raft/testing';
 import { LeanHttp, parseResponse } from './lean-http';
 import { postJson } from './http';
 
@@ -101,7 +102,7 @@ describe('LeanHttp: kept-alive POSTs for the load generators', () => {
     assert.deepEqual(r, { kind: 'timeout', message: 'no answer within 100 ms' });
     const port = seen.at(-1)!.port;
     assert.equal(seen.at(-1)!.path, '/hold');
-    for (let i = 0; i < 100 && (!closedPorts.has(port) || http.connections > 0); i++) await new Promise((res) => setTimeout(res, 10));
+    await until(() => closedPorts.has(port) && http.connections === 0, 1000, 'the connection closed on both sides');
     assert.ok(closedPorts.has(port), 'the server saw the connection close');
     assert.equal(http.connections, 0);
     held.splice(0);
@@ -111,13 +112,13 @@ describe('LeanHttp: kept-alive POSTs for the load generators', () => {
     const http = LeanHttp.for(base);
     held.splice(0);
     const pending = http.post('/hold', '{}', {}, 5000);
-    for (let i = 0; i < 100 && held.length === 0; i++) await new Promise((res) => setTimeout(res, 10));
+    await until(() => held.length > 0, 1000, 'the held request');
     held.shift()!.socket!.destroy();
     const dropped = await pending;
     assert.equal(dropped.kind, 'unreachable', JSON.stringify(dropped));
     // Closed politely (a FIN, no answer) rather than reset.
     const pending2 = http.post('/hold', '{}', {}, 5000);
-    for (let i = 0; i < 100 && held.length === 0; i++) await new Promise((res) => setTimeout(res, 10));
+    await until(() => held.length > 0, 1000, 'the held request');
     held.shift()!.socket!.end();
     assert.deepEqual(await pending2, { kind: 'unreachable', message: 'the connection closed before the whole answer' });
     const nobody = createServer();

@@ -2,42 +2,23 @@ import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { until } from '@rookery/raft/testing';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { acceptFor, LeanWs } from './lean-ws';
 
-/** What a LeanWs saw, in order, and a promise per next event. */
+/** What a LeanWs saw, in order. */
 class Seen {
   readonly messages: (string | Buffer)[] = [];
   opened = false;
   closed: { error: Error | undefined; code: number | undefined } | undefined;
-  private waiters: (() => void)[] = [];
   readonly ws: LeanWs;
 
   constructor(url: string) {
     this.ws = LeanWs.connect(url, {
-      onopen: () => ((this.opened = true), this.wake()),
-      onmessage: (m) => (this.messages.push(m), this.wake()),
-      onclose: (error, code) => ((this.closed = { error, code }), this.wake()),
+      onopen: () => (this.opened = true),
+      onmessage: (m) => void this.messages.push(m),
+      onclose: (error, code) => (this.closed = { error, code }),
     });
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  /** Resolves once `cond` holds (checked at each event), or rejects after `ms`. */
-  async until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!cond()) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`lean-ws spec: no ${what} within ${ms} ms`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => (clearTimeout(t), resolve()));
-      });
-    }
   }
 }
 
@@ -91,7 +72,7 @@ describe('LeanWs: a WebSocket client for the load generators', () => {
     const connected = async (): Promise<{ c: Seen; peer: WebSocket }> => {
       const n = peers.length;
       const c = new Seen(url);
-      await c.until(() => c.opened && peers.length > n, 'handshake');
+      await until(() => c.opened && peers.length > n, 3000, 'handshake');
       return { c, peer: peers[n]! };
     };
 
@@ -107,7 +88,7 @@ describe('LeanWs: a WebSocket client for the load generators', () => {
       const text = 'Sg1–f3 ♞ ' + 'é'.repeat(40_000);
       peer.send(text);
       sent.push(text);
-      await c.until(() => c.messages.length === sent.length, 'messages');
+      await until(() => c.messages.length === sent.length, 3000, 'messages');
       assert.equal(c.messages.length, sent.length);
       for (let i = 0; i < sizes.length; i++) assert.ok(Buffer.isBuffer(c.messages[i]) && (c.messages[i] as Buffer).equals(sent[i] as Buffer), `binary of ${sizes[i]} bytes`);
       assert.equal(c.messages.at(-1), text, 'text decoded as UTF-8');
@@ -120,7 +101,7 @@ describe('LeanWs: a WebSocket client for the load generators', () => {
       for (const t of texts) c.ws.send(t);
       c.ws.send(Buffer.from([0, 1, 2, 255]));
       const got = received.get(peer)!;
-      for (let i = 0; i < 300 && got.length < texts.length + 1; i++) await new Promise((r) => setTimeout(r, 10));
+      await until(() => got.length >= texts.length + 1, 3000, 'server receipts');
       assert.deepEqual(got, [...texts.map((t) => [t, false]), ['000102ff', true]]);
       c.ws.terminate();
     });
@@ -134,7 +115,7 @@ describe('LeanWs: a WebSocket client for the load generators', () => {
       peer.send('last', { fin: true });
       peer.send('next');
       assert.equal(await Promise.race([pong, new Promise((r) => setTimeout(r, 3000, 'no pong within 3 s'))]), 'are you there');
-      await c.until(() => c.messages.length === 2, 'messages');
+      await until(() => c.messages.length === 2, 3000, 'messages');
       assert.deepEqual(c.messages, ['first second last', 'next']);
       c.ws.terminate();
     });
@@ -142,23 +123,23 @@ describe('LeanWs: a WebSocket client for the load generators', () => {
     it('closes with a closing handshake the server hears, and reports the code the server closes with', async () => {
       const first = await connected();
       first.c.ws.close(4001);
-      await first.c.until(() => first.c.closed !== undefined, 'close');
+      await until(() => first.c.closed !== undefined, 3000, 'close');
       assert.deepEqual(first.c.closed, { error: undefined, code: 4001 }, 'the server echoes our code');
-      for (let i = 0; i < 100 && !closes.has(first.peer); i++) await new Promise((r) => setTimeout(r, 10));
+      await until(() => closes.has(first.peer), 1000, "the server's close");
       assert.equal(closes.get(first.peer), 4001);
 
       const second = await connected();
       second.peer.close(4002, 'bye');
-      await second.c.until(() => second.c.closed !== undefined, 'close');
+      await until(() => second.c.closed !== undefined, 3000, 'close');
       assert.deepEqual(second.c.closed, { error: undefined, code: 4002 });
-      for (let i = 0; i < 100 && !closes.has(second.peer); i++) await new Promise((r) => setTimeout(r, 10));
+      await until(() => closes.has(second.peer), 1000, "the server's close");
       assert.equal(closes.get(second.peer), 4002, 'the server heard our answer to its close');
       second.c.ws.send('too late'); // nothing is sent once closed, and nothing throws
     });
 
     it('fails the handshake on a path the server does not upgrade, naming the status', async () => {
       const c = new Seen(url.replace('/ws', '/page'));
-      await c.until(() => c.closed !== undefined, 'close');
+      await until(() => c.closed !== undefined, 3000, 'close');
       assert.equal(c.opened, false);
       assert.match(String(c.closed!.error?.message), /unexpected server response: 400/);
     });
@@ -222,7 +203,7 @@ describe('LeanWs: a WebSocket client for the load generators', () => {
         next();
       };
       const c = new Seen(url);
-      await c.until(() => c.messages.length === 5 || c.closed !== undefined, 'messages', 10_000).catch((e: Error) => assert.fail(`${e.message}: ${c.messages.length} messages, opened ${c.opened}, closed ${JSON.stringify(c.closed)}`));
+      await until(() => c.messages.length === 5 || c.closed !== undefined, 10_000, 'messages').catch((e: Error) => assert.fail(`${e.message}: ${c.messages.length} messages, opened ${c.opened}, closed ${JSON.stringify(c.closed)}`));
       assert.equal(c.messages[0], 'one');
       assert.ok((c.messages[1] as Buffer).equals(pattern(300)));
       assert.equal(c.messages[2], 'frag');
@@ -241,7 +222,7 @@ describe('LeanWs: a WebSocket client for the load generators', () => {
       it(`ends the connection with an error on ${what}, delivering nothing`, async () => {
         script = (socket, key) => socket.write(answer(key), 'latin1');
         const c = new Seen(url);
-        await c.until(() => c.closed !== undefined, 'close');
+        await until(() => c.closed !== undefined, 3000, 'close');
         assert.match(String(c.closed!.error?.message), error);
         assert.deepEqual(c.messages, []);
       });
@@ -250,7 +231,7 @@ describe('LeanWs: a WebSocket client for the load generators', () => {
     it('reports a connection closed before the handshake', async () => {
       script = (socket) => socket.end();
       const c = new Seen(url);
-      await c.until(() => c.closed !== undefined, 'close');
+      await until(() => c.closed !== undefined, 3000, 'close');
       assert.equal(c.opened, false);
       assert.match(String(c.closed!.error?.message), /closed before the handshake/);
     });

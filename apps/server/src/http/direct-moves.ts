@@ -43,36 +43,39 @@ export function serveMovesDirectly(server: Server, o: DirectMovesOptions): void 
   const framework = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (takes(req, o.bodyLimit)) return read(req, res, o);
+    const gameId = directMove(req, o.bodyLimit);
+    if (gameId !== undefined) return read(req, res, o, gameId);
     for (const l of framework) l.call(server, req, res);
   });
 }
 
-/** Whether a request is a move in the common form (decided on its head alone: nothing of it is read yet). */
-export function takes(req: IncomingMessage, bodyLimit: number): boolean {
-  if (req.method !== 'POST' || !MOVES_PATH.test(req.url ?? '')) return false;
+/** The game id of a move in the common form, else undefined (decided on the request's head alone: nothing of it is read yet). */
+function directMove(req: IncomingMessage, bodyLimit: number): string | undefined {
+  const gameId = req.method === 'POST' ? MOVES_PATH.exec(req.url ?? '')?.[1] : undefined;
+  if (gameId === undefined) return undefined;
   const h = req.headers;
-  if (h['content-encoding'] !== undefined || h['transfer-encoding'] !== undefined) return false;
+  if (h['content-encoding'] !== undefined || h['transfer-encoding'] !== undefined) return undefined;
   const length = Number(h['content-length']);
-  return h['content-length'] !== undefined && Number.isSafeInteger(length) && length <= bodyLimit && JSON_TYPE.test(h['content-type'] ?? '');
+  return h['content-length'] !== undefined && Number.isSafeInteger(length) && length <= bodyLimit && JSON_TYPE.test(h['content-type'] ?? '') ? gameId : undefined;
 }
 
-function read(req: IncomingMessage, res: ServerResponse, o: DirectMovesOptions): void {
+function read(req: IncomingMessage, res: ServerResponse, o: DirectMovesOptions, gameId: string): void {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('error', () => res.destroy());
   // answer() catches every refusal itself; what is left (a response that cannot be written) ends the connection.
-  req.on('end', () => void answer(req, res, o, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).catch(() => res.destroy()));
+  req.on('end', () => void answer(req, res, o, gameId, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).catch(() => res.destroy()));
 }
 
-async function answer(req: IncomingMessage, res: ServerResponse, o: DirectMovesOptions, bytes: Buffer): Promise<void> {
+async function answer(req: IncomingMessage, res: ServerResponse, o: DirectMovesOptions, gameId: string, bytes: Buffer): Promise<void> {
   let status = 201; // Nest's status for a POST route
   let body: unknown;
   try {
     const parsed = parseBody(bytes);
-    if ('problem' in parsed) ({ status, body } = { status: 400, body: { ok: false, error: { code: GatewayErrorCode.BadRequest, message: parsed.problem } } });
-    else {
-      const gameId = MOVES_PATH.exec(req.url!)![1]!;
+    if ('problem' in parsed) {
+      status = 400;
+      body = { ok: false, error: { code: GatewayErrorCode.BadRequest, message: parsed.problem } };
+    } else {
       const ip = o.proxies.clientAddress(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for']);
       body = await o.moves.moveCommand(ip, gameId, header(req, 'x-rookery-session'), header(req, 'authorization'), parsed.value);
     }
@@ -85,7 +88,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, o: DirectMovesO
 }
 
 /** A JSON body as body-parser's `json()` (strict) reads it. */
-export function parseBody(bytes: Buffer): { value: unknown } | { problem: string } {
+function parseBody(bytes: Buffer): { value: unknown } | { problem: string } {
   // body-parser decodes through iconv-lite, which drops a byte-order mark.
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   if (text.length === 0) return { value: {} };

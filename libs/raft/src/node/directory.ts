@@ -14,17 +14,17 @@ export function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
 }
 
 /**
- * What the node replicates for itself through the log (entries '~addrs', '~join', '~leave',
- * '~desired') and carries in snapshots: every member's address, who asked to join or leave, and
- * the desired voter count. Applied alike on every node; only the leader acts on them.
- */
-/**
  * How many of a server's ended stints the directory keeps. A join is stale only if it waited
  * out the server's leave; one that waited out as many leaves (each a restart or a planned
  * departure, and each one committed) is not expected: the oldest is forgotten.
  */
 export const ENDED_STINTS = 16;
 
+/**
+ * What the node replicates for itself through the log (entries '~addrs', '~join', '~leave',
+ * '~desired') and carries in snapshots: every member's address, who asked to join or leave, and
+ * the desired voter count. Applied alike on every node; only the leader acts on them.
+ */
 export class Directory {
   private readonly book = new Map<NodeId, PeerAddress>();
   private readonly wanted = new Map<NodeId, Wish>();
