@@ -161,7 +161,7 @@ async function etcdLevel(url: string, c: number, valueBytes: number): Promise<Et
 function moveEntryBytes(): number {
   // The sizes a bench game's move has: a session as createGames names them, a 12-character
   // game id, a 24-character seat token.
-  const command = { type: 'move', requestId: 'm123', session: 'c64-mwwx1abc-w123-session', gameId: 'x'.repeat(12), token: 'y'.repeat(24), move: 'e2e4' };
+  const command = { type: 'move', requestId: 'm123', session: 'bench-c64-mwwx1abc-123-w', gameId: 'x'.repeat(12), token: 'y'.repeat(24), move: 'e2e4' };
   // 9-byte chess entry head (version, entry time) and the node's envelope with its proposal id.
   return Buffer.byteLength(JSON.stringify(command)) + 9 + 2 + 24;
 }

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { createGames, getJson, postJson, type BenchGame } from './lib/http';
+import { createGames, getJson, postJson, type SeatedGame } from './lib/http';
 import { playouts } from '@rookery/testing';
 import { wallNow } from './lib/percentiles';
 import { onCommand, report } from './lib/processes';
@@ -52,7 +52,7 @@ export type FailoverLoadMessage =
       outcomes: Record<string, number>;
     };
 
-interface Game extends BenchGame {
+interface Game extends SeatedGame {
   moves: string[];
   acked: string[];
 }

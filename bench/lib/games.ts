@@ -1,11 +1,8 @@
 import { playouts } from '@rookery/testing';
-import { postJson as post } from './http';
+import { createGames as createSeatedGames, postJson as post, type SeatedGame } from './http';
 
 /** A game ready for load: both seats (session and token), and the legal moves it will play. */
-export interface BenchGame {
-  gameId: string;
-  white: { session: string; token: string };
-  black: { session: string; token: string };
+export interface BenchGame extends SeatedGame {
   moves: string[];
   /** How many of `moves` were played already (by an earlier load). */
   played?: number;
@@ -20,30 +17,13 @@ export async function postJson(url: string, body: object, headers: Record<string
 
 /**
  * Creates `count` untimed games through `url` (the leader, or HAProxy), each joined by a second
- * session, `parallel` at a time; each gets a playout (`distinct` different ones, reused in turn:
- * the games are independent all the same).
+ * session, `parallel` at a time (lib/http.ts createGames); each gets a playout (`distinct`
+ * different ones, reused in turn: the games are independent all the same).
  */
 export async function createGames(url: string, count: number, plies: number, opts: { distinct?: number; parallel?: number; tag?: string } = {}): Promise<BenchGame[]> {
   const lines = playouts(Math.min(count, opts.distinct ?? 64), plies, 1000);
-  const tag = opts.tag ?? `b${Date.now().toString(36)}`;
-  const games: BenchGame[] = new Array(count);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < count; i = next++) {
-      const white = { session: `${tag}-w${i}-session`, token: '' };
-      const black = { session: `${tag}-b${i}-session`, token: '' };
-      const c = await postJson(`${url}/api/games`, { requestId: 'create', timeControl: null, color: 'white' }, { 'x-rookery-session': white.session });
-      if (c.status !== 201) throw new Error(`bench: creating game ${i} answered ${c.status} ${JSON.stringify(c.body)}`);
-      const gameId = c.body['gameId'] as string;
-      white.token = c.body['token'] as string;
-      const j = await postJson(`${url}/api/games/${gameId}/join`, { requestId: 'join' }, { 'x-rookery-session': black.session });
-      if (j.status !== 200 && j.status !== 201) throw new Error(`bench: joining game ${gameId} answered ${j.status} ${JSON.stringify(j.body)}`);
-      black.token = j.body['token'] as string;
-      games[i] = { gameId, white, black, moves: lines[i % lines.length]! };
-    }
-  };
-  await Promise.all(Array.from({ length: opts.parallel ?? 32 }, worker));
-  return games;
+  const seated = await createSeatedGames([url], count, opts.tag ?? `b${Date.now().toString(36)}`, opts.parallel ?? 32);
+  return seated.map((g, i) => ({ ...g, moves: lines[i % lines.length]! }));
 }
 
 /** Quantiles of sorted latencies, ms, rounded to 0.01. */

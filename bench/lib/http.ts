@@ -41,7 +41,8 @@ export interface Seat {
   session: string;
   token: string;
 }
-export interface BenchGame {
+/** A game set up for a benchmark: White created it, Black joined. */
+export interface SeatedGame {
   gameId: string;
   white: Seat;
   black: Seat;
@@ -59,7 +60,7 @@ async function mustPost(base: string, path: string, body: object, session: strin
 }
 
 /** One untimed game, White created and Black joined, through `base` (any node: followers forward). */
-export async function createGame(base: string, tag: string): Promise<BenchGame> {
+export async function createGame(base: string, tag: string): Promise<SeatedGame> {
   const white = `bench-${tag}-w`;
   const black = `bench-${tag}-b`;
   const c = await mustPost(base, '/api/games', { requestId: 'create', timeControl: null, color: 'white', name: 'BenchWhite' }, white);
@@ -69,8 +70,8 @@ export async function createGame(base: string, tag: string): Promise<BenchGame> 
 }
 
 /** `count` games, `concurrency` set up at a time, spread over `bases`. Tags come from `prefix` (vary it per run). */
-export async function createGames(bases: readonly string[], count: number, prefix: string, concurrency = 32): Promise<BenchGame[]> {
-  const games: BenchGame[] = new Array<BenchGame>(count);
+export async function createGames(bases: readonly string[], count: number, prefix: string, concurrency = 32): Promise<SeatedGame[]> {
+  const games: SeatedGame[] = new Array<SeatedGame>(count);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
