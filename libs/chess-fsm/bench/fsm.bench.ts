@@ -1,5 +1,6 @@
 import { Chess } from 'chess.js';
 import { ChessMachine, DEFAULT_OPTIONS, type Command } from '../src/index';
+import { seeded } from '../src/spec-fixtures';
 
 /**
  * bench:fsm — the chess state machine against bare chess.js, side by side in one run.
@@ -25,27 +26,14 @@ const PLIES = opt('plies', 120);
 const ROUNDS = opt('rounds', 5);
 const RESTORE_GAMES = opt('restore-games', 10_000);
 
-/** xorshift32: the same games every run. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
-
 /** A random legal game, as UCI moves, up to `maxPlies` or its end. */
-function randomGame(rand: () => number, maxPlies: number): string[] {
+function randomGame(rand: (n: number) => number, maxPlies: number): string[] {
   const chess = new Chess();
   const moves: string[] = [];
   while (moves.length < maxPlies && !chess.isGameOver()) {
     // SAN strings, not verbose moves: chess.js builds every verbose move with a full move generation.
     const legal = chess.moves();
-    moves.push(chess.move(legal[Math.floor(rand() * legal.length)]!).lan);
+    moves.push(chess.move(legal[rand(legal.length)]!).lan);
   }
   return moves;
 }
@@ -112,7 +100,8 @@ function timeChessJs(games: string[][]): number {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function main(): void {
-  const rand = prng(20261125);
+  // The same games every run.
+  const rand = seeded(20261125);
   const games = Array.from({ length: GAMES }, () => randomGame(rand, PLIES));
   const moves = games.reduce((n, g) => n + g.length, 0);
   process.stderr.write(`bench:fsm: ${GAMES} random games, ${moves} moves; ${ROUNDS} rounds each, alternating\n`);
