@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { until } from '@rookery/raft/testing';
 import { Server } from 'socket.io';
 import { LeanSocket } from './lean-io';
 
@@ -83,7 +84,7 @@ describe('LeanSocket: the Socket.IO wire protocol, lean', () => {
     const s = await LeanSocket.connect(url, { name: 'polite' });
     assert.deepEqual(await s.emitWithAck('hello', { n: 1 }, 1000), { ok: true, name: 'polite', twice: 2 });
     s.close();
-    for (let i = 0; i < 100 && !gone.has('polite'); i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => gone.has('polite'), 1000, 'the server to hear the polite client go');
     assert.equal(gone.get('polite'), 'client namespace disconnect');
   });
 
