@@ -409,8 +409,9 @@ export class Game {
   }
 
   private chess(): Chess {
-    // Built lazily: a restored machine does not pay for boards of games nobody moves in.
-    this.board ??= new Chess(this.fen);
+    // Built lazily: a restored machine does not pay for boards of games nobody moves in. The
+    // FEN is one chess.js wrote, or one checked when the game was created: not checked again.
+    this.board ??= new Chess(this.fen, { skipValidation: true });
     return this.board;
   }
 
