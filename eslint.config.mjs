@@ -75,8 +75,8 @@ export default [
     },
   },
   {
-    // The client's own tests play the Rookery node with a real Socket.IO server; the page never imports it.
-    files: ['client/src/**/*.spec.ts'],
+    // The client's own tests (and their fixtures) play the Rookery node with a real Socket.IO server; the page never imports them.
+    files: ['client/src/**/*.spec.ts', 'client/src/**/*.spec-fixtures.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
