@@ -61,6 +61,8 @@ describe('loadConfig', () => {
       // No proxy believed: a per-IP limit counts the peer's address.
       trustProxy: [],
       maxConnectionsPerIp: 50,
+      // Longer than HAProxy (or a cloud load balancer) keeps an idle connection to the node: it, not the node, closes it.
+      httpKeepAliveMs: 65_000,
       drainGraceMs: 5000,
       drainDeadlineMs: 30_000,
       // No agent, no Redis: HAProxy goes by /health/ready alone, restarts take no slot.
@@ -262,6 +264,7 @@ describe('loadConfig', () => {
       ['--ip-rate', 'IP_RATE_LIMIT', 1, 10_000_000, 'ipRateLimit'],
       ['--max-connections-per-ip', 'MAX_CONNECTIONS_PER_IP', 1, 1_000_000, 'maxConnectionsPerIp'],
       ['--drain-grace-ms', 'DRAIN_GRACE_MS', 0, 600_000, 'drainGraceMs'],
+      ['--http-keep-alive-ms', 'HTTP_KEEP_ALIVE_MS', 1000, 3_600_000, 'httpKeepAliveMs'],
     ];
     for (const [flag, variable, min, max, key] of bounds) {
       assert.equal(loadConfig([...FLAGS, flag, String(min)], {})[key], min, `${flag} ${min}`);

@@ -38,6 +38,8 @@ export interface ServerConfig {
   trustProxy: string[];
   /** Connections allowed at once per client IP. */
   maxConnectionsPerIp: number;
+  /** How long an idle kept-alive HTTP connection stays open: longer than a load balancer keeps its idle connections to the node. */
+  httpKeepAliveMs: number;
   /** How long clients get between `server:draining` and being disconnected. */
   drainGraceMs: number;
   /** The whole drain (slot, clients, leadership, in-flight proposals, stop) must end within this; then the process exits 1. */
@@ -81,6 +83,7 @@ export const CONFIG_OPTIONS = [
   ['ip-rate', 'IP_RATE_LIMIT', 'commands per client IP per 20 s'],
   ['trust-proxy', 'TRUST_PROXY', "proxies whose X-Forwarded-For is believed: addresses, subnets or loopback, comma-separated"],
   ['max-connections-per-ip', 'MAX_CONNECTIONS_PER_IP', 'connections at once per client IP'],
+  ['http-keep-alive-ms', 'HTTP_KEEP_ALIVE_MS', 'how long an idle kept-alive HTTP connection stays open (longer than the load balancer keeps one)'],
   ['drain-grace-ms', 'DRAIN_GRACE_MS', 'time clients get to move before a draining node closes them'],
   ['drain-deadline-ms', 'DRAIN_DEADLINE_MS', 'time the whole drain may take before the process exits anyway'],
   ['agent-port', 'AGENT_PORT', "port of the HAProxy agent-check (answers ready, drain or maint)"],
@@ -198,6 +201,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     ipRateLimit: int('ip-rate', 1000, 1, 10_000_000),
     trustProxy,
     maxConnectionsPerIp: int('max-connections-per-ip', 50, 1, 1_000_000),
+    httpKeepAliveMs: int('http-keep-alive-ms', 65_000, 1000, 3_600_000),
     drainGraceMs: int('drain-grace-ms', 5000, 0, 600_000),
     drainDeadlineMs: int('drain-deadline-ms', 30_000, 1000, 3_600_000),
     agentPort: raw.has('agent-port') ? int('agent-port', 0, 0, 65_535) : undefined,

@@ -51,6 +51,9 @@ async function main(): Promise<void> {
   app.useGlobalFilters(new ErrorsFilter());
   if (config.clientDir !== undefined) app.useStaticAssets(config.clientDir);
   // POST /api/games/:id/moves in its common form skips Express and Nest (direct-moves.ts).
+  // An idle kept-alive connection is closed by HAProxy (or a cloud load balancer) first: were the
+  // node to close it as the balancer reuses it, the request sent on it would fail.
+  (app.getHttpServer() as HttpServer).keepAliveTimeout = config.httpKeepAliveMs;
   serveMovesDirectly(app.getHttpServer() as HttpServer, { moves: app.get(GamesController), proxies, nodeId: config.nodeId, bodyLimit: JSON_BODY_LIMIT });
   const node = app.get<RaftNode>(RAFT_NODE);
   nestLogger.node = node;
