@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { createGames, getJson, postJson, type SeatedGame } from './lib/http';
+import { getJson, postJson, seatGames, type SeatedGame } from './lib/http';
 import { playouts } from '@rookery/testing';
 import { wallNow } from './lib/percentiles';
 import { onCommand, report } from './lib/processes';
@@ -67,7 +67,7 @@ async function main(c: FailoverLoadConfig): Promise<void> {
   let handle: (cmd: { type: string } & Record<string, unknown>) => void = () => undefined;
   onCommand((cmd) => handle(cmd));
   await report({ type: 'progress', msg: `creating ${c.games} games` });
-  const created = await createGames(c.urls, c.games, c.tag);
+  const created = await seatGames(c.urls, c.games, c.tag);
   // Distinct playouts are slow to make (chess.js); games are independent, so they share a few.
   const lines = playouts(64, 200, 1);
   const games: Game[] = created.map((g, i) => ({ ...g, moves: lines[i % lines.length]!, acked: [] }));

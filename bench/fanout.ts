@@ -4,7 +4,7 @@ import type { FanoutLoadConfig, FanoutLoadMessage, FanoutSide, MoveSample, MoveT
 import { numberFlag, flag, runStandalone } from './lib/cli';
 import { benchCluster } from './lib/cluster';
 import { watchContention, type Contention } from './lib/contention';
-import { createGame } from './lib/http';
+import { seatGame } from './lib/http';
 import { playout } from '@rookery/testing';
 import { summarize, type Summary } from './lib/percentiles';
 import { spawnChild, withCluster } from './lib/processes';
@@ -128,7 +128,7 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
     const res = await withCluster(benchCluster, async (cluster) => {
       const leader = await cluster.leader();
       const node = o.node === 'follower' ? cluster.nodes.find((n) => n !== leader && n.proc !== undefined)! : leader;
-      const game = await createGame(node.url, `fanout-${process.pid}`);
+      const game = await seatGame(node.url, `fanout-${process.pid}`);
       progress(`fan-out: game ${game.gameId} on ${node.id} (${node === leader ? 'leader' : 'follower'}); ${o.spectators} spectators a side`);
       const others = cluster.nodes.filter((n) => n !== node).map((n) => n.proc?.pid ?? 0);
       const sides: FanoutSide[] = [

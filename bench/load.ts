@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { postJson, summarize, type BenchGame } from './lib/games';
+import { postJsonTo, summarize, type BenchGame } from './lib/games';
 import { LeanSocket } from './lib/lean-io';
 
 /**
@@ -49,7 +49,7 @@ async function rateMode(): Promise<void> {
     }
     const m = nextMove(g)!;
     inFlight++;
-    const r = await postJson(`${target}/api/games/${g.gameId}/moves`, { requestId: m.requestId, move: m.move }, { 'x-rookery-session': m.seat.session, authorization: `Bearer ${m.seat.token}` });
+    const r = await postJsonTo(`${target}/api/games/${g.gameId}/moves`, { requestId: m.requestId, move: m.move }, { 'x-rookery-session': m.seat.session, authorization: `Bearer ${m.seat.token}` });
     inFlight--;
     const ok = r.status === 200 || r.status === 201;
     if (ok) ply.set(g.gameId, ply.get(g.gameId)! + 1);

@@ -1,5 +1,5 @@
 import { playouts } from '@rookery/testing';
-import { createGames as createSeatedGames, postJson as post, type SeatedGame } from './http';
+import { postJson, seatGames, type SeatedGame } from './http';
 
 /** A game ready for load: both seats (session and token), and the legal moves it will play. */
 export interface BenchGame extends SeatedGame {
@@ -9,20 +9,20 @@ export interface BenchGame extends SeatedGame {
 }
 
 /** A JSON POST (lib/http.ts): the status and the parsed answer; status 0 and the error when none came. */
-export async function postJson(url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function postJsonTo(url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   const u = new URL(url);
-  const r = await post(u.origin, u.pathname, body, headers, 60_000);
+  const r = await postJson(u.origin, u.pathname, body, headers, 60_000);
   return r.kind === 'answer' ? { status: r.status, body: r.body } : { status: 0, body: { error: `${r.kind}: ${r.message}` } };
 }
 
 /**
  * Creates `count` untimed games through `url` (the leader, or HAProxy), each joined by a second
- * session, `parallel` at a time (lib/http.ts createGames); each gets a playout (`distinct`
+ * session, `parallel` at a time (lib/http.ts seatGames); each gets a playout (`distinct`
  * different ones, reused in turn: the games are independent all the same).
  */
 export async function createGames(url: string, count: number, plies: number, opts: { distinct?: number; parallel?: number; tag?: string } = {}): Promise<BenchGame[]> {
   const lines = playouts(Math.min(count, opts.distinct ?? 64), plies, 1000);
-  const seated = await createSeatedGames([url], count, opts.tag ?? `b${Date.now().toString(36)}`, opts.parallel ?? 32);
+  const seated = await seatGames([url], count, opts.tag ?? `b${Date.now().toString(36)}`, opts.parallel ?? 32);
   return seated.map((g, i) => ({ ...g, moves: lines[i % lines.length]! }));
 }
 

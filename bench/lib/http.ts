@@ -60,7 +60,7 @@ async function mustPost(base: string, path: string, body: object, session: strin
 }
 
 /** One untimed game, White created and Black joined, through `base` (any node: followers forward). */
-export async function createGame(base: string, tag: string): Promise<SeatedGame> {
+export async function seatGame(base: string, tag: string): Promise<SeatedGame> {
   const white = `bench-${tag}-w`;
   const black = `bench-${tag}-b`;
   const c = await mustPost(base, '/api/games', { requestId: 'create', timeControl: null, color: 'white', name: 'BenchWhite' }, white);
@@ -70,13 +70,13 @@ export async function createGame(base: string, tag: string): Promise<SeatedGame>
 }
 
 /** `count` games, `concurrency` set up at a time, spread over `bases`. Tags come from `prefix` (vary it per run). */
-export async function createGames(bases: readonly string[], count: number, prefix: string, concurrency = 32): Promise<SeatedGame[]> {
+export async function seatGames(bases: readonly string[], count: number, prefix: string, concurrency = 32): Promise<SeatedGame[]> {
   const games: SeatedGame[] = new Array<SeatedGame>(count);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
       const i = next++;
-      games[i] = await createGame(bases[i % bases.length]!, `${prefix}-${i}`);
+      games[i] = await seatGame(bases[i % bases.length]!, `${prefix}-${i}`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));

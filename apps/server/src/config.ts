@@ -83,7 +83,7 @@ export const CONFIG_OPTIONS = [
   ['ip-rate', 'IP_RATE_LIMIT', 'commands per client IP per 20 s'],
   ['trust-proxy', 'TRUST_PROXY', "proxies whose X-Forwarded-For is believed: addresses, subnets or loopback, comma-separated"],
   ['max-connections-per-ip', 'MAX_CONNECTIONS_PER_IP', 'connections at once per client IP'],
-  ['http-keep-alive-ms', 'HTTP_KEEP_ALIVE_MS', 'how long an idle kept-alive HTTP connection stays open (longer than the load balancer keeps one)'],
+  ['http-keep-alive-ms', 'HTTP_KEEP_ALIVE_MS', "how long an idle kept-alive HTTP connection stays open: above the load balancer's idle time for its connections to the node"],
   ['drain-grace-ms', 'DRAIN_GRACE_MS', 'time clients get to move before a draining node closes them'],
   ['drain-deadline-ms', 'DRAIN_DEADLINE_MS', 'time the whole drain may take before the process exits anyway'],
   ['agent-port', 'AGENT_PORT', "port of the HAProxy agent-check (answers ready, drain or maint)"],

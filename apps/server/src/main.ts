@@ -50,21 +50,32 @@ async function main(): Promise<void> {
   app.set('trust proxy', (addr: string) => proxies.trusts(addr));
   app.useGlobalFilters(new ErrorsFilter());
   if (config.clientDir !== undefined) app.useStaticAssets(config.clientDir);
+  const server = app.getHttpServer() as HttpServer;
+  // An idle kept-alive connection is closed by the load balancer first: were the node to close it
+  // as the balancer reuses it, the request sent on it would fail (see --http-keep-alive-ms).
+  server.keepAliveTimeout = config.httpKeepAliveMs;
   // POST /api/games/:id/moves in its common form skips Express and Nest (direct-moves.ts).
-  // An idle kept-alive connection is closed by HAProxy (or a cloud load balancer) first: were the
-  // node to close it as the balancer reuses it, the request sent on it would fail.
-  (app.getHttpServer() as HttpServer).keepAliveTimeout = config.httpKeepAliveMs;
-  serveMovesDirectly(app.getHttpServer() as HttpServer, { moves: app.get(GamesController), proxies, nodeId: config.nodeId, bodyLimit: JSON_BODY_LIMIT });
+  serveMovesDirectly(server, { moves: app.get(GamesController), proxies, nodeId: config.nodeId, bodyLimit: JSON_BODY_LIMIT });
+  const drainer = app.get(Drainer);
+  // A draining node answers with `Connection: close`: the client takes its next request elsewhere.
+  server.prependListener('request', (_req, res) => {
+    if (drainer.draining) res.shouldKeepAlive = false;
+  });
   const node = app.get<RaftNode>(RAFT_NODE);
   nestLogger.node = node;
   await app.listen(config.http.port, config.http.host);
-  const http = app.getHttpServer().address() as { port: number };
+  const http = server.address() as { port: number };
   const raft = node.status();
   process.stdout.write(`rookery ${config.nodeId} ready http=${http.port} raft=${config.raft.port}\n`);
   log.info({ http: http.port, role: raft.role, term: raft.term }, 'ready');
 
-  const drainer = app.get(Drainer);
-  drainer.onClose(() => app.close());
+  drainer.onClose(() => {
+    // The close waits for every connection to end, and a kept-alive one would hold it open for up
+    // to --http-keep-alive-ms: an idle one is closed now, one still answering once its answer is out.
+    server.keepAliveTimeout = 1;
+    server.closeIdleConnections();
+    return app.close();
+  });
   const stop = (signal: string): Promise<void> => drainer.drainAndExit(signal);
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

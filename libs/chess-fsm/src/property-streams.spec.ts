@@ -187,7 +187,7 @@ function materialize(m: ChessMachine, steps: Step[]): { entries: Entry[]; output
               text = it.uci ? board.move(san).lan : san;
             }
           } catch {
-            // A position chess.js cannot load (see the todo test below): any move text will do.
+            // A position chess.js cannot load: any move text will do.
           }
         }
         const turn = v?.turn ?? 'white';

@@ -1,6 +1,6 @@
 // Seats and sessions shared by the specs: three players (white, black and a spectator) with
 // tokens and sessions that pass validation, plus the machine specs' Table and the checks they share.
-// Specs only; not part of the public surface.
+// Specs (and the library's own bench, for `seeded`) only; not part of the public surface.
 //
 // This file is not a *.spec.ts, so it is compiled and linted as the library's pure code (no Node
 // types, no node: imports): the checks below throw plain Errors instead of using node:assert.

@@ -96,8 +96,9 @@ export function machineExpect(session: string, command: Record<string, unknown>)
   if (!genuine) return only(C.NotSeated);
   if (g === 'G3') return only(C.GameOver);
   if (g === 'G2') return type === 'abort' ? { ...OK, unsafe: true } : only(C.NotStarted);
-  // G1, Black to move: only White's move is certainly refused before the log. The draw
-  // commands and abort are refused only when applied (see the report), resign and offers act.
+  // G1, Black to move: White's move is certainly refused before the log. The rest are left
+  // unpredicted here: the draw commands and abort are refused before the log too (BUG 3 holds
+  // it), resign and offers act.
   if (token === tA && type === 'move') return only(C.NotYourTurn);
   return { ...OK, unsafe: true };
 }
