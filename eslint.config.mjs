@@ -89,7 +89,7 @@ export default [
   },
   {
     files: ['libs/raft/src/core/**/*.ts', 'libs/chess-fsm/src/**/*.ts', 'libs/protocol/src/**/*.ts'],
-    ignores: ['**/*.spec.ts'],
+    ignores: ['**/*.spec.ts', '**/*.spec-fixtures.ts'],
     rules: pureCore,
   },
   {

@@ -1,16 +1,14 @@
 /**
  * Property tests of the chess state machine, through its public API only: random legal games (from the
  * start, from random positions and from endgames) never diverge from chess.js: moves, events, how and when
- * the game ends, the draw claims it allows, and the PGN. The seed and its replay: property-harness.ts.
+ * the game ends, the draw claims it allows, and the PGN. The seed and its replay: property.spec-fixtures.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Chess, type Move } from 'chess.js';
 import fc from 'fast-check';
 import { ChessErrorCode, ChessMachine, type Color, type EndReason } from './index';
-import { T0, bump, ok, propertySeed, stats, token } from './property-harness';
-
-const { SEED, params } = propertySeed(process.env);
+import { T0, bump, ok, SEED, params, stats, token } from './property.spec-fixtures';
 
 /** FIDE identity of a position, as chess.js writes it (en passant square only when the capture is legal). */
 const positionKey = (fen: string): string => fen.split(' ').slice(0, 4).join(' ');

@@ -1,16 +1,14 @@
 /**
  * Property tests of the chess state machine, through its public API only: junk (any value, a valid command
  * broken one way, a well-formed command the game's state refuses) never throws, is refused with the code
- * it must give, and never changes state. The seed and its replay: property-harness.ts.
+ * it must give, and never changes state. The seed and its replay: property.spec-fixtures.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Chess } from 'chess.js';
 import fc from 'fast-check';
 import { ChessErrorCode, ChessMachine, type ApplyOutput, type Color } from './index';
-import { T0, bump, bytesEqual, isRecord, moveTextArb, ok, other, propertySeed, stats, token } from './property-harness';
-
-const { SEED, params } = propertySeed(process.env);
+import { T0, bump, bytesEqual, isRecord, moveTextArb, ok, other, SEED, params, stats, token } from './property.spec-fixtures';
 const CODES = new Set<string>(Object.values(ChessErrorCode));
 const COLORS: readonly Color[] = ['white', 'black'];
 

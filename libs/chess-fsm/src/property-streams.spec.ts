@@ -1,7 +1,7 @@
 /**
  * Property tests of the chess state machine, through its public API only: over random command streams,
  * snapshot and restore at any point are invisible and the machine is deterministic; and the create
- * refusals the snapshot property found. The seed and its replay: property-harness.ts.
+ * refusals the snapshot property found. The seed and its replay: property.spec-fixtures.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -9,9 +9,7 @@ import { Chess } from 'chess.js';
 import fc from 'fast-check';
 import { ChessErrorCode, ChessMachine, DEFAULT_OPTIONS, type ApplyOutput, type Catchup, type Color, type GameEvent, type GameView, type MachineOptions } from './index';
 import { SNAPSHOT_HISTORY } from './snapshot';
-import { T0, bump, bytesEqual, isRecord, moveTextArb, other, propertySeed, stats, token } from './property-harness';
-
-const { SEED, params } = propertySeed(process.env);
+import { T0, bump, bytesEqual, isRecord, moveTextArb, other, SEED, params, stats, token } from './property.spec-fixtures';
 
 // ---- Command streams ------------------------------------------------------------------------------
 

@@ -1,15 +1,13 @@
 /**
  * Draws by rule as the machine applies them through the public API (`apply`, `view`): threefold repetition
  * and the 50-move rule (claimed), fivefold repetition and the 75-move rule (automatic). chess.js 1.4.0 is the
- * rules authority; the references are to the FIDE Laws of Chess (2023); the harness is in rules-harness.ts.
+ * rules authority; the references are to the FIDE Laws of Chess (2023); the harness is in rules.spec-fixtures.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_POSITION } from 'chess.js';
 import type { Color } from './types';
-import { GAME, bodies, check, checkmate, draw, fenField, moved, rulesChecks, stalemate, type Body } from './rules-harness';
-
-const { fromFen, assertRefused, assertMove, assertEnded, assertPlaying, assertOver } = rulesChecks(assert);
+import { assertEnded, assertMove, assertOver, assertPlaying, assertRefused, bodies, check, checkmate, draw, fenField, fromFen, GAME, moved, stalemate, type Body } from './rules.spec-fixtures';
 
 // ---- Threefold repetition (FIDE 9.2) --------------------------------------------------------------
 

@@ -2,15 +2,13 @@
  * How a game ends on the board, as the machine applies it through the public API (`apply`, `view`): check
  * and checkmate, stalemate, insufficient material reached by a capture, and the starting positions refused
  * with ERR_BAD_POSITION (dead, already decided, or impossible). chess.js 1.4.0 is the rules authority; the
- * references are to the FIDE Laws of Chess (2023); the harness is in rules-harness.ts.
+ * references are to the FIDE Laws of Chess (2023); the harness is in rules.spec-fixtures.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChessMachine } from './machine';
 import type { Color } from './types';
-import { GAME, TOKEN, captured, check, checkmate, draw, moved, rulesChecks, stalemate, type Body } from './rules-harness';
-
-const { fromFen, assertRefused, assertMove, assertEnded, assertPlaying, assertOver } = rulesChecks(assert);
+import { assertEnded, assertMove, assertOver, assertPlaying, assertRefused, captured, check, checkmate, draw, fromFen, GAME, moved, stalemate, TOKEN, type Body } from './rules.spec-fixtures';
 
 // ---- Check and checkmate (FIDE 3.9, 5.1.1) --------------------------------------------------------
 

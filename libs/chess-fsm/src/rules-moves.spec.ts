@@ -2,14 +2,12 @@
  * The moves that are more than a piece's step, and how moves are written, as the machine applies them
  * through the public API (`apply`, `view`): en passant, castling, promotion, then SAN and UCI (disambiguation,
  * illegal and pinned moves, a promotion piece on a move that does not promote). chess.js 1.4.0 is the rules
- * authority; the references are to the FIDE Laws of Chess (2023); the harness is in rules-harness.ts.
+ * authority; the references are to the FIDE Laws of Chess (2023); the harness is in rules.spec-fixtures.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Color, GameEvent } from './types';
-import { captured, check, checkmate, draw, fenField, moved, rulesChecks, type Body } from './rules-harness';
-
-const { fromFen, assertRefused, assertMove, assertEnded, assertPlaying, assertOver } = rulesChecks(assert);
+import { assertEnded, assertMove, assertOver, assertPlaying, assertRefused, captured, check, checkmate, draw, fenField, fromFen, moved, type Body } from './rules.spec-fixtures';
 
 // ---- En passant (FIDE 3.7, en passant) ------------------------------------------------------------
 

@@ -6,30 +6,23 @@
  * Every property runs with a fixed seed (FC_SEED overrides it); fast-check's report of a failure
  * prints the seed, the path and the shrunk counterexample, so `FC_SEED=<seed>` plus the printed
  * `path` replays it.
- *
- * This file is not a *.spec.ts, so it is compiled and linted as the library's pure code (no Node
- * types, no node: imports): each spec passes process.env in to `propertySeed`, and the checks below
- * throw plain Errors instead of using node:assert.
  */
+import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { ApplyOutput, Color } from './index';
 
-/** The seed (FC_SEED from `env`, the spec's process.env, else a fixed one) and fast-check's parameters for `numRuns` runs from it. */
-export function propertySeed(env: Record<string, string | undefined>): { SEED: number; params: (numRuns: number) => { seed: number; numRuns: number; includeErrorInReport: boolean } } {
-  const SEED = Number(env['FC_SEED'] ?? 0x5eed_c4e5);
-  const params = (numRuns: number): { seed: number; numRuns: number; includeErrorInReport: boolean } => ({ seed: SEED, numRuns, includeErrorInReport: true });
-  return { SEED, params };
-}
+export const SEED = Number(process.env['FC_SEED'] ?? 0x5eed_c4e5);
+export const params = (numRuns: number): { seed: number; numRuns: number; includeErrorInReport: boolean } => ({ seed: SEED, numRuns, includeErrorInReport: true });
 
 export const other = (c: Color): Color => (c === 'white' ? 'black' : 'white');
 /** A seat token: 16+ characters of [A-Za-z0-9_-]. */
 export const token = (s: string): string => `tk_${s}`.padEnd(20, '0');
-export const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+export const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 export const T0 = 1_700_000_000_000;
 export const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 export function ok(out: ApplyOutput, what: string): void {
-  if (out.result.ok !== true) throw new Error(`${what}: ${JSON.stringify(out.result)}`);
+  assert.equal(out.result.ok, true, `${what}: ${JSON.stringify(out.result)}`);
 }
 
 /** Counts of outcomes (ends, refusals, results and events), cleared and reported as a diagnostic by each property that keeps them. */
