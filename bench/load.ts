@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { postJsonTo, summarize, type BenchGame } from './lib/games';
+import { summarize, type BenchGame } from './lib/games';
+import { postJson } from './lib/http';
 import { LeanSocket } from './lib/lean-io';
 
 /**
@@ -49,16 +50,16 @@ async function rateMode(): Promise<void> {
     }
     const m = nextMove(g)!;
     inFlight++;
-    const r = await postJsonTo(`${target}/api/games/${g.gameId}/moves`, { requestId: m.requestId, move: m.move }, { 'x-rookery-session': m.seat.session, authorization: `Bearer ${m.seat.token}` });
+    const r = await postJson(target, `/api/games/${g.gameId}/moves`, { requestId: m.requestId, move: m.move }, { 'x-rookery-session': m.seat.session, authorization: `Bearer ${m.seat.token}` }, 60_000);
     inFlight--;
-    const ok = r.status === 200 || r.status === 201;
+    const ok = r.kind === 'answer' && (r.status === 200 || r.status === 201);
     if (ok) ply.set(g.gameId, ply.get(g.gameId)! + 1);
     if (measured) {
       if (ok) lat.push(performance.now() - scheduled);
       else {
         errors++;
-        const e = r.body['error'] as { code?: string } | string | undefined;
-        const what = `${r.status} ${typeof e === 'object' && e !== null ? (e.code ?? '?') : String(e ?? '?')}`;
+        const e = r.kind === 'answer' ? (r.body['error'] as { code?: string } | string | undefined) : undefined;
+        const what = r.kind === 'answer' ? `${r.status} ${typeof e === 'object' && e !== null ? (e.code ?? '?') : String(e ?? '?')}` : `0 ${r.kind}: ${r.message}`;
         errorCodes[what] = (errorCodes[what] ?? 0) + 1;
       }
     }

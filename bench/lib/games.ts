@@ -1,18 +1,11 @@
 import { playouts } from '@rookery/testing';
-import { postJson, seatGames, type SeatedGame } from './http';
+import { seatGames, type SeatedGame } from './http';
 
 /** A game ready for load: both seats (session and token), and the legal moves it will play. */
 export interface BenchGame extends SeatedGame {
   moves: string[];
   /** How many of `moves` were played already (by an earlier load). */
   played?: number;
-}
-
-/** A JSON POST (lib/http.ts): the status and the parsed answer; status 0 and the error when none came. */
-export async function postJsonTo(url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  const u = new URL(url);
-  const r = await postJson(u.origin, u.pathname, body, headers, 60_000);
-  return r.kind === 'answer' ? { status: r.status, body: r.body } : { status: 0, body: { error: `${r.kind}: ${r.message}` } };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { SHARED_READ_BUFFER } from './lean-ws';
 
 /**
  * A lean HTTP/1.1 client for the load generators' writes: POSTs over kept-alive connections to
@@ -29,8 +30,6 @@ interface Request {
 const IDLE_MS = 4000;
 const MAX_HEAD = 64 * 1024;
 
-const shared = Buffer.allocUnsafe(256 * 1024);
-
 /** One kept-alive connection and the request it is answering. */
 class Connection {
   readonly socket: Socket;
@@ -48,7 +47,7 @@ class Connection {
     port: number,
     private readonly released: (c: Connection) => void,
   ) {
-    this.socket = connect({ host, port, noDelay: true, onread: { buffer: shared, callback: (n: number, buf: Buffer) => this.read(buf, n) } });
+    this.socket = connect({ host, port, noDelay: true, onread: { buffer: SHARED_READ_BUFFER, callback: (n: number, buf: Buffer) => this.read(buf, n) } });
     this.socket.on('error', (e) => (this.error ??= e));
     this.socket.on('close', () => {
       this.closed = true;
@@ -76,19 +75,23 @@ class Connection {
     r.done(reply);
   }
 
+  /** `buf[0..n)` is this read, in the shared buffer: parsed in place, and only what is kept copied out. */
   private read(buf: Buffer, n: number): boolean {
-    const data = this.acc === undefined ? Buffer.from(buf.subarray(0, n)) : Buffer.concat([this.acc, buf.subarray(0, n)]);
     if (this.request === undefined) {
       this.socket.destroy(); // bytes nobody asked for
       return false;
     }
+    const fresh = this.acc !== undefined;
+    const data = fresh ? Buffer.concat([this.acc!, buf.subarray(0, n)]) : buf.subarray(0, n);
+    /** `data`, owned: a view of the shared buffer is copied out. */
+    const keep = (): Buffer => (fresh ? data : Buffer.from(data));
     if (this.untilClose) {
-      this.acc = data;
+      this.acc = keep();
       return true;
     }
     const parsed = parseResponse(data);
     if (parsed === undefined) {
-      this.acc = data;
+      this.acc = keep();
       if (data.length > MAX_HEAD && data.indexOf('\r\n\r\n') < 0) this.socket.destroy(new Error(`an answer's head over ${MAX_HEAD} bytes`));
       return true;
     }
@@ -99,11 +102,12 @@ class Connection {
     this.acc = undefined;
     const { reply, untilClose } = parsed;
     if (untilClose) {
-      this.acc = data; // complete at the connection's close
+      this.acc = keep(); // complete at the connection's close
       this.untilClose = true;
       return true;
     }
-    this.finish(reply);
+    // The body may lie in the shared buffer, which the next read overwrites.
+    this.finish({ ...reply, body: Buffer.from(reply.body) });
     if (reply.headers.get('connection')?.toLowerCase() === 'close') this.socket.destroy();
     else {
       this.idleSince = performance.now();

@@ -33,8 +33,11 @@ const OP_PONG = 0xa;
 const MAX_MESSAGE = 100 * 1024 * 1024;
 const MAX_HANDSHAKE = 16 * 1024;
 
-/** One read buffer for every socket: each read is parsed within its callback, and what is left is copied out. */
-const shared = Buffer.allocUnsafe(256 * 1024);
+/**
+ * One read buffer for every lean socket of the process (these and lean-http's): each read is
+ * parsed within its callback, and what is kept is copied out.
+ */
+export const SHARED_READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
 /** The Sec-WebSocket-Accept a server must answer `key` with (RFC 6455 §4.2.2). */
 export function acceptFor(key: string): string {
@@ -85,7 +88,7 @@ export class LeanWs {
     private readonly path: string,
     private readonly h: LeanWsHandlers,
   ) {
-    this.socket = netConnect({ host, port, noDelay: true, onread: { buffer: shared, callback: (n: number, buf: Buffer) => this.read(buf, n) } });
+    this.socket = netConnect({ host, port, noDelay: true, onread: { buffer: SHARED_READ_BUFFER, callback: (n: number, buf: Buffer) => this.read(buf, n) } });
     this.socket.on('connect', () =>
       this.socket.write(`GET ${this.path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\n\r\n`),
     );
