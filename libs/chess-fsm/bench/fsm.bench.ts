@@ -1,6 +1,6 @@
 import { Chess } from 'chess.js';
 import { ChessMachine, DEFAULT_OPTIONS, type Command } from '../src/index';
-import { seeded } from '../src/spec-fixtures';
+import { seeded } from '../src/machine.spec-fixtures';
 
 /**
  * bench:fsm — the chess state machine against bare chess.js, side by side in one run.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChessMachine, DEFAULT_OPTIONS, MAX_INCREMENT_MS, MAX_INITIAL_MS, type ApplyOutput, type ChessErrorCode, type MachineOptions } from './index';
-import { BS, BT, WS, WT, XS, XT, type Body } from './spec-fixtures';
+import { BS, BT, WS, WT, XS, XT, type Body } from './machine.spec-fixtures';
 
 // Bad commands: whatever arrives, `apply` answers with an error code, returns no events and
 // changes nothing (the snapshot's bytes are the same before and after). Every bad command is

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Chess, SQUARES, type Square } from 'chess.js';
 import { canMove, findByCoordinates, findBySan, play } from './board';
-import { seeded } from './spec-fixtures';
+import { seeded } from './machine.spec-fixtures';
 
 /** Positions from seeded random games, plus ones that hold every special move. */
 function positions(games: number, plies: number): string[] {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChessMachine, DEFAULT_OPTIONS, type ApplyOutput, type ChessErrorCode, type Clocks, type Color, type GameEvent, type MachineOptions, type TimeControl } from './index';
-import { BS, BT, WS, WT, XS, XT, type Body } from './spec-fixtures';
+import { BS, BT, WS, WT, XS, XT, type Body } from './machine.spec-fixtures';
 
 // Clocks, flag falls and the sweep, from entry times only.
 

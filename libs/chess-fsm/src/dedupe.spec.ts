@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChessMachine, DEFAULT_OPTIONS, type ApplyOutput, type ChessErrorCode, type MachineOptions } from './index';
 import { Dedupe } from './dedupe';
-import { BS, BT, WS, WT, XS, XT, seeded, type Body } from './spec-fixtures';
+import { BS, BT, WS, WT, XS, XT, seeded, type Body } from './machine.spec-fixtures';
 
 // Exactly once: a retried (session, requestId) gets its first result back and changes nothing.
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_OPTIONS, pgnDate, type TimeControl } from './index';
-import { BS, BT, WS, WT, Table, ok } from './spec-fixtures';
+import { BS, BT, WS, WT, Table, ok } from './machine.spec-fixtures';
 
 describe('PGN', () => {
   const dates: [number, string][] = [

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type GameEvent } from './index';
-import { BS, BT, WS, WT, XS, XT, Table, ev, ok, refused, unchanged } from './spec-fixtures';
+import { BS, BT, WS, WT, XS, XT, Table, ev, ok, refused, unchanged } from './machine.spec-fixtures';
 
 describe('moves and turns', () => {
   it('ERR_NOT_STARTED for a move, resign or draw command while the game waits for its second player', () => {

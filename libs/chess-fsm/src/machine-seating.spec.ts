@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_POSITION } from 'chess.js';
-import { BS, BT, WS, WT, XS, XT, Table, ev, ok, refused, unchanged } from './spec-fixtures';
+import { BS, BT, WS, WT, XS, XT, Table, ev, ok, refused, unchanged } from './machine.spec-fixtures';
 
 describe('create', () => {
   for (const color of ['white', 'black'] as const) {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChessMachine, type GameSummary } from './index';
 import { SNAPSHOT_HISTORY } from './snapshot';
-import { BS, BT, WS, WT, XS, XT, Table, ok, refused, utf8 } from './spec-fixtures';
+import { BS, BT, WS, WT, XS, XT, Table, ok, refused, utf8 } from './machine.spec-fixtures';
 
 const SECRETS = [WT, BT, XT, WS, BS, XS];
 

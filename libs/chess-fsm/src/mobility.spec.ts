@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Chess } from 'chess.js';
 import { hasLegalMove } from './board';
-import { seeded } from './spec-fixtures';
+import { seeded } from './machine.spec-fixtures';
 
 /** hasLegalMove on a FEN, against chess.js's own count of the legal moves. */
 function check(fen: string): boolean {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Chess } from 'chess.js';
 import { ChessMachine } from './index';
-import { BS, BT, WS, WT, XS, XT, type Body } from './spec-fixtures';
+import { BS, BT, WS, WT, XS, XT, type Body } from './machine.spec-fixtures';
 
 // precheck: a refusal it predicts is the refusal apply gives, and asking changes nothing.
 describe('precheck', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ChessMachine, type ApplyOutput } from './index';
-import { BS, BT, WS, WT, type Body } from './spec-fixtures';
+import { BS, BT, WS, WT, type Body } from './machine.spec-fixtures';
 
 // Regressions from the review of the state machine: each test names what went wrong.
 

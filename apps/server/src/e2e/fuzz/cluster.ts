@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { io, type Socket } from 'socket.io-client';
 import { TestCluster, type NodeHandle } from '@rookery/testing';
-import { sleep, type Ready } from '../client';
+import { settledIndexes, sleep } from '../client';
 
 /**
  * The fuzz spec's one 3-node cluster and the plumbing to reach it: starting it, HTTP requests and
@@ -57,19 +57,15 @@ export async function http(node: NodeHandle, method: string, path: string, body?
 export const postJson = (node: NodeHandle, path: string, body: unknown, headers: Record<string, string> = {}): ReturnType<typeof http> =>
   http(node, 'POST', path, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
 
-async function readyAll(): Promise<Ready[]> {
-  return Promise.all(cluster.nodes.map(async (n) => (await http(n, 'GET', '/health/ready')).json as Ready));
-}
-
-/** Waits until every node has applied the same commit index, twice in a row. */
+/** Waits until every node has applied the same commit index in the same term, twice in a row. */
 export async function settled(): Promise<{ commit: number; term: number; at: number }> {
   const deadline = Date.now() + 10_000;
   let last = -1;
   for (;;) {
-    const rs = await readyAll();
-    const commit = rs[0]!.commitIndex;
-    const same = rs.every((r) => r.commitIndex === commit && r.appliedIndex === commit && r.term === rs[0]!.term);
-    if (same && commit === last) return { commit, term: rs[0]!.term, at: Date.now() };
+    const rs = await settledIndexes(cluster, Math.max(1, deadline - Date.now()));
+    const { commitIndex: commit, term } = rs[0]!;
+    const same = rs.length === cluster.nodes.length && rs.every((r) => r.term === term);
+    if (same && commit === last) return { commit, term, at: Date.now() };
     last = same ? commit : -1;
     if (Date.now() > deadline) throw new Error(`the cluster did not settle: ${JSON.stringify(rs)}`);
     await sleep(30);

@@ -1,9 +1,8 @@
 // Seats and sessions shared by the specs: three players (white, black and a spectator) with
 // tokens and sessions that pass validation, plus the machine specs' Table and the checks they share.
-// Specs (and the library's own bench, for `seeded`) only; not part of the public surface.
-//
-// This file is not a *.spec.ts, so it is compiled and linted as the library's pure code (no Node
-// types, no node: imports): the checks below throw plain Errors instead of using node:assert.
+// Specs (and the library's own bench, for `seeded`) only; not part of the public surface. Like
+// every *.spec-fixtures.ts it is spec code for tsc and lint, not the library's pure code.
+import assert from 'node:assert/strict';
 import { ChessMachine, DEFAULT_OPTIONS, type ApplyOutput, type ChessErrorCode, type Color, type CommandResult, type GameEvent, type MachineOptions, type TimeControl } from './index';
 
 export const WT = 'tok-white-0000000000001';
@@ -27,11 +26,6 @@ export function seeded(seed: number): (n: number) => number {
     s >>>= 0;
     return s % n;
   };
-}
-
-/** Fails the test with `message` unless `cond` holds. */
-function check(cond: boolean, message: string): asserts cond {
-  if (!cond) throw new Error(message);
 }
 
 /** A machine plus everything it answered, so a test can check versions and secrets at the end. */
@@ -80,7 +74,7 @@ export class Table {
     moves.forEach((mv, i) => {
       const turn = this.m.view(gameId)!.turn;
       const out = this.move(gameId, turn === 'white' ? WT : BT, mv, at + i);
-      check(out.result.ok === true, `${mv}: ${JSON.stringify(out.result)}`);
+      assert.ok(out.result.ok === true, `${mv}: ${JSON.stringify(out.result)}`);
       events.push(...out.events);
     });
     return events;
@@ -99,18 +93,18 @@ export class Table {
 
 /** The command was accepted; its result. */
 export function ok(out: ApplyOutput): CommandResult & { ok: true } {
-  check(out.result.ok === true, JSON.stringify(out.result));
+  assert.ok(out.result.ok === true, JSON.stringify(out.result));
   return out.result as CommandResult & { ok: true };
 }
 
 /** The command was refused with `code` and a message, and made no events. */
 export function refused(out: ApplyOutput, code: ChessErrorCode): void {
-  check(out.result.ok === false, `expected ${code}, got ${JSON.stringify(out.result)}`);
+  assert.ok(out.result.ok === false, `expected ${code}, got ${JSON.stringify(out.result)}`);
   const { error } = out.result;
-  check(error.code === code, `expected ${code}, got ${error.code}: ${error.message}`);
-  check(typeof error.message === 'string', `expected a string message, got ${typeof error.message}`);
-  check(error.message.length > 0, `expected a message for ${code}, got an empty one`);
-  check(out.events.length === 0, `expected no events for ${code}, got ${JSON.stringify(out.events)}`);
+  assert.ok(error.code === code, `expected ${code}, got ${error.code}: ${error.message}`);
+  assert.ok(typeof error.message === 'string', `expected a string message, got ${typeof error.message}`);
+  assert.ok(error.message.length > 0, `expected a message for ${code}, got an empty one`);
+  assert.ok(out.events.length === 0, `expected no events for ${code}, got ${JSON.stringify(out.events)}`);
 }
 
 /** An event as the machine writes it: `body` with its game, version and entry time. */
@@ -118,9 +112,7 @@ export function ev(gameId: string, version: number, at: number, body: Body): Gam
   return { ...body, gameId, version, at } as GameEvent;
 }
 
-// TextDecoder is in every runtime the specs run on, but not in the ES library this file compiles
-// against, so it is looked up rather than declared (as snapshot.ts does).
-export const utf8: { decode(b: Uint8Array): string } = new (globalThis as unknown as { TextDecoder: new () => { decode(b: Uint8Array): string } }).TextDecoder();
+export const utf8 = new TextDecoder();
 
 /** The machine's snapshot bytes are still `before` (compared as text; a failure shows where they part). */
 export function unchanged(before: Uint8Array, m: ChessMachine): void {
@@ -130,5 +122,5 @@ export function unchanged(before: Uint8Array, m: ChessMachine): void {
   let i = 0;
   while (was[i] === now[i]) i++;
   const around = (s: string): string => JSON.stringify(s.slice(Math.max(0, i - 60), i + 60));
-  check(false, `the snapshot changed at character ${i} of ${was.length}: was ${around(was)}, now ${around(now)}`);
+  assert.fail(`the snapshot changed at character ${i} of ${was.length}: was ${around(was)}, now ${around(now)}`);
 }
