@@ -3,17 +3,19 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasEtcd, startEtcd } from '../libs/raft/bench/etcd';
-import { benchCluster, settle, snapshotIndexes, type TestCluster } from './lib/cluster';
+import { benchCluster, settle, snapshotIndexes, type NodeHandle, type TestCluster } from './lib/cluster';
 import { createGames, type BenchGame } from './lib/games';
 import { closedTable, latencyChart, rateTable, type ClosedRow, type RateRow } from './lib/report';
 import { cpuMs } from './lib/cpu';
 import { watchContention } from './lib/contention';
+import { machineBusy, sched, type Sched } from './lib/schedstat';
 
 /**
  * `npm run bench` — the full stack under load: a 3-node cluster (fsync on, production settings)
  * and a load generator in its own process.
  *   1. constant arrival rates over HTTP (2, 3, 5, 10, 100, 1,000, 2,000, 5,000 moves/s …),
- *      stopping once p99 passes 1 s: the table of the write-up that motivated Rookery;
+ *      stopping once p99 passes 1 s: the table of the write-up that motivated Rookery; each
+ *      level also says how busy the machine was and how long the nodes queued for a CPU;
  *   2. a closed loop at 1, 16, 64 and 256 players over Socket.IO, on a fresh cluster (with
  *      --vs-etcd, a fresh 3-member etcd under puts the size of a move's entry beside it, each
  *      level run on one and then the other, and the ratios);
@@ -57,13 +59,20 @@ async function cleanup(): Promise<void> {
 }
 process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
-/** Runs a load generator to its end; its one JSON line. */
-function load<T>(script: string, argv: string[]): Promise<T> {
+/** Runs a load generator to its end; its last JSON line. `onStart`: called when it prints `{"started":true}`. */
+function load<T>(script: string, argv: string[], onStart?: () => void): Promise<T> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['--import', 'tsx', script, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
     procs.push(p);
     let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stdout.on('data', (d: Buffer) => {
+      const before = out.length;
+      out += d.toString();
+      if (onStart !== undefined && out.includes('{"started":true}\n', Math.max(0, before - 17))) {
+        onStart();
+        onStart = undefined;
+      }
+    });
     p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as T) : reject(new Error(`${script} exited with ${code}`))));
   });
 }
@@ -74,19 +83,58 @@ function saveGames(file: string, games: BenchGame[], plies?: Record<string, numb
   writeFileSync(file, JSON.stringify(games));
 }
 
-async function rates(target: string, games: BenchGame[], file: string): Promise<RateRow[]> {
+/**
+ * The CPUs a rate level used while its moves were being sent (1 = one CPU busy throughout): each
+ * node's (leader first), the load generator's, other processes', and the whole machine's out of
+ * its `cpus`; and how long, per second, each node's event loop was ready to run but waited for a
+ * CPU (its main thread's run-queue time, /proc/PID/schedstat). A level's latency tail grows with
+ * how busy the machine was and how long the nodes queued for it: these say how much.
+ */
+interface LevelCpu {
+  leader: number;
+  followers: number[];
+  loadGenerator: number;
+  foreign: number;
+  machine: number;
+  cpus: number;
+  /** ms per second each node's event loop (leader first) was ready to run and waited for a CPU. */
+  waitMsPerSec: number[];
+}
+
+function levelCpuText(c: LevelCpu): string {
+  return `CPUs: leader ${c.leader}, followers ${c.followers.join(' and ')}, load generator ${c.loadGenerator}, other processes ${c.foreign}; machine ${c.machine} of ${c.cpus} busy; event loops waiting for a CPU: leader ${c.waitMsPerSec[0]} ms/s, followers ${c.waitMsPerSec.slice(1).join(' and ')}`;
+}
+
+async function rates(target: string, nodes: readonly NodeHandle[], games: BenchGame[], file: string): Promise<{ rows: RateRow[]; cpu: (LevelCpu & { rate: number })[] }> {
   const rows: RateRow[] = [];
+  const cpu: (LevelCpu & { rate: number })[] = [];
+  const pids = nodes.map((n) => n.proc!.pid!);
   for (const rate of RATES) {
     saveGames(file, games);
     progress(`rates: ${rate} moves/s for ${warmup} + ${seconds} s`);
-    const r = await load<RateRow & { plies: Record<string, number>; errorCodes: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'rate', '--target', target, '--games', file, '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(warmup)]);
+    let from: { at: number; nodes: number[]; machine: number; waits: Sched[]; contention: ReturnType<typeof watchContention> } | undefined;
+    const r = await load<RateRow & { plies: Record<string, number>; errorCodes: Record<string, number>; cpuMs: number }>(
+      join(__dirname, 'load.ts'),
+      ['--mode', 'rate', '--target', target, '--games', file, '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(warmup)],
+      () => (from = { at: performance.now(), nodes: pids.map(cpuMs), machine: machineBusy(), waits: pids.map(sched), contention: watchContention() }),
+    );
     saveGames(file, games, r.plies);
     rows.push({ rate, achieved: r.achieved, p50: r.p50, p90: r.p90, p95: r.p95, p99: r.p99, max: r.max, errors: r.errors });
     const codes = Object.entries(r.errorCodes).map(([what, n]) => `${n} × ${what}`);
-    done(`rates: ${rate}/s → ${r.achieved}/s achieved, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`);
+    let level = '';
+    if (from !== undefined) {
+      const ms = Math.max(1, performance.now() - from.at);
+      const cpus = (used: number): number => Math.round((used / ms) * 100) / 100;
+      const used = pids.map((pid, i) => cpus(cpuMs(pid) - from!.nodes[i]!));
+      const { foreign, cpus: count } = from.contention.stop();
+      const c: LevelCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator: cpus(r.cpuMs), foreign, machine: cpus(machineBusy() - from.machine), cpus: count, waitMsPerSec: pids.map((pid, i) => Math.round(((sched(pid).wait - from!.waits[i]!.wait) / ms) * 1000)) };
+      cpu.push({ rate, ...c });
+      level = `; ${levelCpuText(c)}`;
+    }
+    done(`rates: ${rate}/s → ${r.achieved}/s achieved, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${codes.length > 0 ? ` (${codes.join(', ')})` : ''}${level}`);
     if (r.p99 > 1000) break;
   }
-  return rows;
+  return { rows, cpu };
 }
 
 /** Closed-loop players never run out of moves below this rate: each level gets games for it (and one per player). */
@@ -180,8 +228,11 @@ async function main(): Promise<void> {
     const games = only.has('rates') ? await createGames(leader.url, quick ? 400 : 1500, PLIES) : [];
     done(`cluster up, leader ${leader.id}, ${games.length} games ready`);
     if (only.has('rates')) {
-      rateRows = await rates(leader.url, games, join(work, 'rate-games.json'));
+      const nodes = [...cluster.nodes].sort((a, b) => Number(b.id === leader.id) - Number(a.id === leader.id));
+      const measured = await rates(leader.url, nodes, games, join(work, 'rate-games.json'));
+      rateRows = measured.rows;
       results['rates'] = rateRows;
+      results['rateCpus'] = measured.cpu;
       await settle(cluster);
     }
     if (only.has('closed')) {

@@ -4,7 +4,8 @@ import { postJson } from './lib/http';
 import { LeanSocket } from './lib/lean-io';
 
 /**
- * The load generator, in its own process (so its CPU is not the nodes'). Prints one JSON line.
+ * The load generator, in its own process (so its CPU is not the nodes'). Prints one JSON line
+ * of results (rate mode prints `{"started":true}` before it, as it starts sending).
  *   load.ts --mode rate   --target URL --games FILE --rate R --seconds S --warmup W
  *     HTTP moves at a constant arrival rate, as k6's constant-arrival-rate executor sends them;
  *     latency is measured from each move's scheduled time (a late send counts against it).
@@ -66,6 +67,9 @@ async function rateMode(): Promise<void> {
     // A refused move is tried again later under the same request id: applied once either way.
     if (nextMove(g) !== undefined) idle.push(g);
   };
+  // The bench reads the nodes' CPU from here to the end: the sending, not this process's start-up.
+  process.stdout.write(`${JSON.stringify({ started: true })}\n`);
+  const cpuFrom = process.cpuUsage();
   const start = performance.now();
   measuredFrom = start + warmup * 1000;
   const end = measuredFrom + seconds * 1000;
@@ -87,7 +91,8 @@ async function rateMode(): Promise<void> {
   while (inFlight > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 5));
   errors += inFlight;
   const planned = Math.round(rate * seconds);
-  out({ rate, achieved: Math.round((lat.length / seconds) * 100) / 100, done: lat.length, planned, errors, errorCodes, starved, ...summarize(lat) });
+  const cpu = process.cpuUsage(cpuFrom);
+  out({ rate, achieved: Math.round((lat.length / seconds) * 100) / 100, done: lat.length, planned, errors, errorCodes, starved, cpuMs: (cpu.user + cpu.system) / 1000, ...summarize(lat) });
 }
 
 function connect(session: string, seats: Record<string, string>): Promise<LeanSocket> {
