@@ -8,7 +8,7 @@ import { createGames, type BenchGame } from './lib/games';
 import { closedTable, latencyChart, rateTable, type ClosedRow, type RateRow } from './lib/report';
 import { cpuMs } from './lib/cpu';
 import { watchContention } from './lib/contention';
-import { machineBusy, sched, type Sched } from './lib/schedstat';
+import { machineBusy, sched } from './lib/schedstat';
 
 /**
  * `npm run bench` — the full stack under load: a 3-node cluster (fsync on, production settings)
@@ -101,8 +101,25 @@ interface LevelCpu {
   waitMsPerSec: number[];
 }
 
+/** How busy the machine was (CPUs) and how long each of `pids`' main threads waited in the run queue (ms per second), from the call to `stop`. */
+function watchQueueing(pids: readonly number[]): { stop(): { machine: number; waitMsPerSec: number[] } } {
+  const at = performance.now();
+  const machine = machineBusy();
+  const waits = pids.map(sched);
+  return {
+    stop: () => {
+      const ms = Math.max(1, performance.now() - at);
+      return { machine: Math.round(((machineBusy() - machine) / ms) * 100) / 100, waitMsPerSec: pids.map((pid, i) => Math.round(((sched(pid).wait - waits[i]!.wait) / ms) * 1000)) };
+    },
+  };
+}
+
+function queueingText(q: { machine: number; waitMsPerSec: number[] }, cpus: number): string {
+  return `machine ${q.machine} of ${cpus} busy; event loops waiting for a CPU: leader ${q.waitMsPerSec[0]} ms/s, followers ${q.waitMsPerSec.slice(1).join(' and ')}`;
+}
+
 function levelCpuText(c: LevelCpu): string {
-  return `CPUs: leader ${c.leader}, followers ${c.followers.join(' and ')}, load generator ${c.loadGenerator}, other processes ${c.foreign}; machine ${c.machine} of ${c.cpus} busy; event loops waiting for a CPU: leader ${c.waitMsPerSec[0]} ms/s, followers ${c.waitMsPerSec.slice(1).join(' and ')}`;
+  return `CPUs: leader ${c.leader}, followers ${c.followers.join(' and ')}, load generator ${c.loadGenerator}, other processes ${c.foreign}; ${queueingText(c, c.cpus)}`;
 }
 
 async function rates(target: string, nodes: readonly NodeHandle[], games: BenchGame[], file: string): Promise<{ rows: RateRow[]; cpu: (LevelCpu & { rate: number })[] }> {
@@ -112,11 +129,11 @@ async function rates(target: string, nodes: readonly NodeHandle[], games: BenchG
   for (const rate of RATES) {
     saveGames(file, games);
     progress(`rates: ${rate} moves/s for ${warmup} + ${seconds} s`);
-    let from: { at: number; nodes: number[]; machine: number; waits: Sched[]; contention: ReturnType<typeof watchContention> } | undefined;
+    let from: { at: number; nodes: number[]; queueing: ReturnType<typeof watchQueueing>; contention: ReturnType<typeof watchContention> } | undefined;
     const r = await load<RateRow & { plies: Record<string, number>; errorCodes: Record<string, number>; cpuMs: number }>(
       join(__dirname, 'load.ts'),
       ['--mode', 'rate', '--target', target, '--games', file, '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(warmup)],
-      () => (from = { at: performance.now(), nodes: pids.map(cpuMs), machine: machineBusy(), waits: pids.map(sched), contention: watchContention() }),
+      () => (from = { at: performance.now(), nodes: pids.map(cpuMs), queueing: watchQueueing(pids), contention: watchContention() }),
     );
     saveGames(file, games, r.plies);
     rows.push({ rate, achieved: r.achieved, p50: r.p50, p90: r.p90, p95: r.p95, p99: r.p99, max: r.max, errors: r.errors });
@@ -127,7 +144,7 @@ async function rates(target: string, nodes: readonly NodeHandle[], games: BenchG
       const cpus = (used: number): number => Math.round((used / ms) * 100) / 100;
       const used = pids.map((pid, i) => cpus(cpuMs(pid) - from!.nodes[i]!));
       const { foreign, cpus: count } = from.contention.stop();
-      const c: LevelCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator: cpus(r.cpuMs), foreign, machine: cpus(machineBusy() - from.machine), cpus: count, waitMsPerSec: pids.map((pid, i) => Math.round(((sched(pid).wait - from!.waits[i]!.wait) / ms) * 1000)) };
+      const c: LevelCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator: cpus(r.cpuMs), foreign, cpus: count, ...from.queueing.stop() };
       cpu.push({ rate, ...c });
       level = `; ${levelCpuText(c)}`;
     }
@@ -148,6 +165,9 @@ interface MoveCpu {
   loadGenerator: number;
   /** Mean CPUs other processes on the machine used meanwhile (their load skews the figures). */
   foreign: number;
+  /** While the players played: the machine's busy CPUs, and ms per second each node's event loop (leader first) waited for a CPU. */
+  machine?: number;
+  waitMsPerSec?: number[];
 }
 
 type EtcdRow = { concurrency: number; rate: number; p50: number; p99: number };
@@ -183,8 +203,14 @@ async function rookeryLevel(c: number, target: string, file: string, c3: TestClu
   const before = nodes.map((n) => cpuMs(n.proc!.pid!));
   const snapshotsBefore = await snapshotIndexes(nodes);
   const contention = watchContention();
-  const r = await load<{ rate: number; p50: number; p99: number; errors: number; exhausted: number; cpuMs: number; plies: Record<string, number> }>(join(__dirname, 'load.ts'), ['--mode', 'closed', '--target', target, '--games', file, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup)]);
-  const foreign = contention.stop().foreign;
+  let queueing: ReturnType<typeof watchQueueing> | undefined;
+  const r = await load<{ rate: number; p50: number; p99: number; errors: number; exhausted: number; cpuMs: number; plies: Record<string, number> }>(
+    join(__dirname, 'load.ts'),
+    ['--mode', 'closed', '--target', target, '--games', file, '--concurrency', String(c), '--seconds', String(seconds), '--warmup', String(warmup)],
+    () => (queueing = watchQueueing(nodes.map((n) => n.proc!.pid!))),
+  );
+  const { foreign, cpus } = contention.stop();
+  const queued = queueing?.stop();
   // A snapshot's CPU (every node takes its own, at about the same index) falls inside a level.
   const snapshotsAfter = await snapshotIndexes(nodes);
   const snapshotted = nodes.filter((_, i) => snapshotsAfter[i]! > snapshotsBefore[i]!).map((n) => n.id);
@@ -192,9 +218,9 @@ async function rookeryLevel(c: number, target: string, file: string, c3: TestClu
   const moves = Math.max(1, Object.values(r.plies).reduce((a, b) => a + b, 0));
   const perMove = (ms: number): number => Math.round((ms * 1000) / moves);
   const used = nodes.map((n, i) => perMove(cpuMs(n.proc!.pid!) - before[i]!));
-  const cpu: MoveCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator: perMove(r.cpuMs), foreign };
+  const cpu: MoveCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator: perMove(r.cpuMs), foreign, ...queued };
   saveGames(file, games, r.plies);
-  done(`closed loop: ${c} players → ${r.rate} moves/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${r.exhausted > 0 ? `, ${r.exhausted} players ran out of games` : ''}; CPU µs per move: leader ${cpu.leader}, followers ${cpu.followers.join(' and ')}, load generator ${cpu.loadGenerator}; other processes ${foreign} CPUs; snapshots written meanwhile: ${snapshotted.length === 0 ? 'none' : snapshotted.join(', ')}`);
+  done(`closed loop: ${c} players → ${r.rate} moves/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${r.exhausted > 0 ? `, ${r.exhausted} players ran out of games` : ''}; CPU µs per move: leader ${cpu.leader}, followers ${cpu.followers.join(' and ')}, load generator ${cpu.loadGenerator}; other processes ${foreign} CPUs${queued !== undefined ? `; ${queueingText(queued, cpus)}` : ''}; snapshots written meanwhile: ${snapshotted.length === 0 ? 'none' : snapshotted.join(', ')}`);
   return { concurrency: c, rate: r.rate, p50: r.p50, p99: r.p99, cpu, snapshotted };
 }
 

@@ -5,7 +5,7 @@ import { LeanSocket } from './lib/lean-io';
 
 /**
  * The load generator, in its own process (so its CPU is not the nodes'). Prints one JSON line
- * of results (rate mode prints `{"started":true}` before it, as it starts sending).
+ * of results, after `{"started":true}` as it starts (the bench measures the nodes from there).
  *   load.ts --mode rate   --target URL --games FILE --rate R --seconds S --warmup W
  *     HTTP moves at a constant arrival rate, as k6's constant-arrival-rate executor sends them;
  *     latency is measured from each move's scheduled time (a late send counts against it).
@@ -101,6 +101,7 @@ function connect(session: string, seats: Record<string, string>): Promise<LeanSo
 
 async function closedMode(): Promise<void> {
   const concurrency = Number(arg('concurrency'));
+  process.stdout.write(`${JSON.stringify({ started: true })}\n`);
   const lat: number[] = [];
   let errors = 0;
   let done = 0;
