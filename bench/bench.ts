@@ -66,9 +66,8 @@ function load<T>(script: string, argv: string[], onStart?: () => void): Promise<
     procs.push(p);
     let out = '';
     p.stdout.on('data', (d: Buffer) => {
-      const before = out.length;
       out += d.toString();
-      if (onStart !== undefined && out.includes('{"started":true}\n', Math.max(0, before - 17))) {
+      if (onStart !== undefined && out.includes('{"started":true}')) {
         onStart();
         onStart = undefined;
       }
@@ -101,15 +100,20 @@ interface LevelCpu {
   waitMsPerSec: number[];
 }
 
-/** How busy the machine was (CPUs) and how long each of `pids`' main threads waited in the run queue (ms per second), from the call to `stop`. */
-function watchQueueing(pids: readonly number[]): { stop(): { machine: number; waitMsPerSec: number[] } } {
+/**
+ * From the call to `stop`: the CPUs each of `pids` used and the machine's busy CPUs (1 = one CPU
+ * busy throughout), and how long per second each of `pids`' main threads waited in the run queue.
+ */
+function watchQueueing(pids: readonly number[]): { stop(): { ms: number; used: number[]; machine: number; waitMsPerSec: number[] } } {
   const at = performance.now();
+  const used = pids.map(cpuMs);
   const machine = machineBusy();
   const waits = pids.map(sched);
   return {
     stop: () => {
       const ms = Math.max(1, performance.now() - at);
-      return { machine: Math.round(((machineBusy() - machine) / ms) * 100) / 100, waitMsPerSec: pids.map((pid, i) => Math.round(((sched(pid).wait - waits[i]!.wait) / ms) * 1000)) };
+      const cpus = (x: number): number => Math.round((x / ms) * 100) / 100;
+      return { ms, used: pids.map((pid, i) => cpus(cpuMs(pid) - used[i]!)), machine: cpus(machineBusy() - machine), waitMsPerSec: pids.map((pid, i) => Math.round(((sched(pid).wait - waits[i]!.wait) / ms) * 1000)) };
     },
   };
 }
@@ -129,22 +133,22 @@ async function rates(target: string, nodes: readonly NodeHandle[], games: BenchG
   for (const rate of RATES) {
     saveGames(file, games);
     progress(`rates: ${rate} moves/s for ${warmup} + ${seconds} s`);
-    let from: { at: number; nodes: number[]; queueing: ReturnType<typeof watchQueueing>; contention: ReturnType<typeof watchContention> } | undefined;
+    let from: { queueing: ReturnType<typeof watchQueueing>; contention: ReturnType<typeof watchContention> } | undefined;
     const r = await load<RateRow & { plies: Record<string, number>; errorCodes: Record<string, number>; cpuMs: number }>(
       join(__dirname, 'load.ts'),
       ['--mode', 'rate', '--target', target, '--games', file, '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(warmup)],
-      () => (from = { at: performance.now(), nodes: pids.map(cpuMs), queueing: watchQueueing(pids), contention: watchContention() }),
+      () => (from = { queueing: watchQueueing(pids), contention: watchContention() }),
     );
     saveGames(file, games, r.plies);
     rows.push({ rate, achieved: r.achieved, p50: r.p50, p90: r.p90, p95: r.p95, p99: r.p99, max: r.max, errors: r.errors });
     const codes = Object.entries(r.errorCodes).map(([what, n]) => `${n} × ${what}`);
     let level = '';
     if (from !== undefined) {
-      const ms = Math.max(1, performance.now() - from.at);
-      const cpus = (used: number): number => Math.round((used / ms) * 100) / 100;
-      const used = pids.map((pid, i) => cpus(cpuMs(pid) - from!.nodes[i]!));
-      const { foreign, cpus: count } = from.contention.stop();
-      const c: LevelCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator: cpus(r.cpuMs), foreign, cpus: count, ...from.queueing.stop() };
+      const { ms, used, machine, waitMsPerSec } = from.queueing.stop();
+      const { foreign, cpus } = from.contention.stop();
+      // The load generator counted its own CPU from the same start, to its end (just before now).
+      const loadGenerator = Math.round((r.cpuMs / ms) * 100) / 100;
+      const c: LevelCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator, foreign, machine, cpus, waitMsPerSec };
       cpu.push({ rate, ...c });
       level = `; ${levelCpuText(c)}`;
     }
@@ -210,7 +214,8 @@ async function rookeryLevel(c: number, target: string, file: string, c3: TestClu
     () => (queueing = watchQueueing(nodes.map((n) => n.proc!.pid!))),
   );
   const { foreign, cpus } = contention.stop();
-  const queued = queueing?.stop();
+  const q = queueing?.stop();
+  const queued = q !== undefined ? { machine: q.machine, waitMsPerSec: q.waitMsPerSec } : undefined;
   // A snapshot's CPU (every node takes its own, at about the same index) falls inside a level.
   const snapshotsAfter = await snapshotIndexes(nodes);
   const snapshotted = nodes.filter((_, i) => snapshotsAfter[i]! > snapshotsBefore[i]!).map((n) => n.id);

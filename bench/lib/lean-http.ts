@@ -81,10 +81,10 @@ class Connection {
       this.socket.destroy(); // bytes nobody asked for
       return false;
     }
-    const fresh = this.acc !== undefined;
-    const data = fresh ? Buffer.concat([this.acc!, buf.subarray(0, n)]) : buf.subarray(0, n);
+    const owned = this.acc !== undefined;
+    const data = owned ? Buffer.concat([this.acc!, buf.subarray(0, n)]) : buf.subarray(0, n);
     /** `data`, owned: a view of the shared buffer is copied out. */
-    const keep = (): Buffer => (fresh ? data : Buffer.from(data));
+    const keep = (): Buffer => (owned ? data : Buffer.from(data));
     if (this.untilClose) {
       this.acc = keep();
       return true;
