@@ -1,14 +1,22 @@
+import type { ResolvedConfig } from './config';
 import { describeMembership } from './membership';
 import type { RaftLog } from './log';
 import { SnapshotReceiver } from './snapshot-receiver';
-import { emptyMessage, type Entry, type Logger, type Message, type NodeId, type Snapshot } from './types';
+import { emptyMessage, NONE, type Entry, type Logger, type Message, type NodeId, type ReadState, type Snapshot } from './types';
 
-/** What a follower's replication needs from the core that holds it. */
+/** What a follower needs from the core that holds it. */
 export interface FollowerContext {
   readonly id: NodeId;
   readonly term: number;
+  readonly cfg: ResolvedConfig;
   readonly log: RaftLog;
   readonly logger: Logger;
+  /** The leader we follow; NONE when none is known. */
+  leader: NodeId;
+  /** Queues a message for the next Ready. */
+  send(m: Message): void;
+  /** Queues a confirmed read for the next Ready. */
+  readState(rs: ReadState): void;
   /** Queues a reply stamped with our term. */
   reply(m: Message): void;
   /** Drops queued messages `keep` refuses; returns how many. */
@@ -19,20 +27,71 @@ export interface FollowerContext {
   logRestored(snap: Snapshot): void;
 }
 
+/** What only the core itself may do, handed to the Followership apart from the core's public face. */
+export interface FollowerControls {
+  /** The election timeout starts over. */
+  restartElectionTimer(): void;
+  /** May this node campaign? */
+  promotable(): boolean;
+  /** Campaigns at once, without pre-vote: the leader hands over. */
+  campaignNow(): void;
+}
+
 const EMPTY = new Uint8Array(0);
 
 /**
- * Replication as a follower: the consistency check and append (Raft §5.3) with its fast
- * backtracking hint, heartbeats, and snapshots received chunk by chunk.
+ * The follower role. Replication as a follower: the consistency check and append (Raft §5.3)
+ * with its fast backtracking hint, heartbeats, and snapshots received chunk by chunk; and the
+ * other messages a follower takes (requests to pass on, read answers, a leader handing over).
  */
 export class Followership {
   private readonly receiver = new SnapshotReceiver();
 
-  constructor(private readonly ctx: FollowerContext) {}
+  constructor(
+    private readonly ctx: FollowerContext,
+    private readonly controls: FollowerControls,
+  ) {}
 
   /** A new term or role: a half-received snapshot is dropped. */
   reset(): void {
     this.receiver.reset();
+  }
+
+  /** Messages for a follower; others are ignored. */
+  step(m: Message): void {
+    switch (m.type) {
+      case 'MsgApp':
+      case 'MsgHeartbeat':
+      case 'MsgSnap':
+        // Our leader spoke: the election timeout starts over.
+        this.controls.restartElectionTimer();
+        this.ctx.leader = m.from;
+        if (m.type === 'MsgApp') this.handleAppend(m);
+        else if (m.type === 'MsgHeartbeat') this.handleHeartbeat(m);
+        else this.handleSnapshotChunk(m);
+        return;
+      case 'MsgProp':
+      case 'MsgReadIndex':
+        // Sent to us as if we led: pass it on when we know who does.
+        if (this.ctx.leader !== NONE && (m.type === 'MsgReadIndex' || this.ctx.cfg.forwardProposals)) {
+          this.ctx.send({ ...m, to: this.ctx.leader });
+        }
+        return;
+      case 'MsgReadIndexResp':
+        this.ctx.readState({ index: m.index, context: m.context });
+        return;
+      case 'MsgTimeoutNow':
+        // Our leader hands over: campaign at once, without pre-vote (it would only delay).
+        if (!this.controls.promotable()) {
+          this.ctx.logger.warn(`${this.ctx.id} [term ${this.ctx.term}] ignored MsgTimeoutNow from ${m.from}: not a voter`);
+          return;
+        }
+        this.ctx.logger.info(`${this.ctx.id} [term ${this.ctx.term}] received MsgTimeoutNow from ${m.from}; campaigning now`);
+        this.controls.campaignNow();
+        return;
+      default:
+        return;
+    }
   }
 
   handleAppend(m: Message): void {
