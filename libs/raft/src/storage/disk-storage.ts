@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, write as fsWrite, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, write as fsWrite } from 'node:fs';
 import { join } from 'node:path';
 import { invariant } from '../core/errors';
 import type { LogStorage } from '../core/storage';
 import { EMPTY_HARD_STATE, type Entry, type HardState, type Snapshot } from '../core/types';
 import { StorageCorruptionError } from './errors';
-import { decodeRecord, encodeEntry, encodeHardState, encodeSnapshotMark, HEADER, RecordType, type WalRecord } from './records';
+import { encodeEntry, encodeHardState, encodeSnapshotMark, RecordType, type WalRecord } from './records';
+import { Segments, writeFully } from './segments';
 import { fsyncDir, pruneSnapshots, readNewestSnapshot, removeLeftovers, writeSnapshotFile, writeSnapshotFileAsync } from './snapshot-file';
+
+export { writeFully } from './segments';
 
 export interface DiskStorageOptions {
   /** A segment is closed and a new one started once it passes this size. */
@@ -27,15 +30,6 @@ export interface PersistBatch {
   readonly sync?: boolean;
 }
 
-interface Segment {
-  readonly seq: number;
-  readonly path: string;
-  fd: number;
-  size: number;
-  /** The highest entry index written to it. */
-  lastIndex: number;
-}
-
 interface Stored {
   readonly term: number;
   readonly index: number;
@@ -44,8 +38,6 @@ interface Stored {
   readonly pos: number;
   data: Uint8Array | undefined;
 }
-
-const SEGMENT = /^wal-(\d{16})\.log$/;
 
 /**
  * A LogStorage on disk: a write-ahead log of segment files plus snapshot files.
@@ -62,7 +54,8 @@ export class DiskStorage implements LogStorage {
   private readonly snapDir: string;
   private readonly segmentBytes: number;
   private readonly cacheEntries: number;
-  private segments: Segment[] = [];
+  /** The WAL's segment files. */
+  private readonly wal: Segments;
   private hardState: HardState = EMPTY_HARD_STATE;
   private snap: Snapshot | undefined;
   /** The log: ents[i] has index offset + 1 + i; offsetTerm is the term at offset. */
@@ -82,6 +75,7 @@ export class DiskStorage implements LogStorage {
     this.snapDir = join(dir, 'snap');
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
     this.cacheEntries = opts.cacheEntries ?? 10_000;
+    this.wal = new Segments(this.walDir);
   }
 
   /** Opens (creating if needed) the storage in `dir`, recovering what a crash left. */
@@ -134,7 +128,7 @@ export class DiskStorage implements LogStorage {
     let size = 0;
     for (let i = lo; i < hi; i++) {
       const s = this.ents[i - this.offset - 1]!;
-      const data = s.data ?? this.readData(s);
+      const data = s.data ?? this.wal.readData(s);
       size += data.length;
       if (out.length > 0 && size > maxBytes) break;
       out.push({ term: s.term, index: s.index, type: s.type, data });
@@ -189,7 +183,7 @@ export class DiskStorage implements LogStorage {
       // The mark goes first (synced), then the snapshot file: a crash between the two leaves a
       // mark without a file, which recovery reads as an install that never happened.
       const { index, term } = batch.snapshot.meta;
-      const mark = this.reserve([encodeSnapshotMark(index, term)]);
+      const mark = this.wal.reserve([encodeSnapshotMark(index, term)]);
       writeFully(mark.fd, mark.buf, mark.at);
       fdatasyncSync(mark.fd);
       writeSnapshotFile(this.snapDir, batch.snapshot);
@@ -199,8 +193,8 @@ export class DiskStorage implements LogStorage {
     }
     if (batch.entries.length === 0 && batch.hardState === undefined) return undefined;
     const parts: Buffer[] = [];
-    let seg = this.current();
-    if (seg.size >= this.segmentBytes) seg = this.startSegment();
+    let seg = this.wal.current();
+    if (seg.size >= this.segmentBytes) seg = this.wal.start(this.hardState);
     let pos = seg.size;
     for (const e of batch.entries) {
       const rec = encodeEntry(e);
@@ -214,16 +208,7 @@ export class DiskStorage implements LogStorage {
       this.hardState = batch.hardState;
     }
     this.evict();
-    return this.reserve(parts);
-  }
-
-  /** The bytes of `parts` and where they go in the current segment (its size moves past them). */
-  private reserve(parts: Buffer[]): { fd: number; buf: Buffer; at: number } {
-    const seg = this.current();
-    const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    const at = seg.size;
-    seg.size += buf.length;
-    return { fd: seg.fd, buf, at };
+    return this.wal.reserve(parts);
   }
 
   /** Stores a snapshot the runtime made of its state machine (the log is left as it is). */
@@ -255,54 +240,19 @@ export class DiskStorage implements LogStorage {
     this.ents = this.ents.slice(index - this.offset);
     this.offset = index;
     this.cachedFrom = Math.max(this.cachedFrom, index + 1);
-    const keep: Segment[] = [];
     // Only a run of the oldest segments goes, never one from the middle: replay needs every
     // record after the first kept segment (a snapshot mark may live in a segment with no entry).
     // Appends go to the newest segment, so a segment before the first remaining entry's holds
     // nothing still needed.
     const firstSeg = this.ents.length > 0 ? this.ents[0]!.seg : Infinity;
-    let deleting = true;
-    for (let i = 0; i < this.segments.length; i++) {
-      const seg = this.segments[i]!;
-      const last = i === this.segments.length - 1;
-      deleting = deleting && !last && seg.lastIndex <= index && seg.seq < firstSeg;
-      if (deleting) {
-        closeSync(seg.fd);
-        unlinkSync(seg.path);
-      } else keep.push(seg);
-    }
-    if (keep.length !== this.segments.length) fsyncDir(this.walDir);
-    this.segments = keep;
+    this.wal.dropOldest(index, firstSeg);
   }
 
   close(): void {
-    for (const s of this.segments) closeSync(s.fd);
-    this.segments = [];
+    this.wal.close();
   }
 
   // ---- internals ---------------------------------------------------------------------------
-
-  private current(): Segment {
-    return this.segments[this.segments.length - 1]!;
-  }
-
-  /** A new segment opens with the hard state, so deleting older segments never loses it. */
-  private startSegment(): Segment {
-    const prev = this.segments[this.segments.length - 1];
-    // Writes that skipped their fdatasync (commit-only batches) must be durable before a newer
-    // segment exists: recovery only forgives a torn tail in the last segment.
-    if (prev !== undefined) fdatasyncSync(prev.fd);
-    const seq = prev === undefined ? 1 : prev.seq + 1;
-    const path = join(this.walDir, `wal-${String(seq).padStart(16, '0')}.log`);
-    const fd = openSync(path, 'w+');
-    const head = encodeHardState(this.hardState);
-    writeFully(fd, head, 0);
-    fdatasyncSync(fd);
-    fsyncDir(this.walDir);
-    const seg: Segment = { seq, path, fd, size: head.length, lastIndex: 0 };
-    this.segments.push(seg);
-    return seg;
-  }
 
   private appendStored(e: Entry, seg: number, pos: number): void {
     invariant(e.index > this.offset && e.index <= this.lastIndex() + 1, () => `append of ${e.index} outside (${this.offset}, ${this.lastIndex() + 1}]`);
@@ -324,63 +274,15 @@ export class DiskStorage implements LogStorage {
     if (keepFrom > this.cachedFrom) this.cachedFrom = keepFrom;
   }
 
-  private readData(s: Stored): Uint8Array {
-    const seg = this.segments.find((x) => x.seq === s.seg);
-    invariant(seg !== undefined, () => `entry ${s.index} lives in segment ${s.seg}, which is gone`);
-    const head = Buffer.allocUnsafe(4);
-    readSync(seg.fd, head, 0, 4, s.pos);
-    const rec = Buffer.allocUnsafe(HEADER + head.readUInt32LE(0));
-    readSync(seg.fd, rec, 0, rec.length, s.pos);
-    const r = decodeRecord(rec, 0);
-    if (!r.ok || r.record.type !== RecordType.Entry || r.record.entry.index !== s.index) {
-      throw new StorageCorruptionError(seg.path, s.pos, `entry ${s.index} unreadable (${r.ok ? 'wrong record' : r.why})`);
-    }
-    return r.record.entry.data;
-  }
-
   /** Rebuilds the log from the newest snapshot and the WAL (see the class comment). */
   private recover(): void {
     removeLeftovers(this.snapDir);
     this.snap = readNewestSnapshot(this.snapDir);
     if (this.snap !== undefined) this.resetTo(this.snap.meta.index, this.snap.meta.term);
-    const names = readdirSync(this.walDir).filter((n) => SEGMENT.test(n)).sort();
-    for (let i = 0; i < names.length; i++) {
-      const path = join(this.walDir, names[i]!);
-      const seq = Number(SEGMENT.exec(names[i]!)![1]);
-      const buf = readFileSync(path);
-      const seg: Segment = { seq, path, fd: -1, size: 0, lastIndex: 0 };
-      let off = 0;
-      while (off < buf.length) {
-        const r = decodeRecord(buf, off);
-        if (!r.ok) {
-          const isLast = i === names.length - 1;
-          // A torn write can only be the end of the last segment: a record cut short (or a
-          // last record whose checksum fails). Anything else is damage a crash cannot explain.
-          if (isLast && (r.torn || r.atEnd)) {
-            this.recovery.truncatedFile = path;
-            this.recovery.truncatedAt = off;
-            const fd = openSync(path, 'r+');
-            ftruncateSync(fd, off);
-            fdatasyncSync(fd);
-            closeSync(fd);
-            break;
-          }
-          throw new StorageCorruptionError(path, off, r.why);
-        }
-        this.replay(r.record, seq, off, path);
-        if (r.record.type === RecordType.Entry && r.record.entry.index > seg.lastIndex) seg.lastIndex = r.record.entry.index;
-        off = r.end;
-      }
-      seg.size = off;
-      seg.fd = openSync(path, 'r+');
-      this.segments.push(seg);
-    }
+    this.wal.recover(this.recovery, (rec, seq, pos, path) => this.replay(rec, seq, pos, path));
     if (this.markWithoutFile !== undefined) {
       const { path, pos } = this.markWithoutFile;
-      const seg = this.segments.find((x) => x.path === path)!;
-      ftruncateSync(seg.fd, pos);
-      fdatasyncSync(seg.fd);
-      seg.size = pos;
+      this.wal.truncate(path, pos);
       this.recovery.truncatedFile = path;
       this.recovery.truncatedAt = pos;
       this.markWithoutFile = undefined;
@@ -388,18 +290,7 @@ export class DiskStorage implements LogStorage {
     if (this.snap !== undefined && this.ents.length > 0 && this.ents[0]!.index > this.snap.meta.index + 1) {
       throw new StorageCorruptionError(this.walDir, 0, `the log resumes at ${this.ents[0]!.index}, after the snapshot at ${this.snap.meta.index}`);
     }
-    if (this.segments.length === 0) this.startSegment();
-    else {
-      // A crash while a new segment was being started can leave it empty: give it the hard
-      // state header again, so deleting older segments can never lose term and vote.
-      const lastSeg = this.segments[this.segments.length - 1]!;
-      if (lastSeg.size === 0) {
-        const head = encodeHardState(this.hardState);
-        writeFully(lastSeg.fd, head, 0);
-        fdatasyncSync(lastSeg.fd);
-        lastSeg.size = head.length;
-      }
-    }
+    this.wal.readyForAppends(this.hardState);
     this.cachedFrom = this.offset + 1;
     this.evict();
   }
@@ -432,15 +323,6 @@ export class DiskStorage implements LogStorage {
   }
 
   private markWithoutFile: { path: string; pos: number } | undefined;
-}
-
-/** Writes all of `buf` at `at`, continuing after short writes (a full disk fails loudly). */
-export function writeFully(fd: number, buf: Buffer, at: number): void {
-  for (let off = 0; off < buf.length; ) {
-    const n = writeSync(fd, buf, off, buf.length - off, at + off);
-    if (n === 0) throw new Error(`short write: ${buf.length - off} bytes not written`);
-    off += n;
-  }
 }
 
 /** An incarnation's form: 16 lowercase hex digits (what a join may name, what the file holds). */
