@@ -1,6 +1,14 @@
 import type { NodeId } from '../core/types';
 import { INCARNATION } from '../storage/disk-storage';
-import type { Joiner } from './raft-node';
+
+/**
+ * Who asks to join when a server asks for itself: its data directory's incarnation and its stint
+ * (RaftNode.joiner). A server of a version before stints names only its incarnation.
+ */
+export interface Joiner {
+  readonly incarnation: string;
+  readonly stint?: string;
+}
 
 export interface JoinOptions {
   /** This server's id. */

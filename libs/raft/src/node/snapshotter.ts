@@ -1,6 +1,6 @@
 import type { Logger, NodeId, SnapshotMeta } from '../core/types';
 import type { DiskStorage } from '../storage/disk-storage';
-import type { StateMachine, SnapshotSteps } from './raft-node';
+import type { StateMachine, SnapshotSteps } from './types';
 
 /** How long one step of a snapshot taken in steps may hold the event loop, ms. */
 const SNAPSHOT_SLICE_MS = 4;
