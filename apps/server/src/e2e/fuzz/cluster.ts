@@ -4,8 +4,9 @@ import { TestCluster, type NodeHandle } from '@rookery/testing';
 import { settledIndexes, sleep } from '../client';
 
 /**
- * The fuzz spec's one 3-node cluster and the plumbing to reach it: starting it, HTTP requests and
- * socket handshakes, waiting until every node has applied the same log, and liveness.
+ * The fuzz specs' 3-node cluster (one per spec file) and the plumbing to reach it: starting it,
+ * HTTP requests and socket handshakes, waiting until every node has applied the same log, and
+ * liveness.
  */
 
 /** The Referee proposes a sweep every 30 s (SWEEP_EVERY_MS in clock/referee.ts): the one entry no client asked for. */

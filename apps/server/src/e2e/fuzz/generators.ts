@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { fx, type GameName } from './fixture';
 
 /**
- * The fuzz spec's generators of junk: request ids, game ids, tokens, moves and arbitrary values,
+ * The fuzz specs' generators of junk: request ids, game ids, tokens, moves and arbitrary values,
  * well-formed payloads of every client event and the mutations that spoil them, and the helpers
  * that handle such values safely (and say what the server receives of them).
  */

@@ -8,7 +8,7 @@ import { accepted, baseline, dedupeKey, fx, gameOf, identity, seatsOf, sessionOf
 import { isPlain, own, wireOf } from './generators';
 
 /**
- * The fuzz spec's oracle: what the server may answer to each payload, predicted from the protocol's
+ * The fuzz specs' oracle: what the server may answer to each payload, predicted from the protocol's
  * checks and from what the test knows of the fixture, the check of each answer, and `guarded`, which
  * checks around a batch that nothing crashed, nothing changed and no junk reached the log.
  */
