@@ -126,15 +126,15 @@ function levelCpuText(c: LevelCpu): string {
   return `CPUs: leader ${c.leader}, followers ${c.followers.join(' and ')}, load generator ${c.loadGenerator}, other processes ${c.foreign}; ${queueingText(c, c.cpus)}`;
 }
 
-async function rates(target: string, nodes: readonly NodeHandle[], games: BenchGame[], file: string): Promise<{ rows: RateRow[]; cpu: (LevelCpu & { rate: number })[] }> {
+async function rates(target: string, nodes: readonly NodeHandle[], games: BenchGame[], file: string): Promise<{ rows: RateRow[]; cpu: (LevelCpu & { rate: number; sentLate: { p50: number; p99: number } })[] }> {
   const rows: RateRow[] = [];
-  const cpu: (LevelCpu & { rate: number })[] = [];
+  const cpu: (LevelCpu & { rate: number; sentLate: { p50: number; p99: number } })[] = [];
   const pids = nodes.map((n) => n.proc!.pid!);
   for (const rate of RATES) {
     saveGames(file, games);
     progress(`rates: ${rate} moves/s for ${warmup} + ${seconds} s`);
     let from: { queueing: ReturnType<typeof watchQueueing>; contention: ReturnType<typeof watchContention> } | undefined;
-    const r = await load<RateRow & { plies: Record<string, number>; errorCodes: Record<string, number>; cpuMs: number }>(
+    const r = await load<RateRow & { plies: Record<string, number>; errorCodes: Record<string, number>; cpuMs: number; late: { p50: number; p99: number } }>(
       join(__dirname, 'load.ts'),
       ['--mode', 'rate', '--target', target, '--games', file, '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(warmup)],
       () => (from = { queueing: watchQueueing(pids), contention: watchContention() }),
@@ -149,10 +149,10 @@ async function rates(target: string, nodes: readonly NodeHandle[], games: BenchG
       // The load generator counted its own CPU from the same start, to its end (just before now).
       const loadGenerator = Math.round((r.cpuMs / ms) * 100) / 100;
       const c: LevelCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator, foreign, machine, cpus, waitMsPerSec };
-      cpu.push({ rate, ...c });
+      cpu.push({ rate, ...c, sentLate: { p50: r.late.p50, p99: r.late.p99 } });
       level = `; ${levelCpuText(c)}`;
     }
-    done(`rates: ${rate}/s → ${r.achieved}/s achieved, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${codes.length > 0 ? ` (${codes.join(', ')})` : ''}${level}`);
+    done(`rates: ${rate}/s → ${r.achieved}/s achieved, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${codes.length > 0 ? ` (${codes.join(', ')})` : ''}; sent late by the load generator p50 ${r.late.p50} ms, p99 ${r.late.p99} ms${level}`);
     if (r.p99 > 1000) break;
   }
   return { rows, cpu };

@@ -8,7 +8,8 @@ import { LeanSocket } from './lib/lean-io';
  * of results, after `{"started":true}` as it starts (the bench measures the nodes from there).
  *   load.ts --mode rate   --target URL --games FILE --rate R --seconds S --warmup W
  *     HTTP moves at a constant arrival rate, as k6's constant-arrival-rate executor sends them;
- *     latency is measured from each move's scheduled time (a late send counts against it).
+ *     latency is measured from each move's scheduled time (a late send counts against it), and
+ *     how late this process sent each move is reported beside it (`late`): its own share of the tail.
  *   load.ts --mode closed --target URL --games FILE --concurrency C --seconds S --warmup W
  *     C games played over Socket.IO, each by its two seats' connections, one move at a time
  *     (the lean client, lib/lean-io.ts: the CPU a client spends is taken from the nodes here).
@@ -37,6 +38,8 @@ async function rateMode(): Promise<void> {
   const rate = Number(arg('rate'));
   const idle: BenchGame[] = [...games];
   const lat: number[] = [];
+  // How late each measured move was sent (this process's timer and event loop, not the nodes): part of its latency.
+  const late: number[] = [];
   let errors = 0;
   // What the refused or failed moves were answered, by status and code: "503 ERR_TIMEOUT" → count.
   const errorCodes: Record<string, number> = {};
@@ -50,6 +53,7 @@ async function rateMode(): Promise<void> {
       return;
     }
     const m = nextMove(g)!;
+    if (measured) late.push(performance.now() - scheduled);
     inFlight++;
     const r = await postJson(target, `/api/games/${g.gameId}/moves`, { requestId: m.requestId, move: m.move }, { 'x-rookery-session': m.seat.session, authorization: `Bearer ${m.seat.token}` }, 60_000);
     inFlight--;
@@ -92,7 +96,7 @@ async function rateMode(): Promise<void> {
   errors += inFlight;
   const planned = Math.round(rate * seconds);
   const cpu = process.cpuUsage(cpuFrom);
-  out({ rate, achieved: Math.round((lat.length / seconds) * 100) / 100, done: lat.length, planned, errors, errorCodes, starved, cpuMs: (cpu.user + cpu.system) / 1000, ...summarize(lat) });
+  out({ rate, achieved: Math.round((lat.length / seconds) * 100) / 100, done: lat.length, planned, errors, errorCodes, starved, cpuMs: (cpu.user + cpu.system) / 1000, ...summarize(lat), late: summarize(late) });
 }
 
 function connect(session: string, seats: Record<string, string>): Promise<LeanSocket> {
