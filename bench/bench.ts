@@ -100,6 +100,10 @@ interface LevelCpu {
   waitMsPerSec: number[];
 }
 
+type Quantiles = { p50: number; p99: number };
+/** A rate level's row in the results' rateCpus: its LevelCpu, and how late the load generator sent its moves (ms). */
+type RateLevelCpu = LevelCpu & { rate: number; sentLate: Quantiles };
+
 /**
  * From the call to `stop`: the CPUs each of `pids` used and the machine's busy CPUs (1 = one CPU
  * busy throughout), and how long per second each of `pids`' main threads waited in the run queue.
@@ -126,15 +130,15 @@ function levelCpuText(c: LevelCpu): string {
   return `CPUs: leader ${c.leader}, followers ${c.followers.join(' and ')}, load generator ${c.loadGenerator}, other processes ${c.foreign}; ${queueingText(c, c.cpus)}`;
 }
 
-async function rates(target: string, nodes: readonly NodeHandle[], games: BenchGame[], file: string): Promise<{ rows: RateRow[]; cpu: (LevelCpu & { rate: number; sentLate: { p50: number; p99: number } })[] }> {
+async function rates(target: string, nodes: readonly NodeHandle[], games: BenchGame[], file: string): Promise<{ rows: RateRow[]; cpu: RateLevelCpu[] }> {
   const rows: RateRow[] = [];
-  const cpu: (LevelCpu & { rate: number; sentLate: { p50: number; p99: number } })[] = [];
+  const cpu: RateLevelCpu[] = [];
   const pids = nodes.map((n) => n.proc!.pid!);
   for (const rate of RATES) {
     saveGames(file, games);
     progress(`rates: ${rate} moves/s for ${warmup} + ${seconds} s`);
     let from: { queueing: ReturnType<typeof watchQueueing>; contention: ReturnType<typeof watchContention> } | undefined;
-    const r = await load<RateRow & { plies: Record<string, number>; errorCodes: Record<string, number>; cpuMs: number; late: { p50: number; p99: number } }>(
+    const r = await load<RateRow & { plies: Record<string, number>; errorCodes: Record<string, number>; cpuMs: number; late: Quantiles }>(
       join(__dirname, 'load.ts'),
       ['--mode', 'rate', '--target', target, '--games', file, '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(warmup)],
       () => (from = { queueing: watchQueueing(pids), contention: watchContention() }),

@@ -81,7 +81,7 @@ describe('--join: a server joins a running cluster (4 real nodes)', () => {
     // Restarted as it was (same data, same --join): it asks, is refused, and stops asking.
     n4.output = '';
     await cluster.restart(n4);
-    // Two lines from two loggers (the refused request's, then the joiner's decision): wait for the second.
+    // Two log lines, written apart (the refused request, then the joiner's decision): wait for the second.
     for (let i = 0; i < 200 && !n4.output.includes('Not asking again'); i++) await sleep(50);
     assert.match(n4.output, /ERR_MEMBER_REMOVED/);
     assert.match(n4.output, /Not asking again/);

@@ -3,6 +3,7 @@
 import type { ResolvedConfig } from './config';
 import { invariant } from './errors';
 import type { RaftLog } from './log';
+import { quorumOf } from './membership';
 import { emptyMessage, NONE, type Logger, type Message, type MessageType, type NodeId, type Role } from './types';
 
 /** What an Election needs from the core that holds it. */
@@ -70,10 +71,6 @@ export class Election {
     this.ctx.logger.info(`${this.ctx.id} became candidate at term ${this.ctx.term}`);
   }
 
-  private quorum(): number {
-    return (this.ctx.voters.length >> 1) + 1;
-  }
-
   hup(): void {
     if (this.ctx.role === 'leader') return;
     if (!this.controls.promotable()) {
@@ -125,7 +122,7 @@ export class Election {
       if (v === true) yes++;
       else if (v === false) no++;
     }
-    const q = this.quorum();
+    const q = quorumOf(this.ctx.voters);
     if (yes >= q) return 'won';
     if (this.ctx.voters.length - no < q) return 'lost';
     return 'pending';

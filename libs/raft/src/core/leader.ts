@@ -3,7 +3,7 @@ import { invariant, raftError, type ProposeResult, type RaftError } from './erro
 import type { RaftLog } from './log';
 import { mostUpToDate, Progress, type MemberProgress } from './progress';
 import { ReadIndexQueue } from './read-index';
-import { applyConfChange, encodeConfEntry } from './membership';
+import { applyConfChange, encodeConfEntry, quorumOf } from './membership';
 import { emptyMessage, type ConfChange, type Entry, type EntryType, type Logger, type Membership, type Message, type NodeId, type Observation, type ReadState } from './types';
 
 /** What a Leadership needs from the core that holds it. */
@@ -275,19 +275,15 @@ export class Leadership {
     const acks = this.reads.acks(m.context);
     let confirmed = this.ctx.voters.includes(this.ctx.id) ? 1 : 0;
     for (const id of this.ctx.voters) if (id !== this.ctx.id && acks.has(id)) confirmed++;
-    if (confirmed < this.quorum()) return;
+    if (confirmed < quorumOf(this.ctx.voters)) return;
     for (const read of this.reads.release(m.context)) this.answerRead(read.from, read.index, read.context);
-  }
-
-  private quorum(): number {
-    return (this.ctx.voters.length >> 1) + 1;
   }
 
   private maybeCommit(): void {
     const matches: number[] = [];
     for (const id of this.ctx.voters) matches.push(this.progress.get(id)?.match ?? 0);
     matches.sort((a, b) => b - a);
-    const quorumIndex = matches[this.quorum() - 1]!;
+    const quorumIndex = matches[quorumOf(this.ctx.voters) - 1]!;
     // Only an entry of this term is committed by counting replicas (Raft §5.4.2).
     if (!this.ctx.log.maybeCommit(quorumIndex, this.term)) return;
     this.commitDirty = true;
@@ -401,7 +397,7 @@ export class Leadership {
     let active = 0;
     for (const id of this.ctx.voters) if (id === this.ctx.id || this.progress.get(id)?.recentActive) active++;
     for (const [id, pr] of this.progress) if (id !== this.ctx.id) pr.recentActive = false;
-    return active >= this.quorum();
+    return active >= quorumOf(this.ctx.voters);
   }
 
   /** A ReadIndex request, the leader's own or forwarded by a follower (Raft §6.4). */

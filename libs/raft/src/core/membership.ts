@@ -84,12 +84,17 @@ export function decodeConfEntry(data: Uint8Array): { change: ConfChange | undefi
   return { change: parsed, membership: { voters: list(voters), learners: list(learners) } };
 }
 
+/** How many of `voters` make a quorum: a majority. */
+export function quorumOf(voters: readonly NodeId[]): number {
+  return (voters.length >> 1) + 1;
+}
+
 /** Could two disjoint quorums be formed, one of `a`'s voters and one of `b`'s? */
 export function disjointQuorumsPossible(a: readonly NodeId[], b: readonly NodeId[]): boolean {
   const shared = a.filter((x) => b.includes(x)).length;
   const onlyA = a.length - shared;
   const onlyB = b.length - shared;
-  const needA = Math.max(0, (a.length >> 1) + 1 - onlyA);
-  const needB = Math.max(0, (b.length >> 1) + 1 - onlyB);
+  const needA = Math.max(0, quorumOf(a) - onlyA);
+  const needB = Math.max(0, quorumOf(b) - onlyB);
   return needA + needB <= shared;
 }

@@ -102,9 +102,7 @@ export class Requests {
   private submit(pid: string, command: Uint8Array, what: string): Promise<unknown> {
     const core = this.node.core();
     try {
-      const stamp = this.opts.stamp;
-      // On a follower the command is forwarded as it is, and the leader stamps it on arrival.
-      const data = stamp !== undefined && !pid.startsWith('~') && core.role === 'leader' ? stamp(command) : command;
+      const data = pid.startsWith('~') ? command : this.stamped(core, command);
       this.check(() => core.propose(encodeEnvelope(pid, data)));
     } catch (e) {
       return Promise.reject(e);
@@ -117,6 +115,12 @@ export class Requests {
     return new Promise((resolve, reject) => {
       this.pending.set(pid, { resolve, reject, deadline: this.deadlines.next(), late: `${what} ${pid} not applied (it may still commit)`, leader, term, command: again });
     });
+  }
+
+  /** An application command as proposed here: stamped by the leader (opts.stamp); on a follower forwarded as it is, and the leader stamps it on arrival. */
+  private stamped(core: RaftCore, command: Uint8Array): Uint8Array {
+    const stamp = this.opts.stamp;
+    return stamp !== undefined && core.role === 'leader' ? stamp(command) : command;
   }
 
   /** Runs a core request; throws its error (or ERR_SHUTTING_DOWN) as a RaftRequestError. */
@@ -194,9 +198,7 @@ export class Requests {
       this.logger.warn(`${this.id}: proposal ${pid} ${was}, and now no leader is known at term ${term}: it will be proposed again to the next`);
       return;
     }
-    const stamp = this.opts.stamp;
-    const data = stamp !== undefined && core.role === 'leader' ? stamp(command) : command;
-    const res = core.propose(encodeEnvelope(pid, data));
+    const res = core.propose(encodeEnvelope(pid, this.stamped(core, command)));
     if (!res.ok) {
       this.logger.warn(`${this.id}: proposal ${pid} ${was}; ${leader} leads at term ${term} but refused it again (${res.error.code}), so it waits for the next leader`);
       return;

@@ -9,7 +9,6 @@ import { encodeEntry, encodeHardState, encodeSnapshotMark, RecordType, type WalR
 import { Segments, writeFully } from './segments';
 import { fsyncDir, pruneSnapshots, readNewestSnapshot, removeLeftovers, writeSnapshotFile, writeSnapshotFileAsync } from './snapshot-file';
 
-export { writeFully } from './segments';
 
 export interface DiskStorageOptions {
   /** A segment is closed and a new one started once it passes this size. */
