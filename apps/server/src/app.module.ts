@@ -46,6 +46,8 @@ export class AppModule {
             proposalTimeoutMs: config.proposalTimeoutMs,
             // Self-healing membership: the wanted voter count (0: as founded) and when a silent voter is removed.
             desiredMembers: config.desiredMembers,
+            // What this server reads of the log; the cluster writes no newer version than all its members read.
+            logVersion: config.logVersion,
             removeUnreachableAfterMs: config.removeUnreachableAfterMs,
             snapshotEvery: config.snapshotEvery,
             snapshotLogRatio: config.snapshotLogPercent / 100,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { LOG_VERSION } from './chess/entry';
 import { ConfigError, loadConfig, type ServerConfig } from './config';
 
 /**
@@ -70,6 +71,8 @@ describe('loadConfig', () => {
       redisUrl: undefined,
       restartSlotTtlMs: 120_000,
       desiredMembers: 0,
+      // This build's own: the cluster's log rises to it once every member reads it.
+      logVersion: LOG_VERSION,
       removeUnreachableAfterMs: 0,
       snapshotEvery: 100_000,
       snapshotLogPercent: 100,
@@ -265,6 +268,8 @@ describe('loadConfig', () => {
       ['--max-connections-per-ip', 'MAX_CONNECTIONS_PER_IP', 1, 1_000_000, 'maxConnectionsPerIp'],
       ['--drain-grace-ms', 'DRAIN_GRACE_MS', 0, 600_000, 'drainGraceMs'],
       ['--http-keep-alive-ms', 'HTTP_KEEP_ALIVE_MS', 1000, 3_600_000, 'httpKeepAliveMs'],
+      // No higher than the build reads: a server cannot promise to read a log it was not built for.
+      ['--log-version', 'LOG_VERSION', 1, LOG_VERSION, 'logVersion'],
     ];
     for (const [flag, variable, min, max, key] of bounds) {
       assert.equal(loadConfig([...FLAGS, flag, String(min)], {})[key], min, `${flag} ${min}`);

@@ -1,4 +1,5 @@
 import { parseAddress, type NodeId, type PeerAddress } from '@rookery/raft';
+import { LOG_VERSION } from './chess/entry';
 import { TrustedProxies } from './http/client-ip';
 
 /**
@@ -52,6 +53,8 @@ export interface ServerConfig {
   restartSlotTtlMs: number;
   /** The cluster's wanted number of voters, replicated; 0: as many as founded it. */
   desiredMembers: number;
+  /** The newest log version this server says it reads: the build's own (LOG_VERSION), or lower to hold the cluster back. */
+  logVersion: number;
   /** The leader removes a voter unreachable for this long (never below a quorum of the desired size); 0: never. */
   removeUnreachableAfterMs: number;
   /** A snapshot of the games every this many applied entries. */
@@ -90,6 +93,7 @@ export const CONFIG_OPTIONS = [
   ['redis-url', 'REDIS_URL', 'redis://host:port of the restart slots (redis-semaphore)'],
   ['restart-slot-ttl-ms', 'RESTART_SLOT_TTL_MS', 'how long a restart slot is held without renewal'],
   ['desired-members', 'DESIRED_MEMBERS', 'the number of voters the cluster keeps (0: as founded)'],
+  ['log-version', 'LOG_VERSION', `the newest log version this server says it reads (default and most: this build's, ${LOG_VERSION}); lower holds the cluster's log at it, keeping a downgrade possible`],
   ['remove-unreachable-after-ms', 'REMOVE_UNREACHABLE_AFTER_MS', 'remove a voter unreachable this long (0: never)'],
   ['snapshot-every', 'SNAPSHOT_EVERY', 'take a snapshot every this many applied entries'],
   ['snapshot-log-percent', 'SNAPSHOT_LOG_PERCENT', "…and once those entries hold this percentage of the last snapshot's bytes (0: by count alone)"],
@@ -208,6 +212,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     redisUrl,
     restartSlotTtlMs: int('restart-slot-ttl-ms', 120_000, 1000, 86_400_000),
     desiredMembers: int('desired-members', 0, 0, 99),
+    logVersion: int('log-version', LOG_VERSION, 1, LOG_VERSION),
     removeUnreachableAfterMs: int('remove-unreachable-after-ms', 0, 0, 86_400_000),
     snapshotEvery: int('snapshot-every', 100_000, 1, 1_000_000_000),
     snapshotLogPercent: int('snapshot-log-percent', 100, 0, 100_000),

@@ -63,6 +63,12 @@ async function main(): Promise<void> {
   });
   const node = app.get<RaftNode>(RAFT_NODE);
   nestLogger.node = node;
+  // The Raft node stopped for good (a disk write failed, or the cluster's log rose above what this
+  // build reads): the process goes with it, so its supervisor sees it and the log says why.
+  node.once('fatal', (e: unknown) => {
+    log.error({ reason: e instanceof Error ? e.message : String(e) }, 'the Raft node stopped; exiting');
+    process.exit(1);
+  });
   await app.listen(config.http.port, config.http.host);
   const http = server.address() as { port: number };
   const raft = node.status();

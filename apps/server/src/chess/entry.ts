@@ -5,6 +5,17 @@
  *   [version u8 = 1][entry time f64 LE, ms since the epoch][command JSON, UTF-8]
  */
 const VERSION = 1;
+
+/**
+ * The newest version of the log this build reads (RaftNodeOptions.logVersion), and what each
+ * version lets a leader write. A leader writes what the cluster's log version allows
+ * (RaftNode.clusterLogVersion), which rises once every member reads more, so a replica never
+ * meets a command its state machine would refuse for a field it does not know.
+ *   1  the chess entry above; a move's `ply` is checked by the server and left out of the log.
+ *   2  a move keeps its `ply` in the log: every replica refuses it as stale when applied on a
+ *      later ply (see commandForLog).
+ */
+export const LOG_VERSION = 2;
 const HEAD = 9;
 
 export function encodeEntry(command: object, at: number): Uint8Array {

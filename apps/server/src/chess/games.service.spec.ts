@@ -11,17 +11,25 @@ import { Minter } from './ids';
 import { ChessReplica } from './replica';
 
 describe('the command as it goes into the log', () => {
-  it("a move leaves its ply behind (checked against the replica before proposing); the command itself is not changed", () => {
+  it("at log version 1 a move leaves its ply behind (checked against the replica before proposing); the command itself is not changed", () => {
     const move: Command = { type: 'move', requestId: 'r1', session: 'session-1', gameId: 'game-1', token: 'token-0123456789abcdef', move: 'e2e4', ply: 3 };
-    assert.deepEqual(commandForLog(move), { type: 'move', requestId: 'r1', session: 'session-1', gameId: 'game-1', token: 'token-0123456789abcdef', move: 'e2e4' });
+    assert.deepEqual(commandForLog(move, 1), { type: 'move', requestId: 'r1', session: 'session-1', gameId: 'game-1', token: 'token-0123456789abcdef', move: 'e2e4' });
     assert.equal(move.ply, 3);
+  });
+
+  it('from log version 2 a move keeps its ply in the log', () => {
+    const move: Command = { type: 'move', requestId: 'r1', session: 'session-1', gameId: 'game-1', token: 'token-0123456789abcdef', move: 'e2e4', ply: 3 };
+    assert.equal(commandForLog(move, 2), move);
+    assert.equal(commandForLog(move, 3), move);
   });
 
   it('a move without a ply, and any other command, go in as they are', () => {
     const move: Command = { type: 'move', requestId: 'r2', session: 'session-1', gameId: 'game-1', token: 'token-0123456789abcdef', move: 'Nf3' };
     const resign: Command = { type: 'resign', requestId: 'r3', session: 'session-1', gameId: 'game-1', token: 'token-0123456789abcdef' };
-    assert.equal(commandForLog(move), move);
-    assert.equal(commandForLog(resign), resign);
+    for (const version of [1, 2]) {
+      assert.equal(commandForLog(move, version), move);
+      assert.equal(commandForLog(resign, version), resign);
+    }
   });
 });
 
@@ -33,6 +41,7 @@ describe('the command as it goes into the log', () => {
 class BehindNode {
   readIndexRounds = 0;
   proposals = 0;
+  readonly clusterLogVersion = 2;
   private readonly behind: Uint8Array[] = [];
   private index = 0;
   private at = 1_700_000_000_000;

@@ -143,7 +143,7 @@ export class GamesService {
     if (refused !== undefined) return refused;
     const end = this.metrics.commitLatency.startTimer({ type: command.type });
     try {
-      const r = (await this.node.propose(encodeEntry(commandForLog(command), Date.now()))) as CommandResult;
+      const r = (await this.node.propose(encodeEntry(commandForLog(command, this.node.clusterLogVersion), Date.now()))) as CommandResult;
       end();
       return r;
     } catch (e) {
@@ -156,15 +156,17 @@ export class GamesService {
 }
 
 /**
- * The command as it goes into the log: a move's `ply` is checked here, against this replica,
- * and left out. A state machine of a version before it refuses a command with a field it does
- * not know, so in a cluster being upgraded one node at a time the replicas would part ways over
- * it. Checked here it closes what it is for — a retry later than the dedupe table remembers,
- * found stale by a replica that has long applied the first attempt — and the state machine
- * enforces it in the log once the cluster has a version every member must reach first.
+ * The command as it goes into the log, for a cluster whose log is at `logVersion` (see
+ * LOG_VERSION). A move's `ply` is checked here, against this replica, before proposing; from
+ * version 2 it also goes into the log, and every replica refuses the move as stale if the game
+ * has gone on by the time it is applied. Below 2 it is left out: a state machine of a version
+ * before it refuses a command with a field it does not know, so in a cluster being upgraded one
+ * node at a time the replicas would part ways over it. Checked here alone it still closes what
+ * it is for — a retry later than the dedupe table remembers, found stale by a replica that has
+ * long applied the first attempt — but not a retry racing its first attempt to two nodes.
  */
-export function commandForLog(command: Command): Command {
-  if (command.type !== 'move' || command.ply === undefined) return command;
+export function commandForLog(command: Command, logVersion: number): Command {
+  if (command.type !== 'move' || command.ply === undefined || logVersion >= 2) return command;
   const { ply: _checked, ...rest } = command;
   return rest;
 }

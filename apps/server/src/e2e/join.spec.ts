@@ -64,9 +64,11 @@ describe('--join: a server joins a running cluster (4 real nodes)', () => {
   it('once an operator removes it, restarted with its data and --join it is refused and stays out; with an empty data directory it joins anew', async () => {
     const a = cluster.nodes[0]!;
     const n4 = cluster.nodes.find((n) => n.id === 'n4')!;
-    // An incarnation or stint that is not 16 hex digits, or a stint without an incarnation, is a
-    // bad request, and changes nothing.
-    for (const asker of [{ incarnation: 'n4-again' }, { incarnation: '0123456789abcdef', stint: 'later' }, { stint: '0123456789abcdef' }]) {
+    // An incarnation or stint that is not 16 hex digits, a stint or log version without an
+    // incarnation, or a log version that is not a whole number from 1, is a bad request, and
+    // changes nothing.
+    const self = { incarnation: '0123456789abcdef', stint: 'fedcba9876543210' };
+    for (const asker of [{ incarnation: 'n4-again' }, { incarnation: '0123456789abcdef', stint: 'later' }, { stint: '0123456789abcdef' }, { logVersion: 2 }, { ...self, logVersion: 0 }, { ...self, logVersion: 1.5 }, { ...self, logVersion: '2' }]) {
       const bad = await fetch(`${a.url}/api/admin/members`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'n9', raft: '127.0.0.1:9', ...asker }) });
       assert.equal(bad.status, 400, JSON.stringify(asker));
       assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'ERR_BAD_REQUEST');

@@ -48,17 +48,18 @@ export class AdminController {
 
   /**
    * Adds a server: it joins as a learner and is promoted to voter once caught up. A server asking
-   * for itself names its `incarnation` (its data directory's identity) and its `stint` (this run
-   * of it); an operator's add names neither.
+   * for itself names its `incarnation` (its data directory's identity), its `stint` (this run
+   * of it) and its `logVersion` (refused, ERR_LOG_VERSION, below the cluster's); an operator's
+   * add names none of them.
    */
   @Post('members')
-  add(@Headers('authorization') auth: string | undefined, @Body() body: { id?: unknown; raft?: unknown; incarnation?: unknown; stint?: unknown }): Promise<unknown> {
+  add(@Headers('authorization') auth: string | undefined, @Body() body: { id?: unknown; raft?: unknown; incarnation?: unknown; stint?: unknown; logVersion?: unknown }): Promise<unknown> {
     this.guard(auth);
     const id = body?.id;
     const raft = typeof body?.raft === 'string' ? parseAddress(body.raft) : undefined;
-    const joiner = joinerOf(body?.incarnation, body?.stint);
+    const joiner = joinerOf(body?.incarnation, body?.stint, body?.logVersion);
     if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || raft === undefined || joiner instanceof Error) {
-      throw new HttpException({ ok: false, error: { code: 'ERR_BAD_REQUEST', message: 'body must be { id, raft: "host:port" }; a server asking for itself adds its incarnation, and its stint, of 16 hex digits each' } }, 400);
+      throw new HttpException({ ok: false, error: { code: 'ERR_BAD_REQUEST', message: 'body must be { id, raft: "host:port" }; a server asking for itself adds its incarnation, and its stint, of 16 hex digits each, and the log version it reads (a whole number from 1)' } }, 400);
     }
     return this.run(async () => {
       await this.node.requestJoin(id, raft, joiner);

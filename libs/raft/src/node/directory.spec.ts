@@ -266,3 +266,73 @@ describe("Directory: a member's own leave ends its stint", () => {
     assert.equal(d.apply('~join', { id: 'n4', address: at(7004), incarnation: A, stint: S2 }), undefined);
   });
 });
+
+describe("Directory: the log versions members read, and the cluster's", () => {
+  const members = (voters: string[], learners: string[] = []): Membership => ({ voters, learners });
+  const join = (id: string, port: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ id, address: at(port), incarnation: '0123456789abcdef', ...extra });
+
+  it('starts at 1; rises to the least version every member reads, only once all have said, and only above where it is', () => {
+    const { d } = directory();
+    assert.equal(d.clusterLogVersion, 1);
+    const m = members(['n1', 'n2'], ['n3']);
+    d.apply('~versions', { n1: 3, n2: 2 });
+    assert.equal(d.raisableTo(m), undefined, 'the learner n3 has not said');
+    d.apply('~versions', { n3: 1 });
+    assert.equal(d.raisableTo(m), undefined, 'n3 reads only version 1');
+    d.apply('~versions', { n3: 2, n9: 1 });
+    assert.equal(d.raisableTo(m), 2, 'n9 is no member: it does not hold the cluster back');
+    d.apply('~log-version', { version: 2 });
+    assert.equal(d.clusterLogVersion, 2);
+    assert.equal(d.raisableTo(m), undefined, 'already there');
+  });
+
+  it('never falls: a stale or repeated raise, and a member saying it reads less, leave it where it is', () => {
+    const { d } = directory();
+    d.apply('~log-version', { version: 3 });
+    d.apply('~log-version', { version: 2 });
+    d.apply('~log-version', { version: 3 });
+    d.apply('~versions', { n1: 1 });
+    assert.equal(d.clusterLogVersion, 3);
+    assert.equal(d.logVersions().get('n1'), 1, 'the downgraded member is recorded as it says (it stops once it sees the log)');
+    for (const junk of [0, -2, 1.5, '4', null]) d.apply('~log-version', { version: junk });
+    assert.equal(d.clusterLogVersion, 3, 'junk reads as version 1, below it');
+  });
+
+  it('says which versions heard are not in the log yet', () => {
+    const { d } = directory();
+    d.apply('~versions', { n1: 2, n2: 1 });
+    assert.deepEqual(d.unpublishedVersions(new Map([['n1', 2], ['n2', 2], ['n3', 1]])), [['n2', 2], ['n3', 1]]);
+  });
+
+  it('refuses a server that asks to join reading less than the cluster writes (naming no version: 1), with ERR_LOG_VERSION, changing nothing', () => {
+    const { d, warnings } = directory();
+    d.apply('~log-version', { version: 2 });
+    const before = JSON.stringify(d);
+    assert.equal(d.apply('~join', join('n4', 7004, { logVersion: 1 }))?.code, 'ERR_LOG_VERSION');
+    assert.equal(d.apply('~join', join('n4', 7004))?.code, 'ERR_LOG_VERSION', 'a server from before versions');
+    assert.equal(JSON.stringify(d), before);
+    assert.match(warnings.join('\n'), /a join for n4 is refused: it reads log version 1, and the cluster writes version 2; upgrade n4 first/);
+    assert.equal(d.apply('~join', join('n4', 7004, { logVersion: 2 })), undefined);
+    assert.equal(d.logVersions().get('n4'), 2, "the joiner's version is recorded with its join");
+    assert.deepEqual(next(d, members(['n1'])), { type: 'add-learner', node: 'n4' });
+  });
+
+  it("takes an operator's add (no incarnation, no version) whatever the cluster's version: the operator vouches for the server", () => {
+    const { d } = directory();
+    d.apply('~log-version', { version: 2 });
+    assert.equal(d.apply('~join', { id: 'n4', address: at(7004) }), undefined);
+  });
+
+  it('travels in the snapshot; a snapshot from before it existed restores at version 1 with none recorded', () => {
+    const { d } = directory();
+    d.apply('~versions', { n1: 2, n2: 3 });
+    d.apply('~log-version', { version: 2 });
+    const copy = directory().d;
+    copy.restore(JSON.parse(JSON.stringify(d)));
+    assert.equal(copy.clusterLogVersion, 2);
+    assert.deepEqual([...copy.logVersions()], [['n1', 2], ['n2', 3]]);
+    copy.restore({ book: [], wanted: [] });
+    assert.equal(copy.clusterLogVersion, 1);
+    assert.equal(copy.logVersions().size, 0);
+  });
+});

@@ -1,11 +1,11 @@
 import type { ConfChange, Logger, Membership, NodeId } from '../core/types';
-import type { PeerAddress } from '../transport/transport';
+import { logVersionOf, type PeerAddress } from '../transport/transport';
 
 type Wish = 'voter' | 'gone';
 
-/** Why a join was refused: ERR_JOIN_REFUSED (the id is a member elsewhere), ERR_MEMBER_REMOVED or ERR_JOIN_STALE. */
+/** Why a join was refused: ERR_JOIN_REFUSED (the id is a member elsewhere), ERR_MEMBER_REMOVED, ERR_JOIN_STALE or ERR_LOG_VERSION (the joiner cannot read the cluster's log). */
 export interface JoinRefusal {
-  readonly code: 'ERR_JOIN_REFUSED' | 'ERR_MEMBER_REMOVED' | 'ERR_JOIN_STALE';
+  readonly code: 'ERR_JOIN_REFUSED' | 'ERR_MEMBER_REMOVED' | 'ERR_JOIN_STALE' | 'ERR_LOG_VERSION';
   readonly message: string;
 }
 
@@ -22,8 +22,14 @@ export const ENDED_STINTS = 16;
 
 /**
  * What the node replicates for itself through the log (entries '~addrs', '~join', '~leave',
- * '~desired') and carries in snapshots: every member's address, who asked to join or leave, and
- * the desired voter count. Applied alike on every node; only the leader acts on them.
+ * '~desired', '~versions', '~log-version') and carries in snapshots: every member's address, who
+ * asked to join or leave, the desired voter count, the log version each server says it reads,
+ * and the cluster's log version. Applied alike on every node; only the leader acts on them.
+ *
+ * The cluster's log version is what every member reads: the application writes entries of a
+ * newer format only once it has risen that far (RaftNode.clusterLogVersion). It starts at 1 and
+ * only rises — the leader raises it once every member has said it reads more — so a server
+ * whose code reads less may not join, and one downgraded below it stops rather than misread.
  */
 export class Directory {
   private readonly book = new Map<NodeId, PeerAddress>();
@@ -39,6 +45,10 @@ export class Directory {
   private readonly departed = new Map<NodeId, string[]>();
   /** The desired voter count; undefined until the first leader has fixed it. */
   private desired: number | undefined;
+  /** The log version each server last said it reads (its transport handshake, published by a leader). */
+  private readonly reads = new Map<NodeId, number>();
+  /** The cluster's log version: every member reads it. */
+  private logVersion = 1;
 
   constructor(
     private readonly self: NodeId,
@@ -73,6 +83,9 @@ export class Directory {
       const address = body.address as PeerAddress;
       const incarnation = typeof body.incarnation === 'string' ? body.incarnation : undefined;
       const stint = typeof body.stint === 'string' ? body.stint : undefined;
+      // A joiner that names no version is older than versions: it reads version 1. An operator's
+      // add names none either, and is not refused for it: the operator vouches for the server.
+      const reads = body.logVersion === undefined ? undefined : logVersionOf(body.logVersion);
       const known = this.book.get(id);
       if (known !== undefined && !sameAddress(known, address) && this.wanted.get(id) !== 'gone') {
         // A join in the name of a server we know elsewhere (and that has not left) would
@@ -85,8 +98,12 @@ export class Directory {
       if (stint !== undefined && this.departed.get(id)?.includes(stint) === true) {
         return this.refuse('ERR_JOIN_STALE', `a join for ${id} (stint ${stint}) is refused: ${id} left the cluster since it asked, ending that stint; a join it sent before leaving arrived late. Started again, ${id} asks anew`);
       }
+      if ((reads ?? (incarnation === undefined ? this.logVersion : 1)) < this.logVersion) {
+        return this.refuse('ERR_LOG_VERSION', `a join for ${id} is refused: it reads log version ${reads ?? 1}, and the cluster writes version ${this.logVersion}; upgrade ${id} first`);
+      }
       this.learn(id, address);
       this.wanted.set(id, 'voter');
+      if (reads !== undefined) this.reads.set(id, reads);
       this.barred.delete(id);
       // An operator's add names no incarnation: what the server last asked as still stands.
       if (incarnation !== undefined) this.joinedAs.set(id, incarnation);
@@ -96,6 +113,11 @@ export class Directory {
       const incarnation = this.joinedAs.get(id);
       if (body.removal === true && incarnation !== undefined) this.barred.set(id, incarnation);
       if (body.removal !== true && typeof body.stint === 'string') this.endStint(id, body.stint);
+    } else if (kind === '~versions') {
+      for (const [id, v] of Object.entries(body)) this.reads.set(id, logVersionOf(v));
+    } else if (kind === '~log-version') {
+      // Raised only: a stale or repeated raise changes nothing.
+      this.logVersion = Math.max(this.logVersion, logVersionOf(body.version));
     } else if (kind === '~desired') {
       const count = body.count;
       // Checked before proposing; checked again here, the same way on every node.
@@ -111,6 +133,31 @@ export class Directory {
   /** The desired voter count; undefined until the first leader has fixed it. */
   get desiredMembers(): number | undefined {
     return this.desired;
+  }
+
+  /** The cluster's log version (see the class comment). */
+  get clusterLogVersion(): number {
+    return this.logVersion;
+  }
+
+  /** The log version each server last said it reads, as the log has it. */
+  logVersions(): ReadonlyMap<NodeId, number> {
+    return this.reads;
+  }
+
+  /** Versions heard that the log does not hold yet (to publish as a '~versions' entry). */
+  unpublishedVersions(heard: ReadonlyMap<NodeId, number>): [NodeId, number][] {
+    return [...heard].filter(([id, v]) => this.reads.get(id) !== v);
+  }
+
+  /**
+   * The version the cluster's log may rise to: the least any member of `m` reads, if every
+   * member has said and that is above the current one; otherwise undefined.
+   */
+  raisableTo(m: Membership): number | undefined {
+    let least = Infinity;
+    for (const id of [...m.voters, ...m.learners]) least = Math.min(least, this.reads.get(id) ?? 0);
+    return Number.isFinite(least) && least > this.logVersion ? least : undefined;
   }
 
   /**
@@ -162,13 +209,16 @@ export class Directory {
     if (this.joinedAs.size > 0) json.joinedAs = [...this.joinedAs];
     if (this.barred.size > 0) json.barred = [...this.barred];
     if (this.departed.size > 0) json.departed = [...this.departed];
+    if (this.reads.size > 0) json.reads = [...this.reads];
+    if (this.logVersion > 1) json.logVersion = this.logVersion;
     return json;
   }
 
   restore(json: unknown): void {
     // `desired` is absent from snapshots written before it existed: the next leader fixes it.
     // `joinedAs`, `barred` and `departed` likewise (and when empty).
-    const { book, wanted, desired, joinedAs, barred, departed } = json as {
+    // `reads` and `logVersion` likewise: a cluster from before log versions is at version 1.
+    const { book, wanted, desired, joinedAs, barred, departed, reads, logVersion } = json as {
       book: [NodeId, PeerAddress][];
       wanted: [NodeId, Wish][];
       desired?: number;
@@ -176,18 +226,23 @@ export class Directory {
       barred?: [NodeId, string][];
       /** One stint per server in snapshots written before a server's ended stints were all kept. */
       departed?: [NodeId, string | string[]][];
+      reads?: [NodeId, number][];
+      logVersion?: number;
     };
     this.book.clear();
     this.wanted.clear();
     this.joinedAs.clear();
     this.barred.clear();
     this.departed.clear();
+    this.reads.clear();
     for (const [id, a] of book) this.learn(id, a);
     for (const [id, w] of wanted) this.wanted.set(id, w);
     for (const [id, i] of joinedAs ?? []) this.joinedAs.set(id, i);
     for (const [id, i] of barred ?? []) this.barred.set(id, i);
     for (const [id, ended] of departed ?? []) this.departed.set(id, typeof ended === 'string' ? [ended] : [...ended]);
+    for (const [id, v] of reads ?? []) this.reads.set(id, logVersionOf(v));
     this.desired = desired;
+    this.logVersion = logVersionOf(logVersion);
   }
 
   private endStint(id: NodeId, stint: string): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NodeId } from '../core/types';
-import { joinUntilVoter, refusedAsRemoved, type JoinOptions } from './join';
+import { joinerOf, joinUntilVoter, refusedAsRemoved, type JoinOptions } from './join';
 
 type Status = { voters: NodeId[]; leader: NodeId; applied: number };
 
@@ -115,5 +115,21 @@ describe('refusedAsRemoved: reads a refusal body', () => {
   it("is 'removed' for ERR_MEMBER_REMOVED only", () => {
     assert.equal(refusedAsRemoved('{"ok":false,"error":{"code":"ERR_MEMBER_REMOVED","message":"x"}}'), 'removed');
     for (const other of ['{"error":{"code":"ERR_JOIN_REFUSED"}}', '{"error":{}}', '{}', 'null', 'Bad Gateway', '']) assert.equal(refusedAsRemoved(other), undefined, other);
+  });
+});
+
+describe('joinerOf: who a join request says is asking', () => {
+  const inc = '0123456789abcdef';
+  const stint = 'fedcba9876543210';
+  it("is nobody for an operator's add, and the server with what it names otherwise", () => {
+    assert.equal(joinerOf(undefined, undefined), undefined);
+    assert.deepEqual(joinerOf(inc, undefined), { incarnation: inc, stint: undefined });
+    assert.deepEqual(joinerOf(inc, stint, 2), { incarnation: inc, stint, logVersion: 2 });
+  });
+
+  it('is an error for a stint or log version without an incarnation, a malformed id, or a log version that is not a whole number from 1', () => {
+    for (const [i, s, v] of [[undefined, stint, undefined], [undefined, undefined, 2], ['n4', undefined, undefined], [inc, 'later', undefined], [inc, stint, 0], [inc, stint, 1.5], [inc, stint, '2'], [inc, stint, null]] as const) {
+      assert.ok(joinerOf(i, s, v) instanceof Error, JSON.stringify([i, s, v]));
+    }
   });
 });

@@ -8,6 +8,8 @@ import { INCARNATION } from '../storage/disk-storage';
 export interface Joiner {
   readonly incarnation: string;
   readonly stint?: string;
+  /** The newest log version it reads (RaftNodeOptions.logVersion); a server older than versions names none, and reads 1. */
+  readonly logVersion?: number;
 }
 
 export interface JoinOptions {
@@ -114,15 +116,16 @@ export function refusedAsRemoved(body: string): 'removed' | undefined {
 }
 
 /**
- * Who a join request says is asking (its body's `incarnation` and `stint`), checked the same way
- * by every API that takes one: undefined for an operator's add (neither); a Joiner for a server
- * asking for itself (its incarnation, and its stint unless it is of a version before stints);
- * an Error saying what is wrong otherwise (a stint without its incarnation, or either one not
- * 16 hex digits).
+ * Who a join request says is asking (its body's `incarnation`, `stint` and `logVersion`), checked
+ * the same way by every API that takes one: undefined for an operator's add (none of them); a
+ * Joiner for a server asking for itself (its incarnation, and its stint and log version unless it
+ * is of a version before them); an Error saying what is wrong otherwise (a stint or log version
+ * without the incarnation, either id not 16 hex digits, a log version not a whole number from 1).
  */
-export function joinerOf(incarnation: unknown, stint: unknown): Joiner | undefined | Error {
+export function joinerOf(incarnation: unknown, stint: unknown, logVersion?: unknown): Joiner | undefined | Error {
   const hex16 = (v: unknown): v is string => typeof v === 'string' && INCARNATION.test(v);
-  if (incarnation === undefined) return stint === undefined ? undefined : new Error('a stint needs the incarnation it is a run of');
+  if (incarnation === undefined) return stint === undefined && logVersion === undefined ? undefined : new Error('a stint or log version needs the incarnation it is a run of');
   if (!hex16(incarnation) || (stint !== undefined && !hex16(stint))) return new Error('an incarnation and a stint are 16 hex digits each');
-  return { incarnation, stint };
+  if (logVersion !== undefined && (typeof logVersion !== 'number' || !Number.isSafeInteger(logVersion) || logVersion < 1)) return new Error('a log version is a whole number of at least 1');
+  return logVersion === undefined ? { incarnation, stint } : { incarnation, stint, logVersion };
 }

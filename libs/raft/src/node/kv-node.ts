@@ -15,12 +15,13 @@ import { joinUntilVoter, joinerOf, refusedAsRemoved } from './join';
  *   --advertise HOST:PORT: the raft address peers should use (when --raft is a wildcard)
  *   --desired N: the desired voter count a new cluster starts with (default: as many as found it)
  *   --remove-unreachable-after-ms MS: the leader removes a member unreachable this long (default: never)
- *   RAFT_SECRET must be set; RAFT_PEERS may stand in for --peers. Prints `kv-node <id> ready raft=<port> http=<port>` when listening.
+ *   --log-version N: the newest log version this server says it reads (default 1); see RaftNodeOptions.logVersion
+ *   RAFT_SECRET must be set; RAFT_PEERS may stand in for --peers. Prints `kv-node <id> ready raft=<port> http=<port>` when listening, and `kv-node <id> fatal: <why>` before exiting 3 if its node stops for good.
  *
  *   POST /put {"key","value"}  -> {"index"}  once applied (linearizable write)
  *   GET  /get?key=K            -> {"value"}  after a ReadIndex round (linearizable read)
  *   GET  /status               -> the node's status
- *   POST /join {"id","raft"[,"incarnation","stint"]} -> asks the cluster to add a server (learner,
+ *   POST /join {"id","raft"[,"incarnation","stint","logVersion"]} -> asks the cluster to add a server (learner,
  *                                 then voter); 409 ERR_MEMBER_REMOVED for an incarnation removed by
  *                                 /leave, ERR_JOIN_STALE for a stint that has left since
  *   POST /leave {"id"}         -> an operator's removal of a server
@@ -99,9 +100,16 @@ async function main(): Promise<void> {
     desiredMembers: Number(arg('desired') ?? 0),
     removeUnreachableAfterMs: Number(arg('remove-unreachable-after-ms') ?? 0),
     persistMode: (arg('persist') ?? 'sync') as 'auto' | 'sync' | 'async',
+    logVersion: Number(arg('log-version') ?? 1),
     logger: { debug: () => undefined, info: log, warn: log },
   });
-  const raftAddr = await node.start();
+  // A node that cannot go on (its disk failed, or its cluster's log outgrew it) says why and exits.
+  const fatal = (e: unknown): never => {
+    process.stdout.write(`kv-node ${id} fatal: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(3);
+  };
+  node.once('fatal', fatal);
+  const raftAddr = await node.start().catch(fatal);
 
   const server = createServer((req, res) => void handle(req, res));
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -125,9 +133,9 @@ async function main(): Promise<void> {
         return reply(200, { value: store.get(url.searchParams.get('key') ?? '') ?? null });
       }
       if (req.method === 'POST' && (url.pathname === '/join' || url.pathname === '/leave')) {
-        const body = JSON.parse((await readBody(req)).toString('utf8')) as { id: string; raft?: string; incarnation?: unknown; stint?: unknown };
+        const body = JSON.parse((await readBody(req)).toString('utf8')) as { id: string; raft?: string; incarnation?: unknown; stint?: unknown; logVersion?: unknown };
         if (url.pathname === '/join') {
-          const joiner = joinerOf(body.incarnation, body.stint);
+          const joiner = joinerOf(body.incarnation, body.stint, body.logVersion);
           if (joiner instanceof Error) throw joiner;
           await node.requestJoin(body.id, address(body.raft ?? ''), joiner);
         } else await node.removeMember(body.id);
@@ -149,7 +157,7 @@ async function main(): Promise<void> {
       }
       return reply(404, { error: { code: 'ERR_NOT_FOUND', message: `${req.method} ${url.pathname}` } });
     } catch (e) {
-      if (e instanceof RaftRequestError) return reply(e.code === 'ERR_INVALID_DESIRED_MEMBERS' ? 400 : e.code === 'ERR_JOIN_REFUSED' || e.code === 'ERR_MEMBER_REMOVED' || e.code === 'ERR_JOIN_STALE' ? 409 : 503, { error: { code: e.code, message: e.message, leader: e.leader } });
+      if (e instanceof RaftRequestError) return reply(e.code === 'ERR_INVALID_DESIRED_MEMBERS' ? 400 : e.code === 'ERR_JOIN_REFUSED' || e.code === 'ERR_MEMBER_REMOVED' || e.code === 'ERR_JOIN_STALE' || e.code === 'ERR_LOG_VERSION' ? 409 : 503, { error: { code: e.code, message: e.message, leader: e.leader } });
       return reply(400, { error: { code: 'ERR_BAD_REQUEST', message: e instanceof Error ? e.message : String(e) } });
     }
   }

@@ -16,6 +16,8 @@ export interface Member {
   readonly http: number;
   readonly dir: string;
   proc?: ChildProcess;
+  /** What the running (or last) process printed on stdout. */
+  output?: string;
 }
 
 export interface MemberStatus {
@@ -24,6 +26,9 @@ export interface MemberStatus {
   commit: number;
   appliedIndex: number;
   desiredMembers?: number;
+  logVersion: number;
+  clusterLogVersion: number;
+  logVersions: Record<string, number>;
   membership: { voters: string[]; learners: string[] };
 }
 
@@ -56,13 +61,13 @@ export class KvProcesses {
     this.procs.add(proc);
     proc.on('exit', () => this.procs.delete(proc));
     m.proc = proc;
+    m.output = '';
     return new Promise((resolve, reject) => {
-      let out = '';
       proc.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes(`kv-node ${m.id} ready`)) resolve();
+        m.output += d.toString();
+        if (m.output!.includes(`kv-node ${m.id} ready`)) resolve();
       });
-      proc.once('exit', (code) => reject(new Error(`kv-node ${m.id} exited with ${code} before it was ready`)));
+      proc.once('exit', (code) => reject(new Error(`kv-node ${m.id} exited with ${code} before it was ready${m.output === '' ? '' : `: ${m.output!.trim()}`}`)));
     });
   }
 

@@ -1,11 +1,12 @@
 // The membership as this node asks for it, through entries of its own in the log ('~join',
-// '~leave', '~desired', '~addrs', applied here to the directory), and as the leader keeps it once
-// per tick (reconcile: addresses, the initial desired count, the changes servers asked for, and
-// the removal of members unreachable too long).
+// '~leave', '~desired', '~addrs', '~versions', '~log-version', applied here to the directory), and
+// as the leader keeps it once per tick (reconcile: addresses, the log versions members read and
+// the cluster's, the initial desired count, the changes servers asked for, and the removal of
+// members unreachable too long).
 import { randomBytes } from 'node:crypto';
 import { DEFAULTS } from '../core/config';
 import type { RaftCore } from '../core/raft';
-import type { Logger, NodeId } from '../core/types';
+import type { Logger, Membership, NodeId } from '../core/types';
 import type { PeerAddress, PeerTransport } from '../transport/transport';
 import type { Directory } from './directory';
 import { encodeEnvelope } from './envelope';
@@ -25,6 +26,8 @@ export interface MembersHost {
   transport(): PeerTransport;
   /** The last index applied. */
   applied(): number;
+  /** The log version each server says it reads, as heard in its handshake (this node's own included). */
+  heardLogVersions(): ReadonlyMap<NodeId, number>;
   stopping(): boolean;
 }
 
@@ -36,6 +39,7 @@ export interface MembersHost {
 export class Members {
   private currentStint = newStint();
   private lastReconcile = 0;
+  private lastVersions = 0;
   /** The term in which this node, leading, proposed the initial desired member count. */
   private desiredProposedIn = 0;
   private readonly healer: Healer | undefined;
@@ -63,7 +67,7 @@ export class Members {
   /** RaftNode.requestJoin. */
   requestJoin(id: NodeId, address: PeerAddress, joiner?: Joiner): Promise<unknown> {
     // Fields left undefined are left out of the entry's JSON.
-    return this.requests.proposeInternal('~join', { id, address, incarnation: joiner?.incarnation, stint: joiner?.stint });
+    return this.requests.proposeInternal('~join', { id, address, incarnation: joiner?.incarnation, stint: joiner?.stint, logVersion: joiner?.logVersion });
   }
 
   /** RaftNode.requestLeave. */
@@ -131,6 +135,7 @@ export class Members {
     // otherwise be undone by a stale wish.
     if (this.node.applied() < core.log.committed) return;
     const membership = core.membership();
+    this.keepLogVersions(membership, now);
     const desired = this.directory.desiredMembers;
     if (desired === undefined && this.desiredProposedIn !== core.term) {
       // A new cluster: its first leader fixes the count (a repeat by a later leader is ignored at apply).
@@ -153,5 +158,29 @@ export class Members {
     if (asked || this.healer === undefined) return;
     const unreachable = unreachableSince(progress, this.id, now, this.opts.tickMs ?? 100, threshold);
     this.healer.step({ membership, desired, unreachableSince: unreachable, now }, core.term, (cc) => core.proposeConfChange(cc).ok);
+  }
+
+  /**
+   * Publishes the log versions members said they read that the log lacks, and raises the
+   * cluster's log version once every member reads more (see Directory). At most once a second:
+   * what is proposed is applied a few ms later, and a repeat changes nothing.
+   */
+  private keepLogVersions(membership: Membership, now: number): void {
+    if (now - this.lastVersions < 1000) return;
+    const members = new Set([...membership.voters, ...membership.learners]);
+    const heard = new Map([...this.node.heardLogVersions()].filter(([id]) => members.has(id)));
+    const unpublished = this.directory.unpublishedVersions(heard);
+    const core = this.node.core();
+    if (unpublished.length > 0) {
+      this.lastVersions = now;
+      core.propose(encodeEnvelope(this.requests.internalId('~versions'), Buffer.from(JSON.stringify(Object.fromEntries(unpublished)))));
+      return;
+    }
+    const to = this.directory.raisableTo(membership);
+    if (to === undefined) return;
+    this.lastVersions = now;
+    if (core.propose(encodeEnvelope(this.requests.internalId('~log-version'), Buffer.from(JSON.stringify({ version: to })))).ok) {
+      this.logger.info(`${this.id} [term ${core.term}] raising the cluster's log version from ${this.directory.clusterLogVersion} to ${to}: every member (${[...members].join(', ')}) reads it`);
+    }
   }
 }

@@ -47,10 +47,17 @@ export class RaftNode extends EventEmitter {
   private readonly members: Members;
   private readonly logger: Logger;
   private readonly channels: PeerChannels;
+  /** The newest log version this server reads (RaftNodeOptions.logVersion). */
+  readonly logVersion: number;
+  /** The log version each peer said it reads in its latest handshake, and this server's own. */
+  private readonly heardLogVersions = new Map<NodeId, number>();
 
   constructor(private readonly opts: RaftNodeOptions) {
     super();
     this.id = opts.id;
+    this.logVersion = opts.logVersion ?? 1;
+    if (!Number.isSafeInteger(this.logVersion) || this.logVersion < 1) throw new RangeError(`RaftNode ${opts.id}: logVersion must be a whole number of at least 1, not ${this.logVersion}`);
+    this.heardLogVersions.set(opts.id, this.logVersion);
     this.logger = opts.logger ?? SILENT_LOGGER;
     this.requests = new Requests(opts.id, this.logger, opts, {
       core: () => this.core,
@@ -66,6 +73,7 @@ export class RaftNode extends EventEmitter {
       transport: () => this.transport,
       applied: () => this.applied,
       stopping: () => this.stopping,
+      heardLogVersions: () => this.heardLogVersions,
     });
     this.snapshots = new Snapshotter(
       {
@@ -91,6 +99,11 @@ export class RaftNode extends EventEmitter {
     const snap = this.storage.snapshot();
     if (snap !== undefined) {
       this.restoreSnapshot(snap.data);
+      const outgrown = this.outgrown();
+      if (outgrown !== undefined) {
+        this.storage.close();
+        throw new Error(outgrown);
+      }
       this.applied = snap.meta.index;
       this.snapshots.restored(snap.meta.index, snap.data.length);
     }
@@ -118,6 +131,10 @@ export class RaftNode extends EventEmitter {
       // A peer that proved itself and is new to us (a member that just added us) can be answered.
       onPeerAddress: (id, a) => {
         if (id !== this.id && !this.transport.peerAddresses().has(id)) this.transport.setPeer(id, a);
+      },
+      logVersion: this.logVersion,
+      onPeerLogVersion: (id, v) => {
+        if (id !== this.id) this.heardLogVersions.set(id, v);
       },
     });
     const addr = await this.transport.start();
@@ -178,8 +195,25 @@ export class RaftNode extends EventEmitter {
    * `desiredMembers`: the replicated desired voter count, undefined until the first leader has
    * fixed it. `snapshotIndex`: the index of the newest snapshot on this node's disk (0: none).
    */
-  status(): RaftStatus & { appliedIndex: number; snapshotIndex: number; desiredMembers: number | undefined; transport: TransportStats } {
-    return { ...this.core.status(), appliedIndex: this.applied, snapshotIndex: this.snapshots.lastIndex, desiredMembers: this.directory.desiredMembers, transport: { ...this.transport.stats } };
+  status(): RaftStatus & { appliedIndex: number; snapshotIndex: number; desiredMembers: number | undefined; logVersion: number; clusterLogVersion: number; logVersions: Record<NodeId, number>; transport: TransportStats } {
+    return {
+      ...this.core.status(),
+      appliedIndex: this.applied,
+      snapshotIndex: this.snapshots.lastIndex,
+      desiredMembers: this.directory.desiredMembers,
+      logVersion: this.logVersion,
+      clusterLogVersion: this.directory.clusterLogVersion,
+      logVersions: Object.fromEntries(this.directory.logVersions()),
+      transport: { ...this.transport.stats },
+    };
+  }
+
+  /**
+   * The cluster's log version as applied here: every member reads entries of this version, so
+   * the application may write them (see RaftNodeOptions.logVersion). 1 until raised.
+   */
+  get clusterLogVersion(): number {
+    return this.directory.clusterLogVersion;
   }
 
   /** Learns (or changes) a peer's address, e.g. a server that asks to join. */
@@ -246,7 +280,7 @@ export class RaftNode extends EventEmitter {
 
   /** What this node names when it asks to join for itself (set by start). */
   get joiner(): Joiner {
-    return { incarnation: this.incarnation, stint: this.members.stint };
+    return { incarnation: this.incarnation, stint: this.members.stint, logVersion: this.logVersion };
   }
 
   /**
@@ -274,6 +308,23 @@ export class RaftNode extends EventEmitter {
    */
   setDesiredMembers(count: number): Promise<void> {
     return this.members.setDesiredMembers(count);
+  }
+
+  /** Why this server cannot go on with its cluster's log, if it cannot: the cluster writes a newer version than it reads. */
+  private outgrown(): string | undefined {
+    const cluster = this.directory.clusterLogVersion;
+    if (cluster <= this.logVersion) return undefined;
+    return `${this.id}: the cluster's log is at version ${cluster}, and this server reads up to version ${this.logVersion}: it cannot apply the log; run a build that reads version ${cluster} (a cluster's log version never goes down)`;
+  }
+
+  /** Stops the node if its cluster's log outgrew it (see outgrown); answers whether it did. */
+  private stopOutgrown(): boolean {
+    const why = this.outgrown();
+    if (why === undefined) return false;
+    this.logger.warn(why);
+    this.emit('fatal', new Error(why));
+    void this.stop();
+    return true;
   }
 
   /** A snapshot's state: the node's own (the directory), then the application's. */
@@ -331,6 +382,7 @@ export class RaftNode extends EventEmitter {
         if (rd.snapshot !== undefined) {
           this.snapshots.abandon();
           this.restoreSnapshot(rd.snapshot.data);
+          if (this.stopOutgrown()) return;
           this.applied = rd.snapshot.meta.index;
           this.requests.outcomesUnknown(rd.snapshot.meta.index);
           this.snapshots.restored(rd.snapshot.meta.index, rd.snapshot.data.length);
@@ -370,6 +422,7 @@ export class RaftNode extends EventEmitter {
       const env = decodeEnvelope(e.data);
       if (env.id.startsWith('~')) {
         this.members.applyInternal(env.id, env.command);
+        if (this.stopOutgrown()) return;
         continue;
       }
       let result: unknown;

@@ -85,6 +85,14 @@ export interface RaftNodeOptions {
    * reachable members are not a majority (see decideRemoval).
    */
   readonly removeUnreachableAfterMs?: number;
+  /**
+   * The newest version of the log's entries this server's code reads (default 1): the
+   * application numbers its formats, and writes a newer one only once the cluster's log version
+   * (RaftNode.clusterLogVersion) has risen to it, which happens once every member reads it. A
+   * server reading less may not join such a cluster, and one finding its cluster above it (a
+   * downgrade) stops: reading on would part it from the others.
+   */
+  readonly logVersion?: number;
   readonly raft?: Partial<Omit<RaftConfig, 'id' | 'voters' | 'randomInt' | 'logger' | 'applied'>>;
   readonly storage?: DiskStorageOptions;
   readonly logger?: Logger;

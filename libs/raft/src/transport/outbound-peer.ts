@@ -75,7 +75,7 @@ export class OutboundPeer {
         serverId = msg.id;
         this.readsApp = msg.appMessages === APP_MESSAGES;
         const mac = this.t.mac('client', this.t.opts.id, serverId, Buffer.from(msg.nonce, 'hex'));
-        socket.write(jsonFrame({ id: this.t.opts.id, mac: mac.toString('hex'), nonce: nonce.toString('hex'), listen: this.t.bound }));
+        socket.write(jsonFrame({ id: this.t.opts.id, mac: mac.toString('hex'), nonce: nonce.toString('hex'), listen: this.t.bound, logVersion: this.t.opts.logVersion ?? 1 }));
         return true;
       }
       const proof = typeof msg?.mac === 'string' ? Buffer.from(msg.mac, 'hex') : Buffer.alloc(0);

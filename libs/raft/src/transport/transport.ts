@@ -22,6 +22,11 @@ export function parseAddress(s: string): PeerAddress | undefined {
   return { host: s.slice(0, at), port };
 }
 
+/** A log version as a peer states it: a whole number of at least 1; a peer that states none (a server older than versions) reads version 1. */
+export function logVersionOf(v: unknown): number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 ? v : 1;
+}
+
 export interface TransportOptions {
   readonly id: NodeId;
   /** Where to listen; port 0 picks a free one (see `start()`'s result). */
@@ -35,6 +40,10 @@ export interface TransportOptions {
   readonly onPeerAddress?: (id: NodeId, address: PeerAddress) => void;
   /** The address to tell peers we listen on (defaults to the bound one). */
   readonly advertise?: PeerAddress;
+  /** The newest log version this server reads, told to every peer it dials (see RaftNodeOptions.logVersion). */
+  readonly logVersion?: number;
+  /** The log version a peer that proved itself says it reads (1 from a peer too old to say). */
+  readonly onPeerLogVersion?: (id: NodeId, version: number) => void;
   readonly logger?: Logger;
   /** Bytes queued for a peer that is not connected (or slow) before messages to it are dropped. */
   readonly maxQueueBytes?: number;
@@ -224,6 +233,7 @@ export class PeerTransport {
         this.peers.get(id)?.wake();
         const listen = hello.listen as { host?: unknown; port?: unknown } | undefined;
         if (typeof listen?.host === 'string' && typeof listen.port === 'number') this.opts.onPeerAddress?.(id, { host: listen.host, port: listen.port });
+        this.opts.onPeerLogVersion?.(id, logVersionOf(hello.logVersion));
         const proof = this.mac('server', this.opts.id, id, Buffer.from(hello.nonce, 'hex'));
         socket.write(jsonFrame({ mac: proof.toString('hex') }));
         return true;
