@@ -65,10 +65,12 @@ async function main(): Promise<void> {
   nestLogger.node = node;
   // The Raft node stopped for good (a disk write failed, or the cluster's log rose above what this
   // build reads): the process goes with it, so its supervisor sees it and the log says why.
-  node.once('fatal', (e: unknown) => {
+  const fatal = (e: unknown): void => {
     log.error({ reason: e instanceof Error ? e.message : String(e) }, 'the Raft node stopped; exiting');
     process.exit(1);
-  });
+  };
+  if (node.failure !== undefined) fatal(node.failure);
+  else node.once('fatal', fatal);
   await app.listen(config.http.port, config.http.host);
   const http = server.address() as { port: number };
   const raft = node.status();

@@ -139,6 +139,35 @@ export function play(board: Chess, found: FoundMove): PlayedMove {
   return { color: m.color, piece: m.piece, from: m.from, to: m.to, san, lan: m.lan, after: board.fen(), captured: m.captured, promotion: m.promotion, enPassant: m.enPassant };
 }
 
+/**
+ * What playing a found move would make, read by making it on trial and taking it back (the
+ * board is left as it was): the SAN with its suffix, the FEN after it, and whether it leaves
+ * the opponent, not in check, without a legal move (stalemate).
+ */
+export function tryFound(board: Chess, found: FoundMove): { san: string; after: string; stalemate: boolean } {
+  const b = inside(board);
+  b._makeMove(found.internal);
+  try {
+    const check = b._isKingAttacked(b._turn);
+    const san = check ? found.body + (anyLegalMove(board) ? '+' : '#') : found.body;
+    return { san, after: board.fen(), stalemate: !check && !anyPieceCanMove(b, false) };
+  } finally {
+    b._undoMove();
+  }
+}
+
+/**
+ * Makes a found move for good when what it makes is known already (tryFound's, or the
+ * proposer's, `san`): the board keeps up with the game without reading the position again.
+ */
+export function replay(board: Chess, found: FoundMove, san: string): void {
+  const b = inside(board);
+  b._makeMove(found.internal);
+  b._history.length = 0;
+  const last = san.charCodeAt(san.length - 1);
+  checks.set(board, last === 43 /* + */ || last === 35 /* # */);
+}
+
 /** Whether the side to move, in check, has any legal move (most have one early on). */
 function anyLegalMove(board: Chess): boolean {
   const b = inside(board);
@@ -163,9 +192,12 @@ function pieceCanMove(b: Internals, from: Square, check: boolean): boolean {
  * or mate) costs a full generation.
  */
 export function hasLegalMove(board: Chess): boolean {
-  const b = inside(board);
+  return anyPieceCanMove(inside(board), inCheck(board));
+}
+
+/** hasLegalMove, `check` saying whether the side to move is in check. */
+function anyPieceCanMove(b: Internals, check: boolean): boolean {
   const us = b._turn;
-  const check = inCheck(board);
   for (let group = 0; group < 3; group++) {
     for (let i = 0; i < 120; i++) {
       if (i & 0x88) {

@@ -1,5 +1,5 @@
-import { Chess } from 'chess.js';
-import { hasLegalMove, play, type FoundMove, type PlayedMove } from './board';
+import { Chess, type Square } from 'chess.js';
+import { hasLegalMove, play, replay, tryFound, type FoundMove, type PlayedMove } from './board';
 import { GameClock } from './clock';
 import { fail } from './errors';
 import { cannotMate, insufficientMaterial } from './material';
@@ -17,6 +17,8 @@ import {
   type GameResult,
   type GameStatus,
   type MachineOptions,
+  type MoveFound,
+  type PieceSymbol,
   type TimeControl,
 } from './types';
 
@@ -64,8 +66,8 @@ export class Game {
   private board: Chess | null = null;
   /** This game's line in the last snapshot, and the version it was at (see snapshot.ts encodeGame). */
   snapshotLine: { version: number; bytes: Uint8Array } | undefined;
-  /** The last move wouldMove found legal, and the position it was tried in (see play). */
-  private tried: { fen: string; text: string; found: FoundMove } | null = null;
+  /** The last move wouldMove found legal, the position it was tried in, and what it makes once asked (see play, found). */
+  private tried: { fen: string; text: string; found: FoundMove; makes?: MoveFound } | null = null;
 
   constructor(
     readonly id: string,
@@ -174,12 +176,17 @@ export class Game {
     return { ok: true, color: wanted };
   }
 
-  /** `madeAt`, if given: the plies the game had played when the move was made (see staleRefusal). */
-  move(color: Color, text: string, at: number, out: GameEvent[], madeAt?: number): Outcome {
+  /**
+   * `madeAt`, if given: the plies the game had played when the move was made (see
+   * staleRefusal). `found`, if given: the move as the proposing server found it (see MoveFound),
+   * taken as it is if the game is still at the version it was found at.
+   */
+  move(color: Color, text: string, at: number, out: GameEvent[], madeAt?: number, found?: MoveFound): Outcome {
     const refused = this.playRefusal() ?? this.staleRefusal(madeAt) ?? this.turnRefusal(color);
     if (refused) return refused;
     if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
-    const m = this.play(text);
+    const known = found !== undefined && found.version === this.version ? found : undefined;
+    const m = known !== undefined ? this.playKnown(text, known) : this.play(text);
     if (m === undefined) return this.illegal(color, text);
     const ply = this.plies;
     const before = this.fen;
@@ -199,7 +206,7 @@ export class Game {
       this.drawOffer = null;
       this.emit(at, out, { type: 'drawDeclined', color, implicit: true });
     }
-    this.afterMove(m, seen, at, out);
+    this.afterMove(m, seen, at, out, known === undefined ? undefined : known.stalemate === true);
     return { ok: true, color };
   }
 
@@ -311,8 +318,8 @@ export class Game {
     return seen;
   }
 
-  /** `seen`: how many times the position the move made has occurred. */
-  private afterMove(m: PlayedMove, seen: number, at: number, out: GameEvent[]): void {
+  /** `seen`: how many times the position the move made has occurred; `stalemate`, if known, whether it is one. */
+  private afterMove(m: PlayedMove, seen: number, at: number, out: GameEvent[], stalemate?: boolean): void {
     const next = opposite(m.color === 'w' ? 'white' : 'black');
     const last = m.san.charCodeAt(m.san.length - 1);
     // chess.js writes # only for mate and + for any other check: the suffix saves a second move generation.
@@ -324,7 +331,7 @@ export class Game {
       return;
     }
     if (last === 43 /* + */) this.emit(at, out, { type: 'check', color: next });
-    else if (!hasLegalMove(this.chess())) {
+    else if (stalemate ?? !hasLegalMove(this.chess())) {
       this.end(at, '1/2-1/2', 'stalemate');
       this.emit(at, out, { type: 'stalemate', result: '1/2-1/2' });
       return;
@@ -367,6 +374,55 @@ export class Game {
     if (found === undefined) return false;
     this.tried = { fen: this.fen, text, found };
     return true;
+  }
+
+  /**
+   * The move `text` as wouldMove just found it on the game's own board, with what it makes (made
+   * on trial and taken back): what a proposing server writes into the log, so that the other
+   * replicas need not find it again. Undefined unless wouldMove found `text` in this position.
+   */
+  found(text: string): MoveFound | undefined {
+    const tried = this.tried;
+    if (tried === null || tried.fen !== this.fen || tried.text !== text) return undefined;
+    if (tried.makes === undefined) {
+      const { san, after, stalemate } = tryFound(this.chess(), tried.found);
+      const m = tried.found.move;
+      const makes: MoveFound = { version: this.version, san, uci: m.lan, fen: after, piece: m.piece };
+      if (m.captured !== undefined) makes.captured = m.captured;
+      if (m.enPassant) makes.enPassant = true;
+      if (stalemate) makes.stalemate = true;
+      tried.makes = makes;
+    }
+    return tried.makes;
+  }
+
+  /**
+   * Plays a move the proposer found in this very position (`known.version` is the game's): no
+   * search, no test of what it leaves. The board, if one is built, keeps up when this replica
+   * found the same move itself (it proposed it); otherwise it is dropped, to be built from the
+   * FEN when next needed.
+   */
+  private playKnown(text: string, known: MoveFound): PlayedMove {
+    const tried = this.tried;
+    this.tried = null;
+    if (this.board !== null) {
+      if (tried !== null && tried.fen === this.fen && tried.text === text) replay(this.board, tried.found, known.san);
+      else this.board = null;
+    }
+    const promotion = known.uci.length === 5 ? (known.uci[4] as PieceSymbol) : undefined;
+    // One object shape for every move played, as board.ts's play makes it.
+    return {
+      color: sideToMove(this.fen) === 'white' ? 'w' : 'b',
+      piece: known.piece,
+      from: known.uci.slice(0, 2) as Square,
+      to: known.uci.slice(2, 4) as Square,
+      san: known.san,
+      lan: known.uci,
+      after: known.fen,
+      captured: known.captured,
+      promotion,
+      enPassant: known.enPassant === true,
+    };
   }
 
   /** Plays `text` on the board: the move `wouldMove` found, if it was tried in this very position; otherwise a search. */

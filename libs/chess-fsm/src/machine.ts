@@ -18,6 +18,7 @@ import {
   type GameSummary,
   type GameView,
   type MachineOptions,
+  type MoveFound,
 } from './types';
 
 /**
@@ -89,6 +90,15 @@ export class ChessMachine {
     return precheck('gameId' in c ? this.games.get(c.gameId) : undefined, c, this.games.size, this.options.maxGames, this.clock);
   }
 
+  /**
+   * What a move that precheck has just found legal does (Game.found): the proposer writes it
+   * into the log with the move, so the other replicas need not find it again. Undefined for any
+   * other command, or a move precheck did not just find legal.
+   */
+  found(c: Command): MoveFound | undefined {
+    return c.type === 'move' ? this.games.get(c.gameId)?.found(c.move) : undefined;
+  }
+
   private dispatch(c: Command, at: number, out: GameEvent[]): CommandResult {
     switch (c.type) {
       case 'create': {
@@ -120,7 +130,7 @@ export class ChessMachine {
         if (color === undefined) return notSeated(c.gameId);
         switch (c.type) {
           case 'move':
-            return this.answer(game, game.move(color, c.move, at, out, c.ply));
+            return this.answer(game, game.move(color, c.move, at, out, c.ply, c.found));
           case 'resign':
             return this.answer(game, game.resign(color, at, out));
           case 'offerDraw':

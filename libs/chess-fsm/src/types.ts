@@ -9,6 +9,7 @@ export type {
   JoinCommand,
   SeatCommandBase,
   MoveCommand,
+  MoveFound,
   ResignCommand,
   OfferDrawCommand,
   AcceptDrawCommand,

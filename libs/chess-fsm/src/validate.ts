@@ -34,6 +34,35 @@ const TOKEN = pattern(PATTERNS.token, '16-128 letters, digits, _ or -');
 const SEAT: Shape = { ...BASE, gameId: GAME_ID, token: TOKEN };
 const NAME = pattern(PATTERNS.name, '1-32 printable characters', true);
 
+const PIECE = /^[pnbrqk]$/;
+const UCI = /^[a-h][1-8][a-h][1-8][qrbn]?$/;
+const FEN = /^[pnbrqkPNBRQK1-8/]{15,71} [wb] (?:-|(?=[KQkq])K?Q?k?q?) (?:-|[a-h][36]) \d{1,5} \d{1,5}$/;
+const FOUND_KEYS = new Set(['version', 'san', 'uci', 'fen', 'piece', 'captured', 'enPassant', 'stalemate']);
+
+/**
+ * A move's `found` (MoveFound): written by the proposing server, never by a client (the
+ * protocol's own move shapes have no such field). Checked for its form only: what it says of
+ * the move is the proposer's finding, trusted as the entry time the leader stamps is.
+ */
+const FOUND: FieldRule = {
+  optional: true,
+  check(v) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'must be an object';
+    const f = v as Record<string, unknown>;
+    const extra = Object.keys(f).find((k) => !FOUND_KEYS.has(k));
+    if (extra !== undefined) return `has an unknown field ${JSON.stringify(extra.slice(0, 40))}`;
+    if (!Number.isSafeInteger(f.version) || (f.version as number) < 0) return 'version must be an integer ≥ 0';
+    if (typeof f.san !== 'string' || !MOVE.test(f.san)) return 'san must be a move in SAN';
+    if (typeof f.uci !== 'string' || !UCI.test(f.uci)) return 'uci must be a move in UCI';
+    if (typeof f.fen !== 'string' || !FEN.test(f.fen)) return 'fen must be a FEN';
+    if (typeof f.piece !== 'string' || !PIECE.test(f.piece)) return 'piece must be one of p n b r q k';
+    if (f.captured !== undefined && (typeof f.captured !== 'string' || !PIECE.test(f.captured))) return 'captured must be one of p n b r q k';
+    if (f.enPassant !== undefined && f.enPassant !== true) return 'enPassant must be true when given';
+    if (f.stalemate !== undefined && f.stalemate !== true) return 'stalemate must be true when given';
+    return undefined;
+  },
+};
+
 const SHAPES: Record<CommandType, Shape> = {
   create: {
     ...SEAT,
@@ -43,7 +72,7 @@ const SHAPES: Record<CommandType, Shape> = {
     fen: { check: (v) => (typeof v === 'string' && v.length <= 100 ? undefined : 'must be a string of at most 100 characters'), optional: true },
   },
   join: { ...SEAT, color: oneOf(['white', 'black'], '"white" or "black"', true), name: NAME },
-  move: { ...SEAT, move: pattern(MOVE, 'UCI (e2e4, e7e8q) or SAN (Nf3, exd5, e8=Q, O-O)'), ply: PLY },
+  move: { ...SEAT, move: pattern(MOVE, 'UCI (e2e4, e7e8q) or SAN (Nf3, exd5, e8=Q, O-O)'), ply: PLY, found: FOUND },
   resign: SEAT,
   offerDraw: SEAT,
   acceptDraw: SEAT,

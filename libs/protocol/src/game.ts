@@ -71,6 +71,37 @@ export interface MoveCommand extends SeatCommandBase {
    * has since gone on is refused (ERR_STALE_MOVE), however long after it is retried.
    */
   ply?: number;
+  /**
+   * What the move does, as the server that proposed it found it on its own replica (see
+   * MoveFound). Servers write it into the log once every member reads it (log version 3); a
+   * client never sends it.
+   */
+  found?: MoveFound;
+}
+
+/**
+ * A legal move as the proposing server found it, in the game's position at `version`: what the
+ * other replicas would otherwise find again with the rules engine (the search for the move, the
+ * test of what it leaves the opponent, the FEN). A replica applying the move while the game is
+ * still at `version` takes it from here; one whose game has moved on since finds the move anew.
+ */
+export interface MoveFound {
+  /** The game's version (its event count) the move was found at. */
+  version: number;
+  /** The SAN, with + for check and # for mate. */
+  san: string;
+  /** The UCI (`e2e4`, `e7e8q`). */
+  uci: string;
+  /** The FEN after the move. */
+  fen: string;
+  /** The piece moved. */
+  piece: PieceSymbol;
+  /** The piece it takes, if any. */
+  captured?: PieceSymbol;
+  /** Set when it takes en passant. */
+  enPassant?: true;
+  /** Set when it leaves the opponent, not in check, without a legal move: stalemate. */
+  stalemate?: true;
 }
 
 export interface ResignCommand extends SeatCommandBase {

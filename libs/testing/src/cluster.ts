@@ -28,6 +28,8 @@ export interface ClusterOptions {
   agents?: boolean;
   /** More environment for every node (REDIS_URL, ADMIN_TOKEN, …). */
   env?: Record<string, string>;
+  /** More arguments for one node, by id (`n1`, …), from its first start (see `argsFor`). */
+  nodeArgs?: Record<string, string[]>;
   /**
    * Start a node again when it exits 0 (it drained), as Docker's `restart: unless-stopped` or
    * systemd's `Restart=` would: what a rolling restart relies on.
@@ -64,7 +66,7 @@ export class TestCluster {
 
   private options: ClusterOptions = {};
   private stopping = false;
-  /** Per node, the arguments `add` gave it (again on a restart). */
+  /** Per node, the arguments `add`, `nodeArgs` or `argsFor` gave it (again on a restart). */
   private readonly more = new Map<string, string[]>();
 
   /** Set once the nodes' ports are chosen (they may be made from them). */
@@ -81,6 +83,7 @@ export class TestCluster {
   private static async startOnce(n: number, extraArgs: string[] | ((nodes: readonly NodeHandle[]) => string[]), options: ClusterOptions): Promise<TestCluster> {
     const c = new TestCluster();
     c.options = options;
+    for (const [id, args] of Object.entries(options.nodeArgs ?? {})) c.more.set(id, args);
     for (let i = 1; i <= n; i++) c.nodes.push(await c.newNode(`n${i}`, `n${i}`));
     c.extraArgs = typeof extraArgs === 'function' ? extraArgs(c.nodes) : extraArgs;
     try {
@@ -196,6 +199,11 @@ export class TestCluster {
   kill(node: NodeHandle): void {
     node.proc?.kill('SIGKILL');
     node.proc = undefined;
+  }
+
+  /** The arguments `node` gets besides the cluster's from its next start (a new build's flags, say). */
+  argsFor(node: NodeHandle, args: string[]): void {
+    this.more.set(node.id, args);
   }
 
   /** Starts a killed node again on the same ports and data. */

@@ -14,8 +14,10 @@ const VERSION = 1;
  *   1  the chess entry above; a move's `ply` is checked by the server and left out of the log.
  *   2  a move keeps its `ply` in the log: every replica refuses it as stale when applied on a
  *      later ply (see commandForLog).
+ *   3  a move carries what the proposer found it to do (`found`, MoveFound): the replicas take
+ *      it rather than find the move again with the rules engine.
  */
-export const LOG_VERSION = 2;
+export const LOG_VERSION = 3;
 const HEAD = 9;
 
 export function encodeEntry(command: object, at: number): Uint8Array {

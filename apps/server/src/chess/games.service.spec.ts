@@ -5,7 +5,7 @@ import { ChessErrorCode } from '@rookery/protocol';
 import type { RaftNode } from '@rookery/raft';
 import type { ServerConfig } from '../config';
 import { Metrics } from '../ops/metrics';
-import { encodeEntry } from './entry';
+import { decodeEntry, encodeEntry } from './entry';
 import { commandForLog, GamesService } from './games.service';
 import { Minter } from './ids';
 import { ChessReplica } from './replica';
@@ -41,7 +41,9 @@ describe('the command as it goes into the log', () => {
 class BehindNode {
   readIndexRounds = 0;
   proposals = 0;
-  readonly clusterLogVersion = 2;
+  /** The entries proposed, decoded. */
+  readonly proposed: unknown[] = [];
+  clusterLogVersion = 2;
   private readonly behind: Uint8Array[] = [];
   private index = 0;
   private at = 1_700_000_000_000;
@@ -64,6 +66,7 @@ class BehindNode {
 
   async propose(data: Uint8Array): Promise<unknown> {
     this.proposals++;
+    this.proposed.push(decodeEntry(data)?.command);
     this.catchUp();
     return this.replica.apply(data, { index: ++this.index });
   }
@@ -117,4 +120,38 @@ describe("a move's ply against a replica that may be behind", () => {
       assert.deepEqual(replica.machine.view(gameId)?.moves.map((m) => m.san), r.moves);
     });
   }
+});
+
+describe("what goes into the log with a move, by the cluster's log version", () => {
+  const white = { session: 'session-white', token: 'token-white-0123456789' };
+  const black = { session: 'session-black', token: 'token-black-0123456789' };
+  const gameId = 'game-found';
+
+  async function played(version: number, text: string, ply?: number): Promise<Record<string, unknown>> {
+    const replica = new ChessReplica();
+    const node = new BehindNode(replica);
+    node.clusterLogVersion = version;
+    const service = new GamesService(node as unknown as RaftNode, replica, new Metrics(node as unknown as RaftNode, replica), new Minter('a-secret-of-enough-length-0123456789'), { proposalTimeoutMs: 1000 } as ServerConfig);
+    node.applyHere({ type: 'create', requestId: 'c', session: white.session, gameId, token: white.token, color: 'white', timeControl: null });
+    node.applyHere({ type: 'join', requestId: 'j', session: black.session, gameId, token: black.token });
+    const out = await service.execute({ type: 'move', requestId: 'm', session: white.session, gameId, token: white.token, move: text, ...(ply !== undefined ? { ply } : {}) });
+    assert.equal(out.ok, true, JSON.stringify(out));
+    assert.equal(node.proposed.length, 1);
+    return node.proposed[0] as Record<string, unknown>;
+  }
+
+  it('from version 3 a move carries what precheck found it to do, and its ply', async () => {
+    const entry = await played(3, 'Nf3', 0);
+    assert.equal(entry.ply, 0);
+    assert.deepEqual(entry.found, { version: 3, san: 'Nf3', uci: 'g1f3', fen: 'rnbqkbnr/pppppppp/8/8/8/5N2/PPPPPPPP/RNBQKB1R b KQkq - 1 1', piece: 'n' });
+  });
+
+  it('below version 3 it carries no finding (a replica of version 2 would refuse the field), and below 2 no ply', async () => {
+    const two = await played(2, 'Nf3', 0);
+    assert.equal(two.found, undefined);
+    assert.equal(two.ply, 0);
+    const one = await played(1, 'Nf3', 0);
+    assert.equal(one.found, undefined);
+    assert.equal(one.ply, undefined);
+  });
 });

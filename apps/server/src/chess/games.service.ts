@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Color, Command, CommandResult } from '@rookery/chess-fsm';
+import type { Color, Command, CommandResult, MoveFound } from '@rookery/chess-fsm';
 import { ChessErrorCode, GatewayErrorCode, type CreatePayload, type JoinPayload } from '@rookery/protocol';
 import { RaftRequestError, type RaftNode } from '@rookery/raft';
 import { RAFT_NODE } from '@rookery/raft/nest';
@@ -143,7 +143,10 @@ export class GamesService {
     if (refused !== undefined) return refused;
     const end = this.metrics.commitLatency.startTimer({ type: command.type });
     try {
-      const r = (await this.node.propose(encodeEntry(commandForLog(command, this.node.clusterLogVersion), Date.now()))) as CommandResult;
+      const version = this.node.clusterLogVersion;
+      // What precheck just found the move to do goes with it from log version 3 (MoveFound).
+      const found = version >= 3 ? this.replica.machine.found(command) : undefined;
+      const r = (await this.node.propose(encodeEntry(commandForLog(command, version, found), Date.now()))) as CommandResult;
       end();
       return r;
     } catch (e) {
@@ -164,9 +167,15 @@ export class GamesService {
  * node at a time the replicas would part ways over it. Checked here alone it still closes what
  * it is for — a retry later than the dedupe table remembers, found stale by a replica that has
  * long applied the first attempt — but not a retry racing its first attempt to two nodes.
+ *
+ * From version 3 a move also carries `found`, what precheck found it to do on this replica
+ * (MoveFound): the replicas applying it while the game is still where it was found skip the
+ * rules engine's search and tests.
  */
-export function commandForLog(command: Command, logVersion: number): Command {
-  if (command.type !== 'move' || command.ply === undefined || logVersion >= 2) return command;
+export function commandForLog(command: Command, logVersion: number, found?: MoveFound): Command {
+  if (command.type !== 'move') return command;
+  if (found !== undefined && logVersion >= 3) return { ...command, found };
+  if (command.ply === undefined || logVersion >= 2) return command;
   const { ply: _checked, ...rest } = command;
   return rest;
 }

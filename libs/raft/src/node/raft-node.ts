@@ -49,6 +49,7 @@ export class RaftNode extends EventEmitter {
   private readonly channels: PeerChannels;
   /** The newest log version this server reads (RaftNodeOptions.logVersion). */
   readonly logVersion: number;
+  private failed: Error | undefined;
   /** The log version each peer said it reads in its latest handshake, and this server's own. */
   private readonly heardLogVersions = new Map<NodeId, number>();
 
@@ -322,9 +323,21 @@ export class RaftNode extends EventEmitter {
     const why = this.outgrown();
     if (why === undefined) return false;
     this.logger.warn(why);
-    this.emit('fatal', new Error(why));
-    void this.stop();
+    this.fail(new Error(why));
     return true;
+  }
+
+  /** Stops the node for good: `failure` says why, and a 'fatal' event (emitted once) too. */
+  private fail(e: unknown): void {
+    if (this.failed !== undefined) return;
+    this.failed = e instanceof Error ? e : new Error(String(e));
+    this.emit('fatal', this.failed);
+    void this.stop();
+  }
+
+  /** Why the node stopped for good (a failed disk write, a log newer than it reads), if it did: for a caller that listens for 'fatal' late. */
+  get failure(): Error | undefined {
+    return this.failed;
   }
 
   /** A snapshot's state: the node's own (the directory), then the application's. */
@@ -389,6 +402,8 @@ export class RaftNode extends EventEmitter {
         }
         for (const m of rd.messages) if (!LEADER_MESSAGES.has(m.type)) this.transport.send(m);
         this.apply(rd.committedEntries);
+        // Stopped while applying: the cluster's log outgrew this server (stopOutgrown).
+        if (this.stopping) return;
         this.requests.answerReads(rd, this.applied);
         if (rd.compactIndex > 0) this.storage.compact(rd.compactIndex);
         for (const o of rd.observations) this.observe(o);
@@ -399,8 +414,7 @@ export class RaftNode extends EventEmitter {
     } catch (e) {
       // The disk failed a write: nothing in it may be acknowledged, and the node cannot go on.
       this.logger.warn(`${this.id}: storage write failed, stopping: ${e instanceof Error ? e.message : String(e)}`);
-      this.emit('fatal', e);
-      void this.stop();
+      this.fail(e);
     }
   }
 
