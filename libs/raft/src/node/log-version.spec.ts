@@ -59,6 +59,25 @@ describe("the cluster's log version", () => {
     assert.equal(left.length, 2);
   });
 
+  it('does not rise while a member is down, whatever the log last heard from it: it may come back on an older build', { timeout: 60_000 }, async () => {
+    const members = await cluster.newMembers(['d1', 'd2', 'd3']);
+    const [a, b, c] = members as [Member, Member, Member];
+    const peers = peersOf(members);
+    await Promise.all([cluster.spawn(a, peers, version(2)), cluster.spawn(b, peers, version(3)), cluster.spawn(c, peers, version(3))]);
+    await all(members, (s) => s.clusterLogVersion === 2 && s.logVersions.d3 === 3, 15_000, 'the log at 2, held there by d1');
+    // d3 goes down (to be rolled back, say, which version 2 allows); then d1 is upgraded.
+    await stop(c);
+    await stop(a);
+    await cluster.spawn(a, peers, version(3));
+    await all([a, b], (s) => s.logVersions.d1 === 3, 10_000, "d1's new version in the log");
+    // Every member the log knows of now reads 3, but d3 is not there to say it still does.
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual((await Promise.all([a, b].map(status))).map((s) => s?.clusterLogVersion), [2, 2], 'not raised with d3 down');
+    // Back, and still reading 3: now it rises.
+    await cluster.spawn(c, peers, version(3));
+    await all(members, (s) => s.clusterLogVersion === 3, 15_000, 'the log at 3 once d3 is back');
+  });
+
   it('a server that reads less than the cluster writes may not join, one that reads enough may', { timeout: 60_000 }, async () => {
     const members = await cluster.newMembers(['j1', 'j2', 'j3']);
     const peers = peersOf(members);

@@ -135,7 +135,12 @@ export class Members {
     // otherwise be undone by a stale wish.
     if (this.node.applied() < core.log.committed) return;
     const membership = core.membership();
-    this.keepLogVersions(membership, now);
+    const progress = core.status().progress;
+    const threshold = (this.opts.raft?.heartbeatTick ?? DEFAULTS.heartbeatTick) * (this.opts.raft?.unresponsiveAfterHeartbeats ?? DEFAULTS.unresponsiveAfterHeartbeats);
+    this.keepLogVersions(membership, now, (id) => {
+      const p = progress.get(id);
+      return p !== undefined && p.ticksSinceContact < threshold;
+    });
     const desired = this.directory.desiredMembers;
     if (desired === undefined && this.desiredProposedIn !== core.term) {
       // A new cluster: its first leader fixes the count (a repeat by a later leader is ignored at apply).
@@ -143,8 +148,6 @@ export class Members {
       const body = Buffer.from(JSON.stringify({ count, initial: true }));
       if (core.propose(encodeEnvelope(this.requests.internalId('~desired'), body)).ok) this.desiredProposedIn = core.term;
     }
-    const progress = core.status().progress;
-    const threshold = (this.opts.raft?.heartbeatTick ?? DEFAULTS.heartbeatTick) * (this.opts.raft?.unresponsiveAfterHeartbeats ?? DEFAULTS.unresponsiveAfterHeartbeats);
     const asked = this.directory.step(membership, (cc) => {
       // The core judges "caught up" by the learner's match index alone, which is 0 — and so
       // within maxPromotionLag of a short log — before the learner has answered at all. A voter
@@ -162,10 +165,13 @@ export class Members {
 
   /**
    * Publishes the log versions members said they read that the log lacks, and raises the
-   * cluster's log version once every member reads more (see Directory). At most once a second:
-   * what is proposed is applied a few ms later, and a repeat changes nothing.
+   * cluster's log version once every member reads more (see Directory) — and only while every
+   * other member is in touch (`inTouch`), so what the log says it reads is what it said in its
+   * latest handshake: a member down meanwhile may be coming back on an older build, a rollback
+   * that was allowed when it went down. At most once a second: what is proposed is applied a
+   * few ms later, and a repeat changes nothing.
    */
-  private keepLogVersions(membership: Membership, now: number): void {
+  private keepLogVersions(membership: Membership, now: number, inTouch: (id: NodeId) => boolean): void {
     if (now - this.lastVersions < 1000) return;
     const members = new Set([...membership.voters, ...membership.learners]);
     const heard = new Map([...this.node.heardLogVersions()].filter(([id]) => members.has(id)));
@@ -177,7 +183,7 @@ export class Members {
       return;
     }
     const to = this.directory.raisableTo(membership);
-    if (to === undefined) return;
+    if (to === undefined || ![...members].every((id) => id === this.id || inTouch(id))) return;
     this.lastVersions = now;
     if (core.propose(encodeEnvelope(this.requests.internalId('~log-version'), Buffer.from(JSON.stringify({ version: to })))).ok) {
       this.logger.info(`${this.id} [term ${core.term}] raising the cluster's log version from ${this.directory.clusterLogVersion} to ${to}: every member (${[...members].join(', ')}) reads it`);
