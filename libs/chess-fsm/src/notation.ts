@@ -1,7 +1,7 @@
 import type { Chess, PieceSymbol, Square } from 'chess.js';
 import { findByCoordinates, findBySan, type FoundMove } from './board';
+import { UCI } from './validate';
 
-const UCI = /^([a-h][1-8])([a-h][1-8])([qrbn])?$/;
 const CASTLE = /^[O0]-[O0](-[O0])?[+#]?$/;
 const SAN = /^([KQRBNP])?([a-h])?([1-8])?x?([a-h][1-8])(?:=?([QRBNqrbn]))?[+#]?$/;
 

@@ -34,34 +34,28 @@ const TOKEN = pattern(PATTERNS.token, '16-128 letters, digits, _ or -');
 const SEAT: Shape = { ...BASE, gameId: GAME_ID, token: TOKEN };
 const NAME = pattern(PATTERNS.name, '1-32 printable characters', true);
 
-const PIECE = /^[pnbrqk]$/;
-const UCI = /^[a-h][1-8][a-h][1-8][qrbn]?$/;
+/** A move in UCI: from, to, and the promotion piece (notation.ts reads the groups). */
+export const UCI = /^([a-h][1-8])([a-h][1-8])([qrbn])?$/;
 const FEN = /^[pnbrqkPNBRQK1-8/]{15,71} [wb] (?:-|(?=[KQkq])K?Q?k?q?) (?:-|[a-h][36]) \d{1,5} \d{1,5}$/;
-const FOUND_KEYS = new Set(['version', 'san', 'uci', 'fen', 'piece', 'captured', 'enPassant', 'stalemate']);
+const PIECES = ['p', 'n', 'b', 'r', 'q', 'k'];
 
 /**
  * A move's `found` (MoveFound): written by the proposing server, never by a client (the
- * protocol's own move shapes have no such field). Checked for its form only: what it says of
- * the move is the proposer's finding, trusted as the entry time the leader stamps is.
+ * protocol's own move shapes have no such field). Checked for its form only, as any command's
+ * fields are (checkFields): what it says of the move is the proposer's finding, trusted as the
+ * entry time the leader stamps is.
  */
-const FOUND: FieldRule = {
-  optional: true,
-  check(v) {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'must be an object';
-    const f = v as Record<string, unknown>;
-    const extra = Object.keys(f).find((k) => !FOUND_KEYS.has(k));
-    if (extra !== undefined) return `has an unknown field ${JSON.stringify(extra.slice(0, 40))}`;
-    if (!Number.isSafeInteger(f.version) || (f.version as number) < 0) return 'version must be an integer ≥ 0';
-    if (typeof f.san !== 'string' || !MOVE.test(f.san)) return 'san must be a move in SAN';
-    if (typeof f.uci !== 'string' || !UCI.test(f.uci)) return 'uci must be a move in UCI';
-    if (typeof f.fen !== 'string' || !FEN.test(f.fen)) return 'fen must be a FEN';
-    if (typeof f.piece !== 'string' || !PIECE.test(f.piece)) return 'piece must be one of p n b r q k';
-    if (f.captured !== undefined && (typeof f.captured !== 'string' || !PIECE.test(f.captured))) return 'captured must be one of p n b r q k';
-    if (f.enPassant !== undefined && f.enPassant !== true) return 'enPassant must be true when given';
-    if (f.stalemate !== undefined && f.stalemate !== true) return 'stalemate must be true when given';
-    return undefined;
-  },
+const FOUND_SHAPE: Shape = {
+  version: { check: (v) => (Number.isSafeInteger(v) && (v as number) >= 0 ? undefined : 'must be an integer ≥ 0') },
+  san: pattern(MOVE, 'a move in SAN'),
+  uci: pattern(UCI, 'a move in UCI'),
+  fen: pattern(FEN, 'a FEN'),
+  piece: oneOf(PIECES, 'one of p n b r q k'),
+  captured: oneOf(PIECES, 'one of p n b r q k', true),
+  enPassant: oneOf([true], 'true when given', true),
+  stalemate: oneOf([true], 'true when given', true),
 };
+const FOUND: FieldRule = { optional: true, check: (v) => checkFields('its MoveFound', FOUND_SHAPE, v) };
 
 const SHAPES: Record<CommandType, Shape> = {
   create: {

@@ -98,7 +98,7 @@ export class Directory {
       if (stint !== undefined && this.departed.get(id)?.includes(stint) === true) {
         return this.refuse('ERR_JOIN_STALE', `a join for ${id} (stint ${stint}) is refused: ${id} left the cluster since it asked, ending that stint; a join it sent before leaving arrived late. Started again, ${id} asks anew`);
       }
-      if ((reads ?? (incarnation === undefined ? this.logVersion : 1)) < this.logVersion) {
+      if ((reads !== undefined || incarnation !== undefined) && (reads ?? 1) < this.logVersion) {
         return this.refuse('ERR_LOG_VERSION', `a join for ${id} is refused: it reads log version ${reads ?? 1}, and the cluster writes version ${this.logVersion}; upgrade ${id} first`);
       }
       this.learn(id, address);

@@ -73,18 +73,18 @@ export class KvProcesses {
 
   /** kill -9 of every process still running, once each has exited; then the directories go. */
   async stopAll(): Promise<void> {
-    await Promise.all(
-      [...this.procs].map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            if (p.exitCode !== null || p.signalCode !== null) return resolve();
-            p.once('exit', () => resolve());
-            p.kill('SIGKILL');
-          }),
-      ),
-    );
+    await Promise.all([...this.procs].map((p) => signalled(p, 'SIGKILL')));
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
   }
+}
+
+/** Sends `signal` to `p` unless it has exited; resolves with its exit code once it has. */
+export function signalled(p: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve(p.exitCode);
+  return new Promise((resolve) => {
+    p.once('exit', (code) => resolve(code));
+    p.kill(signal);
+  });
 }
 
 /** The --peers list of `members`. */

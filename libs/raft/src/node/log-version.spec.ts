@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { after, describe, it } from 'node:test';
-import { http, KvProcesses, leaderOf, peersOf, status, until, type Member, type MemberStatus } from './kv-processes';
+import { http, KvProcesses, leaderOf, peersOf, signalled, status, until, type Member, type MemberStatus } from './kv-processes';
 
 const TICK_MS = 50;
 const cluster = new KvProcesses(TICK_MS);
@@ -9,14 +8,8 @@ after(() => cluster.stopAll());
 
 const version = (v: number): string[] => ['--log-version', String(v)];
 
-function exited(p: ChildProcess): Promise<number | null> {
-  return p.exitCode !== null || p.signalCode !== null ? Promise.resolve(p.exitCode) : new Promise((r) => p.once('exit', (code) => r(code)));
-}
-
 async function stop(m: Member): Promise<void> {
-  const done = exited(m.proc!);
-  m.proc!.kill('SIGTERM');
-  await done;
+  await signalled(m.proc!, 'SIGTERM');
 }
 
 /** Every member's status once all of them answer and `ok` holds for each. */

@@ -137,10 +137,12 @@ export class Members {
     const membership = core.membership();
     const progress = core.status().progress;
     const threshold = (this.opts.raft?.heartbeatTick ?? DEFAULTS.heartbeatTick) * (this.opts.raft?.unresponsiveAfterHeartbeats ?? DEFAULTS.unresponsiveAfterHeartbeats);
-    this.keepLogVersions(membership, now, (id) => {
+    // Heard from within the unresponsive threshold: what promotion and a log version's raise ask of a member.
+    const inTouch = (id: NodeId): boolean => {
       const p = progress.get(id);
       return p !== undefined && p.ticksSinceContact < threshold;
-    });
+    };
+    this.keepLogVersions(membership, now, inTouch);
     const desired = this.directory.desiredMembers;
     if (desired === undefined && this.desiredProposedIn !== core.term) {
       // A new cluster: its first leader fixes the count (a repeat by a later leader is ignored at apply).
@@ -152,8 +154,7 @@ export class Members {
       // The core judges "caught up" by the learner's match index alone, which is 0 — and so
       // within maxPromotionLag of a short log — before the learner has answered at all. A voter
       // the leader has never heard from would count toward quorums it cannot help form.
-      const p = progress.get(cc.node);
-      if (cc.type === 'promote' && (p === undefined || p.match === 0 || p.ticksSinceContact >= threshold)) return false;
+      if (cc.type === 'promote' && (!inTouch(cc.node) || progress.get(cc.node)!.match === 0)) return false;
       const ok = core.proposeConfChange(cc).ok;
       if (ok) this.logger.info(`${this.id} [term ${core.term}] ${cc.type} ${cc.node}, as it asked`);
       return ok;
