@@ -81,6 +81,22 @@ describe('LeanHttp: kept-alive POSTs for the load generators', () => {
     http.close();
   });
 
+  it('takes its idle connections in turn, the longest idle first, so none idles out while requests keep coming', async () => {
+    const http = LeanHttp.for(base);
+    const before = seen.length;
+    // Three at once open three connections.
+    await Promise.all([0, 1, 2].map((n) => http.post('/echo', JSON.stringify({ n }), {}, 1000)));
+    assert.equal(http.connections, 3);
+    const opened = seen.slice(before).map((s) => s.port);
+    for (let n = 0; n < 6; n++) await http.post('/echo', JSON.stringify({ n }), {}, 1000);
+    const ports = seen.slice(before + 3).map((s) => s.port);
+    assert.equal(new Set(ports).size, 3, `one after another, the requests went on ${ports.join(', ')}`);
+    assert.deepEqual(ports.slice(3), ports.slice(0, 3), 'the same three in the same order again');
+    assert.deepEqual(new Set(ports), new Set(opened));
+    assert.equal(http.connections, 3);
+    http.close();
+  });
+
   it('reads an answer that closes its connection (the next request opens another), and a chunked one (its connection kept)', async () => {
     const http = LeanHttp.for(base);
     const closing = await http.post('/close', '{}', {}, 1000);
