@@ -1,9 +1,8 @@
-import { Chess, type Square } from 'chess.js';
-import { hasLegalMove, play, replay, tryFound, type FoundMove, type PlayedMove } from './board';
+import { hasLegalMove, type PlayedMove } from './board';
 import { GameClock } from './clock';
 import { fail } from './errors';
+import { GameBoard } from './game-board';
 import { cannotMate, insufficientMaterial } from './material';
-import { findMove } from './notation';
 import { castlingRights, halfmoveClock, placement, positionKey, sideToMove } from './position';
 import { opposite } from './validate';
 import { copyControl } from './views';
@@ -18,7 +17,6 @@ import {
   type GameStatus,
   type MachineOptions,
   type MoveFound,
-  type PieceSymbol,
   type TimeControl,
 } from './types';
 
@@ -63,11 +61,10 @@ export class Game {
   clock: GameClock | null;
   /** Events kept for resuming clients: the last ones, oldest first. */
   history: GameEvent[] = [];
-  private board: Chess | null = null;
+  /** The chess.js board, when one is kept, and the move last found on it. */
+  private readonly board = new GameBoard();
   /** This game's line in the last snapshot, and the version it was at (see snapshot.ts encodeGame). */
   snapshotLine: { version: number; bytes: Uint8Array } | undefined;
-  /** The last move wouldMove found legal, the position it was tried in, and what it makes once asked (see play, found). */
-  private tried: { fen: string; text: string; found: FoundMove; makes?: MoveFound } | null = null;
 
   constructor(
     readonly id: string,
@@ -186,7 +183,7 @@ export class Game {
     if (refused) return refused;
     if (this.fallenFlag(at, out)) return { ok: true, color, flagged: true };
     const known = found !== undefined && found.version === this.version ? found : undefined;
-    const m = known !== undefined ? this.playKnown(text, known) : this.play(text);
+    const m = known !== undefined ? this.board.playKnown(this.fen, text, known) : this.board.play(this.fen, text);
     if (m === undefined) return this.illegal(color, text);
     const ply = this.plies;
     const before = this.fen;
@@ -331,7 +328,7 @@ export class Game {
       return;
     }
     if (last === 43 /* + */) this.emit(at, out, { type: 'check', color: next });
-    else if (stalemate ?? !hasLegalMove(this.chess())) {
+    else if (stalemate ?? !hasLegalMove(this.board.at(this.fen))) {
       this.end(at, '1/2-1/2', 'stalemate');
       this.emit(at, out, { type: 'stalemate', result: '1/2-1/2' });
       return;
@@ -364,74 +361,14 @@ export class Game {
     return this.status === 'started' && this.clock?.fallen(this.turn, at) === true;
   }
 
-  /**
-   * Whether `text` is a legal move now (found on the game's own board, not played). The move
-   * found is kept with the position it was found in: the leader checks each move before it
-   * proposes it and applies it soon after, and the application can then skip the search.
-   */
+  /** Whether `text` is a legal move now (found, not played; see GameBoard.wouldMove). */
   wouldMove(text: string): boolean {
-    const found = findMove(this.chess(), text);
-    if (found === undefined) return false;
-    this.tried = { fen: this.fen, text, found };
-    return true;
+    return this.board.wouldMove(this.fen, text);
   }
 
-  /**
-   * The move `text` as wouldMove just found it on the game's own board, with what it makes (made
-   * on trial and taken back): what a proposing server writes into the log, so that the other
-   * replicas need not find it again. Undefined unless wouldMove found `text` in this position.
-   */
+  /** What the move `text`, which wouldMove just found legal, makes (see GameBoard.found, MoveFound); undefined otherwise. */
   found(text: string): MoveFound | undefined {
-    const tried = this.tried;
-    if (tried === null || tried.fen !== this.fen || tried.text !== text) return undefined;
-    if (tried.makes === undefined) {
-      const { san, after, stalemate } = tryFound(this.chess(), tried.found);
-      const m = tried.found.move;
-      const makes: MoveFound = { version: this.version, san, uci: m.lan, fen: after, piece: m.piece };
-      if (m.captured !== undefined) makes.captured = m.captured;
-      if (m.enPassant) makes.enPassant = true;
-      if (stalemate) makes.stalemate = true;
-      tried.makes = makes;
-    }
-    return tried.makes;
-  }
-
-  /**
-   * Plays a move the proposer found in this very position (`known.version` is the game's): no
-   * search, no test of what it leaves. The board, if one is built, keeps up when this replica
-   * found the same move itself (it proposed it); otherwise it is dropped, to be built from the
-   * FEN when next needed.
-   */
-  private playKnown(text: string, known: MoveFound): PlayedMove {
-    const tried = this.tried;
-    this.tried = null;
-    if (this.board !== null) {
-      if (tried !== null && tried.fen === this.fen && tried.text === text) replay(this.board, tried.found, known.san);
-      else this.board = null;
-    }
-    const promotion = known.uci.length === 5 ? (known.uci[4] as PieceSymbol) : undefined;
-    // One object shape for every move played, as board.ts's play makes it.
-    return {
-      color: sideToMove(this.fen) === 'white' ? 'w' : 'b',
-      piece: known.piece,
-      from: known.uci.slice(0, 2) as Square,
-      to: known.uci.slice(2, 4) as Square,
-      san: known.san,
-      lan: known.uci,
-      after: known.fen,
-      captured: known.captured,
-      promotion,
-      enPassant: known.enPassant === true,
-    };
-  }
-
-  /** Plays `text` on the board: the move `wouldMove` found, if it was tried in this very position; otherwise a search. */
-  private play(text: string): PlayedMove | undefined {
-    const tried = this.tried;
-    this.tried = null;
-    const found = tried !== null && tried.fen === this.fen && tried.text === text ? tried.found : findMove(this.chess(), text);
-    if (found === undefined) return undefined;
-    return play(this.chess(), found);
+    return this.board.found(this.fen, this.version, text);
   }
 
   private flagFall(at: number, out: GameEvent[]): void {
@@ -456,19 +393,11 @@ export class Game {
     this.reason = reason;
     this.endedAt = at;
     this.drawOffer = null;
-    this.board = null;
-    this.tried = null;
+    this.board.drop();
   }
 
   private over(): Refusal {
     return fail(ChessErrorCode.GameOver, `game ${this.id} is over (${this.result})`);
-  }
-
-  private chess(): Chess {
-    // Built lazily: a restored machine does not pay for boards of games nobody moves in. The
-    // FEN is one chess.js wrote, or one checked when the game was created: not checked again.
-    this.board ??= new Chess(this.fen, { skipValidation: true });
-    return this.board;
   }
 
   private emit(at: number, out: GameEvent[], body: EventBody): void {

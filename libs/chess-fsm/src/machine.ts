@@ -91,7 +91,7 @@ export class ChessMachine {
   }
 
   /**
-   * What a move that precheck has just found legal does (Game.found): the proposer writes it
+   * What a move that precheck has just found legal does (GameBoard.found): the proposer writes it
    * into the log with the move, so the other replicas need not find it again. Undefined for any
    * other command, or a move precheck did not just find legal.
    */
