@@ -1,17 +1,17 @@
 import { EventEmitter } from 'node:events';
 import { RaftCore, type RaftStatus } from '../core/raft';
-import { decodeConfEntry } from '../core/membership';
-import type { ConfChange, Entry, Logger, Message, NodeId, Observation } from '../core/types';
+import type { ConfChange, Logger, Message, NodeId, Observation } from '../core/types';
 import { NONE, SILENT_LOGGER } from '../core/types';
 import { DiskStorage } from '../storage/disk-storage';
 import { PeerTransport, type PeerAddress, type TransportStats } from '../transport/transport';
+import { Applier } from './applier';
 import { Directory } from './directory';
 import { decodeEnvelope, encodeEnvelope } from './envelope';
 import type { Joiner } from './join';
 import { Members } from './members';
 import { PeerChannels, checkChannel, type PeerMessageHandler } from './peer-channels';
 import { RaftRequestError, Requests } from './requests';
-import { Snapshotter, unframeSnapshot } from './snapshotter';
+import { Snapshotter } from './snapshotter';
 import type { RaftNodeOptions } from './types';
 
 // Declared apart (types.ts, requests.ts, join.ts), and part of this module's surface as before.
@@ -39,8 +39,9 @@ export class RaftNode extends EventEmitter {
   private stopping = false;
   /** Proposals and reads in flight. */
   private readonly requests: Requests;
-  private applied = 0;
   private readonly snapshots: Snapshotter;
+  /** Applies what the log commits (entries, snapshots) and answers this node's proposals. */
+  private readonly applier: Applier;
   /** Replicated through the log: every member's address, who asked to join or leave, the desired member count. */
   private readonly directory: Directory;
   /** Joins, leaves, the desired member count, and the leader's upkeep of the membership. */
@@ -72,7 +73,7 @@ export class RaftNode extends EventEmitter {
     this.members = new Members(opts.id, this.logger, opts, this.directory, this.requests, {
       core: () => this.core,
       transport: () => this.transport,
-      applied: () => this.applied,
+      applied: () => this.applier.applied,
       stopping: () => this.stopping,
       heardLogVersions: () => this.heardLogVersions,
     });
@@ -82,7 +83,7 @@ export class RaftNode extends EventEmitter {
         logger: this.logger,
         stateMachine: opts.stateMachine,
         storage: () => this.storage,
-        applied: () => this.applied,
+        applied: () => this.applier.applied,
         head: () => Buffer.from(JSON.stringify(this.directory)),
         meta: (index) => this.core.snapshotMeta(index),
         created: (index) => this.core.snapshotCreated(index),
@@ -92,6 +93,17 @@ export class RaftNode extends EventEmitter {
       opts.snapshotEvery ?? 100_000,
       opts.snapshotLogRatio ?? 1,
     );
+    this.applier = new Applier({
+      id: opts.id,
+      logger: this.logger,
+      stateMachine: opts.stateMachine,
+      logVersion: this.logVersion,
+      directory: this.directory,
+      members: this.members,
+      requests: this.requests,
+      snapshots: this.snapshots,
+      fail: (e) => this.fail(e),
+    });
   }
 
   async start(): Promise<PeerAddress> {
@@ -99,21 +111,19 @@ export class RaftNode extends EventEmitter {
     this.storage = DiskStorage.open(o.dataDir, o.storage);
     const snap = this.storage.snapshot();
     if (snap !== undefined) {
-      this.restoreSnapshot(snap.data);
-      const outgrown = this.outgrown();
-      if (outgrown !== undefined) {
+      try {
+        this.applier.restoreOnStart(snap);
+      } catch (e) {
         this.storage.close();
-        throw new Error(outgrown);
+        throw e;
       }
-      this.applied = snap.meta.index;
-      this.snapshots.restored(snap.meta.index, snap.data.length);
     }
     this.core = new RaftCore(
       {
         ...o.raft,
         id: o.id,
         voters: o.join ? [] : [...o.peers.keys()],
-        applied: this.applied,
+        applied: this.applier.applied,
         randomInt: (n) => Math.floor(Math.random() * n),
         logger: this.logger,
       },
@@ -199,7 +209,7 @@ export class RaftNode extends EventEmitter {
   status(): RaftStatus & { appliedIndex: number; snapshotIndex: number; desiredMembers: number | undefined; logVersion: number; clusterLogVersion: number; logVersions: Record<NodeId, number>; transport: TransportStats } {
     return {
       ...this.core.status(),
-      appliedIndex: this.applied,
+      appliedIndex: this.applier.applied,
       snapshotIndex: this.snapshots.lastIndex,
       desiredMembers: this.directory.desiredMembers,
       logVersion: this.logVersion,
@@ -311,22 +321,6 @@ export class RaftNode extends EventEmitter {
     return this.members.setDesiredMembers(count);
   }
 
-  /** Why this server cannot go on with its cluster's log, if it cannot: the cluster writes a newer version than it reads. */
-  private outgrown(): string | undefined {
-    const cluster = this.directory.clusterLogVersion;
-    if (cluster <= this.logVersion) return undefined;
-    return `${this.id}: the cluster's log is at version ${cluster}, and this server reads up to version ${this.logVersion}: it cannot apply the log; run a build that reads version ${cluster} (a cluster's log version never goes down)`;
-  }
-
-  /** Stops the node if its cluster's log outgrew it (see outgrown); answers whether it did. */
-  private stopOutgrown(): boolean {
-    const why = this.outgrown();
-    if (why === undefined) return false;
-    this.logger.warn(why);
-    this.fail(new Error(why));
-    return true;
-  }
-
   /** Stops the node for good: `failure` says why, and a 'fatal' event (emitted once) too. */
   private fail(e: unknown): void {
     if (this.failed !== undefined) return;
@@ -338,13 +332,6 @@ export class RaftNode extends EventEmitter {
   /** Why the node stopped for good (a failed disk write, a log newer than it reads), if it did: for a caller that listens for 'fatal' late. */
   get failure(): Error | undefined {
     return this.failed;
-  }
-
-  /** A snapshot's state: the node's own (the directory), then the application's. */
-  private restoreSnapshot(data: Uint8Array): void {
-    const { head, app } = unframeSnapshot(data);
-    this.directory.restore(head);
-    this.opts.stateMachine.restore(app);
   }
 
   private onMessage(m: Message): void {
@@ -392,19 +379,13 @@ export class RaftNode extends EventEmitter {
         if (this.persistSync(rd.entries.length)) this.storage.persist(batch);
         else await this.storage.persistAsync(batch);
         if (this.stopping) return;
-        if (rd.snapshot !== undefined) {
-          this.snapshots.abandon();
-          this.restoreSnapshot(rd.snapshot.data);
-          if (this.stopOutgrown()) return;
-          this.applied = rd.snapshot.meta.index;
-          this.requests.outcomesUnknown(rd.snapshot.meta.index);
-          this.snapshots.restored(rd.snapshot.meta.index, rd.snapshot.data.length);
-        }
+        // A snapshot that stopped the node (the cluster's log outgrew this server): nothing more.
+        if (rd.snapshot !== undefined && !this.applier.install(rd.snapshot)) return;
         for (const m of rd.messages) if (!LEADER_MESSAGES.has(m.type)) this.transport.send(m);
-        this.apply(rd.committedEntries);
-        // Stopped while applying: the cluster's log outgrew this server (stopOutgrown).
+        this.applier.apply(rd.committedEntries);
+        // Stopped while applying: the cluster's log outgrew this server (Applier.outgrown).
         if (this.stopping) return;
-        this.requests.answerReads(rd, this.applied);
+        this.requests.answerReads(rd, this.applier.applied);
         if (rd.compactIndex > 0) this.storage.compact(rd.compactIndex);
         for (const o of rd.observations) this.observe(o);
         if (rd.observations.some((o) => o.kind === 'leader-changed')) this.requests.orphanRequests();
@@ -421,37 +402,6 @@ export class RaftNode extends EventEmitter {
   private persistSync(entries: number): boolean {
     const mode = this.opts.persistMode ?? 'sync';
     return mode === 'sync' || (mode === 'auto' && entries <= 1);
-  }
-
-  private apply(entries: Entry[]): void {
-    for (const e of entries) {
-      this.applied = e.index;
-      this.snapshots.counted(e.data.length);
-      if (e.type === 'conf') {
-        const change = decodeConfEntry(e.data).change;
-        if (change?.type === 'remove') this.directory.removed(change.node);
-        continue;
-      }
-      if (e.data.length === 0) continue;
-      const env = decodeEnvelope(e.data);
-      if (env.id.startsWith('~')) {
-        this.members.applyInternal(env.id, env.command);
-        if (this.stopOutgrown()) return;
-        continue;
-      }
-      let result: unknown;
-      let failure: Error | undefined;
-      try {
-        result = this.opts.stateMachine.apply(env.command, { index: e.index, term: e.term });
-      } catch (err) {
-        // A deterministic state machine fails the same way everywhere; the proposer hears of it.
-        failure = err instanceof Error ? err : new Error(String(err));
-      }
-      const p = this.requests.take(env.id);
-      if (p === undefined) continue;
-      if (failure !== undefined) p.reject(failure);
-      else p.resolve(result);
-    }
   }
 
   private observe(o: Observation): void {
