@@ -77,6 +77,8 @@ describe('loadConfig', () => {
       snapshotEvery: 100_000,
       snapshotLogPercent: 100,
       snapshotTrailingEntries: 5000,
+      // A factor of 4 between full collections (heap.ts).
+      heapGrowthPercent: 300,
       logLevel: 'info',
     };
     assert.deepEqual(c, expected);
@@ -270,6 +272,8 @@ describe('loadConfig', () => {
       ['--http-keep-alive-ms', 'HTTP_KEEP_ALIVE_MS', 1000, 3_600_000, 'httpKeepAliveMs'],
       // No higher than the build reads: a server cannot promise to read a log it was not built for.
       ['--log-version', 'LOG_VERSION', 1, LOG_VERSION, 'logVersion'],
+      // 0: V8's own choice.
+      ['--heap-growth-percent', 'HEAP_GROWTH_PERCENT', 0, 1000, 'heapGrowthPercent'],
     ];
     for (const [flag, variable, min, max, key] of bounds) {
       assert.equal(loadConfig([...FLAGS, flag, String(min)], {})[key], min, `${flag} ${min}`);

@@ -1,6 +1,7 @@
 import { parseAddress, type NodeId, type PeerAddress } from '@rookery/raft';
 import { LOG_VERSION } from './chess/entry';
 import { TrustedProxies } from './http/client-ip';
+import { DEFAULT_HEAP_GROWTH_PERCENT } from './heap';
 
 /**
  * The node's configuration, from flags and environment variables (flags win), checked at start:
@@ -59,6 +60,8 @@ export interface ServerConfig {
   removeUnreachableAfterMs: number;
   /** A snapshot of the games every this many applied entries. */
   snapshotEvery: number;
+  /** How far V8 lets the heap grow past what a full collection left before the next one, in percent (heap.ts); 0: V8's own choice. */
+  heapGrowthPercent: number;
   /** …and once the entries since the last snapshot hold this percentage of its bytes (0: by count alone). */
   snapshotLogPercent: number;
   /** Entries kept in the log behind a snapshot (a follower that far behind catches up without one). */
@@ -98,6 +101,7 @@ export const CONFIG_OPTIONS = [
   ['snapshot-every', 'SNAPSHOT_EVERY', 'take a snapshot every this many applied entries'],
   ['snapshot-log-percent', 'SNAPSHOT_LOG_PERCENT', "…and once those entries hold this percentage of the last snapshot's bytes (0: by count alone)"],
   ['snapshot-trailing-entries', 'SNAPSHOT_TRAILING_ENTRIES', 'log entries kept behind a snapshot'],
+  ['heap-growth-percent', 'HEAP_GROWTH_PERCENT', 'grow the JavaScript heap by this percentage of what a full garbage collection left before the next (0: V8 decides; see heap.ts)'],
   ['log-level', 'LOG_LEVEL', 'debug, info, warn or error'],
 ] as const;
 const OPTIONS = CONFIG_OPTIONS;
@@ -217,6 +221,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     snapshotEvery: int('snapshot-every', 100_000, 1, 1_000_000_000),
     snapshotLogPercent: int('snapshot-log-percent', 100, 0, 100_000),
     snapshotTrailingEntries: int('snapshot-trailing-entries', 5000, 0, 1_000_000_000),
+    heapGrowthPercent: int('heap-growth-percent', DEFAULT_HEAP_GROWTH_PERCENT, 0, 1000),
     logLevel: logLevel as ServerConfig['logLevel'],
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { ErrorsFilter } from './http/errors.filter';
 import { serveMovesDirectly } from './http/direct-moves';
 import { GamesController } from './http/games.controller';
+import { setHeapGrowth } from './heap';
 import { ConfigError, loadConfig, type ServerConfig } from './config';
 import { RookeryIoAdapter } from './gateway/io-adapter';
 import { NestPinoLogger, createLogger } from './logger';
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // Before the games load: a heap that grows further between full collections (heap.ts).
+  setHeapGrowth(config.heapGrowthPercent);
   const log = createLogger(config.nodeId, config.logLevel);
   const nestLogger = new NestPinoLogger(log);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, log), { logger: nestLogger });

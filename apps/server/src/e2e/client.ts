@@ -194,6 +194,20 @@ export interface Ready {
   appliedIndex: number;
 }
 
+/**
+ * The set-up of a game two clients play: `white` creates it (request `${tag}-c`), `black` joins
+ * it (`${tag}-j`), both answered, and `white` has seen both seats taken (version 3). Throws with
+ * the answer if either is refused. Gives the game's id and the two seats' answers.
+ */
+export async function seatedGame(white: Client, black: Client, tag: string): Promise<{ gameId: string; white: SeatAck; black: SeatAck }> {
+  const created = await white.create(`${tag}-c`, 'white');
+  if (!created.ok) throw new Error(`${tag}: game:create refused: ${JSON.stringify(created)}`);
+  const joined = await black.join(created.gameId, `${tag}-j`);
+  if (!joined.ok) throw new Error(`${tag}: game:join refused: ${JSON.stringify(joined)}`);
+  await white.waitForVersion(created.gameId, 3);
+  return { gameId: created.gameId, white: created, black: joined };
+}
+
 /** Every running node's /health/ready, once all of them have applied everything they know committed and agree on it. */
 export async function settledIndexes(cluster: TestCluster, timeoutMs = 5000): Promise<Ready[]> {
   const deadline = Date.now() + timeoutMs;

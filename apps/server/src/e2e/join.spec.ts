@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { TestCluster, type NodeHandle } from '@rookery/testing';
-import { Client, sleep, waitView } from './client';
+import { Client, seatedGame, sleep, waitView } from './client';
 
 const TOKEN = 'join-admin-token-1';
 
@@ -31,12 +31,8 @@ describe('--join: a server joins a running cluster (4 real nodes)', () => {
     const white = await Client.connect(a, { session: 'join-white-session' });
     const black = await Client.connect(b, { session: 'join-black-session' });
     clients.push(white, black);
-    const created = await white.create('join-c', 'white');
-    assert.ok(created.ok, JSON.stringify(created));
-    const joined = await black.join(created.gameId, 'join-j');
-    assert.ok(joined.ok, JSON.stringify(joined));
-    await white.waitForVersion(created.gameId, 3);
-    assert.deepEqual(await white.move(created.gameId, 'join-m1', 'e4'), { ok: true, gameId: created.gameId, version: 4 });
+    const { gameId, black: joined } = await seatedGame(white, black, 'join');
+    assert.deepEqual(await white.move(gameId, 'join-m1', 'e4'), { ok: true, gameId, version: 4 });
 
     const n4 = await cluster.add('n4', ['--join', a.url]);
     const deadline = Date.now() + 20_000;
@@ -50,12 +46,12 @@ describe('--join: a server joins a running cluster (4 real nodes)', () => {
     const own = await admin(n4);
     assert.ok(own.membership.voters.includes('n4'), JSON.stringify(own.membership));
     assert.equal(own.membership.voters.length, 4);
-    const view = await waitView(n4, created.gameId, (v) => v.version >= 4, 'the game on n4');
+    const view = await waitView(n4, gameId, (v) => v.version >= 4, 'the game on n4');
     assert.deepEqual(view.moves.map((m) => m.san), ['e4']);
     // A player on the new server plays on.
-    const onNew = await Client.connect(n4, { session: 'join-black-session', seats: { [created.gameId]: joined.token } });
+    const onNew = await Client.connect(n4, { session: 'join-black-session', seats: { [gameId]: joined.token } });
     clients.push(onNew);
-    assert.deepEqual(await onNew.move(created.gameId, 'join-m2', 'e5'), { ok: true, gameId: created.gameId, version: 5 });
+    assert.deepEqual(await onNew.move(gameId, 'join-m2', 'e5'), { ok: true, gameId, version: 5 });
     // And it stopped asking: it saw itself a voter in its own log.
     for (let i = 0; i < 40 && !n4.output.includes('joined the cluster as a voter'); i++) await sleep(50);
     assert.match(n4.output, /joined the cluster as a voter/);

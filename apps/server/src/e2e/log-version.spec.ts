@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TestCluster, type NodeHandle } from '@rookery/testing';
 import { LOG_VERSION } from '../chess/entry';
-import { Client, httpView, sleep } from './client';
+import { Client, httpView, seatedGame, sleep } from './client';
 
 const TOKEN = 'log-version-admin-token';
 
@@ -73,22 +73,18 @@ describe("the cluster's log version through a rolling upgrade (3 real nodes)", (
     const white = await Client.connect(n1, { session: 'lv-white' });
     const black = await Client.connect(n3, { session: 'lv-black' });
     clients.push(white, black);
-    const created = await white.create('lv-c', 'white');
-    assert.ok(created.ok, JSON.stringify(created));
-    const joined = await black.join(created.gameId, 'lv-j');
-    assert.ok(joined.ok, JSON.stringify(joined));
-    await white.waitForVersion(created.gameId, 3);
+    const { gameId, black: joined } = await seatedGame(white, black, 'lv');
     const line = ['e4', 'e5', 'Nf3', 'Nc6', 'Bb5', 'a6', 'Ba4', 'Nf6', 'O-O', 'Be7'];
     let ply = 0;
     const play = async (n: number): Promise<void> => {
       for (let i = 0; i < n; i++, ply++) {
         const mover = ply % 2 === 0 ? white : black;
-        const r = await mover.move(created.gameId, `lv-m${ply}`, line[ply]!);
+        const r = await mover.move(gameId, `lv-m${ply}`, line[ply]!);
         assert.ok(r.ok, `${line[ply]}: ${JSON.stringify(r)}`);
       }
     };
     await play(4);
-    assert.deepEqual(await sameEverywhere(cluster.nodes, created.gameId, 4), line.slice(0, 4));
+    assert.deepEqual(await sameEverywhere(cluster.nodes, gameId, 4), line.slice(0, 4));
     assert.deepEqual((await Promise.all(cluster.nodes.map(versions))).map((v) => v?.clusterLogVersion), [2, 2, 2], 'still held at 2 by n3');
 
     // n3 upgraded: stopped, and started again on the build's own version.
@@ -96,15 +92,15 @@ describe("the cluster's log version through a rolling upgrade (3 real nodes)", (
     cluster.argsFor(n3, []);
     await cluster.restart(n3);
     await allVersions(cluster.nodes, (v) => v.clusterLogVersion === 3, "the cluster's log version to reach 3 on every node");
-    const blackAgain = await Client.connect(n2, { session: 'lv-black', seats: { [created.gameId]: joined.token } });
+    const blackAgain = await Client.connect(n2, { session: 'lv-black', seats: { [gameId]: joined.token } });
     clients.push(blackAgain);
     black.close();
     for (let i = 0; i < 6; i++, ply++) {
       const mover = ply % 2 === 0 ? white : blackAgain;
-      const r = await mover.move(created.gameId, `lv-m${ply}`, line[ply]!);
+      const r = await mover.move(gameId, `lv-m${ply}`, line[ply]!);
       assert.ok(r.ok, `${line[ply]}: ${JSON.stringify(r)}`);
     }
-    assert.deepEqual(await sameEverywhere(cluster.nodes, created.gameId, 10), line);
+    assert.deepEqual(await sameEverywhere(cluster.nodes, gameId, 10), line);
 
     // Rolled back to a build that reads only version 2, n3 cannot apply the log any more: it stops.
     cluster.kill(n3);
