@@ -2,12 +2,13 @@ import { setFlagsFromString } from 'node:v8';
 
 /**
  * How far a node lets V8 grow its heap past what a full garbage collection left before it
- * collects in full again: 300 percent, a factor of 4 (V8 itself picks 1.1 to 4 from how fast the
- * program allocates and collects, and picks low for a heap this small).
+ * collects in full again: 300 percent, a factor of 4. Left to itself, V8 derives the factor from
+ * how fast the program allocates and collects; for a replica's heap under load that meant a
+ * full collection every 4–5 s.
  *
- * Why: a replica's heap is small (30–50 MB with 1,500 games in play) and grows steadily, by what
- * applying entries keeps (the log since the last snapshot, each game's recent events). Left to
- * V8, at 1,000 moves/s each node collected in full every 4–5 s, and the three replicas did so
+ * Why: a replica's heap is small (30–50 MB of old space with 1,500 games in play) and grows
+ * steadily as it applies entries (0.6 MB/s on a follower, 2.5 MB/s on the leader). Left to
+ * V8, at 1,000 moves/s each node collected in full 2–3 times in 10 s, and the replicas did so
  * within a few hundred milliseconds of one another, since they apply the same entries. Each full
  * collection takes a CPU for about 100 ms of concurrent marking, and pauses its node 6–34 ms: on
  * this project's 2-core machine, where the three nodes share the CPUs, each of the 100 ms stalls
