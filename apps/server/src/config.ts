@@ -60,12 +60,12 @@ export interface ServerConfig {
   removeUnreachableAfterMs: number;
   /** A snapshot of the games every this many applied entries. */
   snapshotEvery: number;
-  /** How far V8 lets the heap grow past what a full collection left before the next one, in percent (heap.ts); 0: V8's own choice. */
-  heapGrowthPercent: number;
   /** …and once the entries since the last snapshot hold this percentage of its bytes (0: by count alone). */
   snapshotLogPercent: number;
   /** Entries kept in the log behind a snapshot (a follower that far behind catches up without one). */
   snapshotTrailingEntries: number;
+  /** How far V8 lets the heap grow past what a full collection left before the next one, in percent (heap.ts); 0: V8's own choice. */
+  heapGrowthPercent: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
