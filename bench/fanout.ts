@@ -70,6 +70,12 @@ export interface SideDiagnostics {
   disconnects: number;
   /** The slowest measured move (to the last receipt), whole: what its time went to. */
   slowest: MoveSample | undefined;
+  /**
+   * Every measured move, in the order played: what the figures above summarize. A p99 of 200
+   * moves is their third slowest, so a tail is worth reading move by move, beside other
+   * processes' logs (each move's `at` is wall-clock time).
+   */
+  moves: MoveSample[];
   /** Bare only: ms the server's synchronous room broadcast held its event loop, per move. */
   serverEmitMs?: Summary;
 }
@@ -165,7 +171,8 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
   }
 }
 
-function diagnose(res: SideResult, spectators: number): SideDiagnostics {
+/** Per side: the summaries of its measured moves, and the moves themselves. */
+export function diagnose(res: SideResult, spectators: number): SideDiagnostics {
   const s = res.samples;
   return {
     toAck: summarize(s.map((x) => x.ack)),
@@ -180,6 +187,7 @@ function diagnose(res: SideResult, spectators: number): SideDiagnostics {
     incomplete: s.filter((x) => x.received < spectators).length,
     disconnects: res.disconnects,
     slowest: [...s].sort((a, b) => b.last - a.last)[0],
+    moves: s,
   };
 }
 
