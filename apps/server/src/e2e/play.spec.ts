@@ -203,6 +203,30 @@ describe('play on a 3-node cluster', () => {
     );
   });
 
+  it('a mover has its move\'s events when the answer comes, watchers on its node or not; the watchers get them once', async () => {
+    const leader = h.leader();
+    const g = await h.newGame('ackorder', leader, leader);
+    const watchers = await Promise.all(Array.from({ length: 20 }, (_, i) => h.connect(leader, { session: `ackorder-watcher-${i}` })));
+    for (const w of watchers) assert.ok((await w.watch(g.gameId)).ok);
+    const sans = ['e4', 'e5', 'Nf3', 'Nc6', 'Bb5', 'a6', 'Bxc6', 'dxc6'];
+    for (const [i, san] of sans.entries()) {
+      const mover = i % 2 === 0 ? g.white : g.black;
+      const ack = await mover.move(g.gameId, `ackorder-${i}`, san);
+      assert.ok(ack.ok, JSON.stringify(ack));
+      // The event before its answer, on the mover's own connection (docs/protocol.md).
+      assert.ok(
+        mover.events.some((e) => e.gameId === g.gameId && e.version === ack.version),
+        `${san}: answered at version ${ack.version} before its event came (${JSON.stringify(mover.events.map((e) => e.version))})`,
+      );
+    }
+    const last = (await httpView(leader, g.gameId))!.version;
+    for (const w of watchers) {
+      await w.waitForVersion(g.gameId, last);
+      const versions = w.events.filter((e) => e.gameId === g.gameId && e.version > 3).map((e) => e.version);
+      assert.deepEqual(versions, Array.from({ length: last - 3 }, (_, i) => i + 4), 'every event once, in order');
+    }
+  });
+
   let seatGame: Game;
 
   it('seat tokens hold: no seat, a forged token and the wrong side are refused and change nothing; the real token moves after a reconnect', async () => {

@@ -88,18 +88,19 @@ describe('FanoutAdapter', () => {
   it('writes an idle WebSocket the finished frame, and keeps a busy one\'s packets in order through Engine.IO', async () => {
     const a = await join(['order']);
     const before = { ...h.adapter().sent };
-    // One tick: the first broadcast finds the socket idle. The socket's own first emit is then
-    // written and awaits its callback, so its second waits in Engine.IO's queue, and the second
-    // broadcast must queue behind that.
+    // One tick. The socket's own first emit writes the pending first broadcast (the socket is
+    // idle: directly), then is written itself and awaits its callback, so its second waits in
+    // Engine.IO's queue; its third writes the second broadcast first, which must queue behind.
     h.io.to('order').emit('b', 1);
     a.server.emit('own', 2);
     a.server.emit('own', 3);
     h.io.to('order').emit('b', 4);
-    await until(() => a.got.length >= 4, 3000, 'four events');
-    await new Promise((r) => setTimeout(r, 10));
-    h.io.to('order').emit('b', 5);
+    a.server.emit('own', 5);
     await until(() => a.got.length >= 5, 3000, 'five events');
-    assert.deepEqual(a.got, [['b', 1], ['own', 2], ['own', 3], ['b', 4], ['b', 5]]);
+    await new Promise((r) => setTimeout(r, 10));
+    h.io.to('order').emit('b', 6);
+    await until(() => a.got.length >= 6, 3000, 'six events');
+    assert.deepEqual(a.got, [['b', 1], ['own', 2], ['own', 3], ['b', 4], ['own', 5], ['b', 6]]);
     const sent = h.adapter().sent;
     assert.deepEqual([sent.direct - before.direct, sent.engine - before.engine], [2, 1], 'the first and last directly, the middle one queued');
   });
@@ -150,9 +151,11 @@ describe('FanoutAdapter', () => {
     const idle = await join(['vol']);
     busy.server.emit('own', 1);
     h.io.volatile.to('vol').emit('clock', 2);
-    await until(() => idle.got.length >= 1 && busy.got.length >= 1, 3000, "the idle member's clock");
+    // The busy socket's next packet writes the clock first, its first still in flight.
+    busy.server.emit('own', 3);
+    await until(() => idle.got.length >= 1 && busy.got.length >= 2, 3000, "the idle member's clock");
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(busy.got, [['own', 1]], 'the busy socket missed the volatile event, as Socket.IO does');
+    assert.deepEqual(busy.got, [['own', 1], ['own', 3]], 'the busy socket missed the volatile event, as Socket.IO does');
     assert.deepEqual(idle.got, [['clock', 2]]);
   });
 
@@ -162,6 +165,8 @@ describe('FanoutAdapter', () => {
     // 16 MB in one tick, with this process (the reader too) busy: more than loopback buffers hold.
     const big = 'x'.repeat(16 << 20);
     h.io.to('slow').emit('big', big);
+    // The broadcast is written in the next turn; this runs straight after, before any read.
+    await new Promise((r) => setImmediate(r));
     const buffered = (slow.server.conn.transport as unknown as { socket: { bufferedAmount: number } }).socket.bufferedAmount;
     assert.ok(buffered > 0, `the kernel took it all (${buffered} bytes left): this test needs a larger payload`);
     h.io.volatile.to('slow').emit('clock', 1);
@@ -188,5 +193,54 @@ describe('FanoutAdapter', () => {
     assert.deepEqual(both.got, [['union', 1], ['except', 2]]);
     assert.deepEqual(one.got, [['union', 1]]);
     assert.deepEqual(other.got, [['union', 1]]);
+  });
+
+  it('writes a room broadcast after the turn that made it, except to a member whose own packet comes first: it gets the broadcast before that packet', async () => {
+    const mover = await join(['later']);
+    const watcher = await join(['later']);
+    const before = { ...h.adapter().sent };
+    h.io.to('later').emit('moved', 1);
+    // Nothing is written in the caller's turn: the move's answer would wait for every spectator.
+    assert.deepEqual({ ...h.adapter().sent }, before);
+    // The mover's answer (any packet of its own) takes its pending broadcast out first.
+    mover.server.emit('answer', 1);
+    assert.equal(h.adapter().sent.direct + h.adapter().sent.engine - before.direct - before.engine, 1, 'the mover\'s frame only');
+    await until(() => mover.got.length >= 2 && watcher.got.length >= 1, 3000, 'the broadcast and the answer');
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(mover.got, [['moved', 1], ['answer', 1]]);
+    assert.deepEqual(watcher.got, [['moved', 1]], 'once, though the mover had it early');
+  });
+
+  it('keeps each member\'s order across broadcasts, own packets and Socket.IO\'s broadcasts, and sends nothing twice', async () => {
+    const a = await join(['seq', 'side']);
+    const b = await join(['seq']);
+    h.io.to('seq').emit('e', 1);
+    h.io.to('side').emit('s', 2);
+    a.server.emit('own', 3);
+    h.io.to('seq').emit('e', 4);
+    // Socket.IO's own broadcast (several rooms) writes at once: what was deferred goes first.
+    h.io.to(['seq', 'side']).emit('all', 5);
+    h.io.to('seq').emit('e', 6);
+    await until(() => a.got.length >= 6 && b.got.length >= 4, 3000, 'every event');
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(a.got, [['e', 1], ['s', 2], ['own', 3], ['e', 4], ['all', 5], ['e', 6]]);
+    assert.deepEqual(b.got, [['e', 1], ['e', 4], ['all', 5], ['e', 6]]);
+  });
+
+  it('does not write a broadcast to a socket that joined the room after it was made (its catch-up has it), nor to one gone before the next', async () => {
+    const old = await join(['join-late']);
+    const gone = await join(['join-late']);
+    const late = await join([]);
+    h.io.to('join-late').emit('e', 1);
+    void late.server.join('join-late');
+    late.server.emit('catch-up', 1);
+    // A member when the first was made: it gets it, before its disconnect; the second, never.
+    gone.server.disconnect(true);
+    h.io.to('join-late').emit('e', 2);
+    await until(() => old.got.length >= 2 && late.got.length >= 2, 3000, 'both broadcasts and the catch-up');
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(old.got, [['e', 1], ['e', 2]]);
+    assert.deepEqual(late.got, [['catch-up', 1], ['e', 2]]);
+    assert.deepEqual(gone.got, [['e', 1]]);
   });
 });
