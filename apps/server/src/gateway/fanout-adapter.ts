@@ -28,10 +28,11 @@ interface SocketInternals {
 
 /** A room broadcast not yet written to all of its members: the room's sockets when it was made. */
 interface Deferred {
-  seq: number;
   members: Socket[];
   /** Built when a member's own packet needs the check (see flush). */
   memberSet?: Set<Socket>;
+  /** Members a flush already wrote it to, which the sweep skips (none, mostly). */
+  flushed?: Set<Socket>;
   write: (socket: Socket) => void;
 }
 
@@ -87,11 +88,8 @@ export function textFrame(text: string): Buffer {
 export class FanoutAdapter extends Adapter {
   /** Sockets a one-room broadcast wrote directly, and handed to Engine.IO (which drops a volatile packet for a socket with a write in flight). */
   readonly sent = { direct: 0, engine: 0 };
-  /** Deferred broadcasts, oldest first; `seq` rises by one with each. */
+  /** Deferred broadcasts, oldest first. */
   private readonly pending: Deferred[] = [];
-  private seq = 0;
-  /** Per socket, the seq of the last deferred broadcast written to it. */
-  private readonly written = new WeakMap<Socket, number>();
   private sweeping: NodeJS.Immediate | undefined;
   private readonly hooked = new WeakSet<Socket>();
 
@@ -116,10 +114,10 @@ export class FanoutAdapter extends Adapter {
   /** Writes to `socket` every deferred broadcast it was a member of and has not had, oldest first. */
   private flush(socket: Socket): void {
     for (const d of this.pending) {
-      if ((this.written.get(socket) ?? 0) >= d.seq) continue;
+      if (d.flushed?.has(socket) === true) continue;
       d.memberSet ??= new Set(d.members);
       if (!d.memberSet.has(socket)) continue;
-      this.written.set(socket, d.seq);
+      (d.flushed ??= new Set()).add(socket);
       d.write(socket);
     }
   }
@@ -130,10 +128,9 @@ export class FanoutAdapter extends Adapter {
     this.sweeping = undefined;
     while (this.pending.length > 0) {
       const d = this.pending.shift()!;
+      const flushed = d.flushed;
       for (const socket of d.members) {
-        if ((this.written.get(socket) ?? 0) >= d.seq) continue;
-        this.written.set(socket, d.seq);
-        if (socket.connected) d.write(socket);
+        if (flushed?.has(socket) !== true && socket.connected) d.write(socket);
       }
     }
   }
@@ -184,7 +181,7 @@ export class FanoutAdapter extends Adapter {
       if (socket !== undefined) members.push(socket);
     }
     if (members.length === 0) return;
-    this.pending.push({ seq: ++this.seq, members, write: send });
+    this.pending.push({ members, write: send });
     this.sweeping ??= setImmediate(() => this.sweep());
   }
 }
