@@ -17,17 +17,18 @@ import { spawnChild, withCluster } from './lib/processes';
  * read on one clock; the measured moves alternate between the sides, one at a time, so that
  * neither loads the other and both meet the same background load.
  *
- * The figure is timed from the player's emit by default, not from its ack (see
- * FanoutOptions.from): a node sends a move's event to the room before it answers the player,
- * so from the ack the fan-out is over before the clock starts.
+ * The figure is timed from the player's acknowledgement, as the issue that asked for this
+ * benchmark defines it: both servers answer the player first and then write the move to the
+ * room, so from the ack to the last receipt is the fan-out itself. The time from the player's
+ * emit (the ack's own latency added) is printed beside it and kept in the diagnostics (toLast).
  */
 
 export interface FanoutResult {
   spectators: number;
   moves: number;
-  /** What the figures are timed from: the player's emit of the move (default), or its acknowledgement. */
+  /** What the figures are timed from: the player's acknowledgement (default), or the emit of the move. */
   from: 'move' | 'ack';
-  /** ms from the player's emit (or ack) to the last spectator's receipt of the move. */
+  /** ms from the player's ack (or emit) to the last spectator's receipt of the move. */
   rookery: Summary;
   bare: Summary;
   /** rookery.p99 / bare.p99 */
@@ -85,11 +86,13 @@ export interface FanoutOptions {
   moves: number;
   progress?: (msg: string) => void;
   /**
-   * Time the figures from the player's emit ('move', the default) or from its ack ('ack'). A
-   * Rookery node writes a move's event to its watchers in the same turn as it applies the move,
-   * before it answers the player, so from the ack every spectator has usually had it already
-   * (≤ 0 ms) and the fan-out hides in the ack's own latency; the bare server acks first. From
-   * the emit, both sides are timed alike whichever they send first.
+   * Time the figures from the player's ack ('ack', the default) or from its emit ('move'). Both
+   * servers answer the player before they write the move to the room (a Rookery node defers a
+   * room broadcast to the next turn, the bare server acks and then broadcasts), so from the ack
+   * both are timed alike, and the command's own latency (Raft's commit for Rookery, nothing for
+   * the bare server) is left out. Until the node deferred its broadcasts it answered after
+   * them, every spectator had a move before its player had the ack (≤ 0 ms), and the emit was
+   * the only fair start.
    */
   from?: 'move' | 'ack';
   /** Unmeasured moves before the measured ones (JIT, buffers, the spectator-count news settling). Default 5. */
@@ -153,9 +156,11 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
     const [rookery, bare] = res.sides.map((side) => diagnose(side, o.spectators)) as [SideDiagnostics, SideDiagnostics];
     // The measured moves are the last ones the bare server broadcast.
     bare.serverEmitMs = summarize(emitted.slice(-o.moves));
-    for (const [name, d] of [['rookery', rookery], ['bare', bare]] as const) progress(`fan-out ${name}: move → last spectator p50 ${d.toLast.p50} ms, p99 ${d.toLast.p99} ms`);
+    for (const [name, d] of [['rookery', rookery], ['bare', bare]] as const) {
+      progress(`fan-out ${name}: ack → last spectator p50 ${d.ackToLast.p50} ms, p99 ${d.ackToLast.p99} ms; emit → last p50 ${d.toLast.p50} ms, p99 ${d.toLast.p99} ms`);
+    }
 
-    const from = o.from ?? 'move';
+    const from = o.from ?? 'ack';
     const [r, b] = [rookery, bare].map((d) => (from === 'move' ? d.toLast : d.ackToLast)) as [Summary, Summary];
     return {
       spectators: o.spectators,
@@ -206,7 +211,7 @@ if (require.main === module) {
       warmup: numberFlag('warmup', 5),
       pauseMs: numberFlag('pause-ms', 200),
       spreadMs: numberFlag('spread-ms', PING_INTERVAL_MS),
-      from: flag('from', 'move') === 'ack' ? 'ack' : 'move',
+      from: flag('from', 'ack') === 'move' ? 'move' : 'ack',
       node: flag('node', 'leader') === 'follower' ? 'follower' : 'leader',
       progress,
     }),
