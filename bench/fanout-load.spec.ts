@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bareEvents, movedPly } from './fanout-load';
+import { bareEvents, loopDelayOf, movedPly } from './fanout-load';
 
 /** The fan-out spectators read a move's ply off the packet's text; it must agree with parsing it. */
 describe('movedPly', () => {
@@ -21,5 +21,19 @@ describe('movedPly', () => {
     assert.equal(movedPly(packet(captured, moved)), undefined);
     assert.equal(movedPly(packet({ gameId: 'g1', version: 3, at: 1, type: 'joined', color: 'black', name: 'ply' })), undefined);
     assert.equal(movedPly('["game:event"]'), undefined);
+  });
+});
+
+describe('loopDelayOf', () => {
+  it("reads a node's event-loop delay off its metrics, in ms, and names what is missing", () => {
+    const text = [
+      '# HELP rookery_process_nodejs_eventloop_lag_max_seconds The maximum recorded event loop delay.',
+      '# TYPE rookery_process_nodejs_eventloop_lag_max_seconds gauge',
+      'rookery_process_nodejs_eventloop_lag_max_seconds 0.118489087',
+      'rookery_process_nodejs_eventloop_lag_p90_seconds 0.010190463',
+      'rookery_process_nodejs_eventloop_lag_p99_seconds 0.1123',
+    ].join('\n');
+    assert.deepEqual(loopDelayOf(text, 'http://n1'), { p99: 112.3, max: 118.5 });
+    assert.throws(() => loopDelayOf(text.replace(/_p99_/g, '_p95_'), 'http://n1'), /http:\/\/n1\/metrics has no rookery_process_nodejs_eventloop_lag_p99_seconds/);
   });
 });

@@ -89,6 +89,12 @@ export interface SideResult {
   eventBytes: number;
   time: MoveTime;
   disconnects: number;
+  /**
+   * Rookery only: the node's event-loop delay over the measured moves (ms, its /metrics
+   * `nodejs_eventloop_lag_*`, sampled every 10 ms): how long anything else the node had to do
+   * (another game's move, a Raft message) could wait, the fan-out included.
+   */
+  loopDelay?: { p99: number; max: number };
 }
 
 export type FanoutLoadMessage = { type: 'progress'; msg: string } | { type: 'result'; sides: SideResult[]; connectMs: number };
@@ -252,6 +258,22 @@ class Side {
   close(): void {
     for (const sock of [...this.spectators, ...this.players]) sock.close();
   }
+
+  /** Reads the node's event-loop delay since the last read (prom-client resets it on each scrape); undefined for the bare server. */
+  async loopDelay(): Promise<{ p99: number; max: number } | undefined> {
+    if (this.s.mode !== 'rookery') return undefined;
+    return loopDelayOf(await (await fetch(`${this.s.url}/metrics`)).text(), this.s.url);
+  }
+}
+
+/** A node's event-loop delay, p99 and max in ms, off its /metrics text. */
+export function loopDelayOf(metrics: string, url: string): { p99: number; max: number } {
+  const read = (what: string): number => {
+    const m = new RegExp(`^rookery_process_nodejs_eventloop_lag_${what}_seconds (\\S+)$`, 'm').exec(metrics);
+    if (m === null || !Number.isFinite(Number(m[1]))) throw new Error(`fan-out: ${url}/metrics has no rookery_process_nodejs_eventloop_lag_${what}_seconds`);
+    return Math.round(Number(m[1]) * 10_000) / 10;
+  };
+  return { p99: read('p99'), max: read('max') };
 }
 
 async function main(c: FanoutLoadConfig): Promise<void> {
@@ -273,6 +295,8 @@ async function main(c: FanoutLoadConfig): Promise<void> {
   await sleep(c.quietMs);
 
   for (let i = c.solo; i < c.moves.length; i++) {
+    // The nodes' event-loop delay counts from the first measured move.
+    if (i === c.solo + c.warmup) for (const side of sides) await side.loopDelay();
     // Which side goes first alternates too: neither always follows the other's pause.
     const order = i % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {
@@ -280,6 +304,7 @@ async function main(c: FanoutLoadConfig): Promise<void> {
       await sleep(c.pauseMs);
     }
   }
+  for (const side of sides) side.result.loopDelay = await side.loopDelay();
   for (const side of sides) side.closing = true;
   await report({ type: 'result', sides: sides.map((s) => s.result), connectMs });
   for (const side of sides) side.close();

@@ -79,6 +79,8 @@ export interface SideDiagnostics {
   moves: MoveSample[];
   /** Bare only: ms the server's synchronous room broadcast held its event loop, per move. */
   serverEmitMs?: Summary;
+  /** Rookery only: the node's event-loop delay over the measured moves, ms (see SideResult.loopDelay). */
+  loopDelay?: { p99: number; max: number };
 }
 
 export interface FanoutOptions {
@@ -157,7 +159,8 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
     // The measured moves are the last ones the bare server broadcast.
     bare.serverEmitMs = summarize(emitted.slice(-o.moves));
     for (const [name, d] of [['rookery', rookery], ['bare', bare]] as const) {
-      progress(`fan-out ${name}: ack → last spectator p50 ${d.ackToLast.p50} ms, p99 ${d.ackToLast.p99} ms; emit → last p50 ${d.toLast.p50} ms, p99 ${d.toLast.p99} ms`);
+      const loop = d.loopDelay === undefined ? '' : `; the node's event-loop delay p99 ${d.loopDelay.p99} ms, max ${d.loopDelay.max} ms`;
+      progress(`fan-out ${name}: ack → last spectator p50 ${d.ackToLast.p50} ms, p99 ${d.ackToLast.p99} ms; emit → last p50 ${d.toLast.p50} ms, p99 ${d.toLast.p99} ms${loop}`);
     }
 
     const from = o.from ?? 'ack';
@@ -193,6 +196,7 @@ export function diagnose(res: SideResult, spectators: number): SideDiagnostics {
     disconnects: res.disconnects,
     slowest: [...s].sort((a, b) => b.last - a.last)[0],
     moves: s,
+    ...(res.loopDelay === undefined ? {} : { loopDelay: res.loopDelay }),
   };
 }
 
