@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { until } from '@rookery/raft/testing';
 import { Server, type Socket } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
-import { FanoutAdapter, textFrame } from './fanout-adapter';
+import { FanoutAdapter, SWEEP_CHUNK, textFrame } from './fanout-adapter';
 
 /**
  * FanoutAdapter on a real Socket.IO server and real socket.io-client sockets (WebSocket and
@@ -242,5 +242,45 @@ describe('FanoutAdapter', () => {
     assert.deepEqual(old.got, [['e', 1], ['e', 2]]);
     assert.deepEqual(late.got, [['catch-up', 1], ['e', 2]]);
     assert.deepEqual(gone.got, [['e', 1]]);
+  });
+
+  it('writes a room larger than a chunk over several turns, lets other work run between them, and keeps each member\'s order and count', async () => {
+    const joined = await Promise.all(Array.from({ length: 5 }, () => join(['chunked'])));
+    const adapter = h.adapter();
+    const byId = new Map(joined.map((m) => [m.server.id, m]));
+    // The sweep takes the room's members in the order they joined.
+    const [m0, m1, m2, m3, m4] = [...adapter.rooms.get('chunked')!].map((id) => byId.get(id)!) as [typeof joined[0], typeof joined[0], typeof joined[0], typeof joined[0], typeof joined[0]];
+    const base = adapter.sent.direct + adapter.sent.engine;
+    const written = (): number => adapter.sent.direct + adapter.sent.engine - base;
+    adapter.chunk = 2;
+    try {
+      h.io.to('chunked').emit('e', 1);
+      // Each probe runs in the same turn as a sweep, after it: what a game's other work would see.
+      const seen: number[] = [];
+      await new Promise<void>((resolve) => {
+        const probe = (): void => {
+          seen.push(written());
+          if (seen.length === 1) {
+            // Between the first two chunks: m0 has had the event, m4 has not.
+            m0.server.emit('own', 0);
+            m4.server.emit('own', 4);
+            h.io.to('chunked').emit('e', 2);
+          }
+          if (seen.length < 6) setImmediate(probe);
+          else resolve();
+        };
+        setImmediate(probe);
+      });
+      // Two a turn. m4's own packet wrote it the first broadcast early (after the first probe),
+      // so the third turn skips m4, the first's last member, and writes the second to m0 only.
+      assert.deepEqual(seen, [2, 5, 6, 8, 10, 10]);
+    } finally {
+      adapter.chunk = SWEEP_CHUNK;
+    }
+    await until(() => [m0, m1, m2, m3, m4].every((m) => m.got.length >= (m === m0 || m === m4 ? 3 : 2)), 3000, 'every event');
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(m0.got, [['e', 1], ['own', 0], ['e', 2]]);
+    assert.deepEqual(m4.got, [['e', 1], ['own', 4], ['e', 2]]);
+    for (const m of [m1, m2, m3]) assert.deepEqual(m.got, [['e', 1], ['e', 2]]);
   });
 });
