@@ -1,5 +1,6 @@
 import { Chess } from 'chess.js';
 import type { GameEvent } from '@rookery/protocol';
+import { metricOf } from '@rookery/testing';
 import { LeanSocket } from './lib/lean-io';
 import { onCommand, report } from './lib/processes';
 import { machineBusy, minus, plus, sched, type Sched } from './lib/schedstat';
@@ -269,9 +270,10 @@ class Side {
 /** A node's event-loop delay, p99 and max in ms, off its /metrics text. */
 export function loopDelayOf(metrics: string, url: string): { p99: number; max: number } {
   const read = (what: string): number => {
-    const m = new RegExp(`^rookery_process_nodejs_eventloop_lag_${what}_seconds (\\S+)$`, 'm').exec(metrics);
-    if (m === null || !Number.isFinite(Number(m[1]))) throw new Error(`fan-out: ${url}/metrics has no rookery_process_nodejs_eventloop_lag_${what}_seconds`);
-    return Math.round(Number(m[1]) * 10_000) / 10;
+    const name = `rookery_process_nodejs_eventloop_lag_${what}_seconds`;
+    const seconds = metricOf(metrics, name);
+    if (seconds === undefined || !Number.isFinite(seconds)) throw new Error(`fan-out: ${url}/metrics has no ${name}`);
+    return Math.round(seconds * 10_000) / 10;
   };
   return { p99: read('p99'), max: read('max') };
 }

@@ -1,4 +1,4 @@
-import { TestCluster, type NodeHandle } from '@rookery/testing';
+import { metricOf, TestCluster, type NodeHandle } from '@rookery/testing';
 
 /**
  * The cluster a benchmark measures: three real node processes on loopback ports with their
@@ -40,7 +40,7 @@ export function snapshotIndexes(nodes: readonly NodeHandle[]): Promise<number[]>
       const text = await fetch(`${n.url}/metrics`)
         .then((r) => r.text())
         .catch(() => '');
-      return Number(/^rookery_raft_snapshot_index (\d+)$/m.exec(text)?.[1] ?? -1);
+      return metricOf(text, 'rookery_raft_snapshot_index') ?? -1;
     }),
   );
 }

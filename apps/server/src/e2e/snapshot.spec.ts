@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TestCluster, type NodeHandle } from '@rookery/testing';
+import { metricOf, TestCluster, type NodeHandle } from '@rookery/testing';
 import { Client, httpView, waitView } from './client';
 
 /**
@@ -56,7 +56,7 @@ describe('snapshots taken in steps on a 3-node cluster', () => {
     // Operators see it: the newest snapshot's index, past the first 25 entries.
     for (const n of cluster.nodes) {
       const metrics = await (await fetch(`${n.url}/metrics`)).text();
-      const index = Number(/^rookery_raft_snapshot_index (\d+)$/m.exec(metrics)?.[1] ?? 'NaN');
+      const index = metricOf(metrics, 'rookery_raft_snapshot_index') ?? NaN;
       assert.ok(index >= 25, `${n.id}: rookery_raft_snapshot_index ${index}`);
     }
 
