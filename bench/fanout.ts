@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { FanoutLoadConfig, FanoutLoadMessage, FanoutSide, MoveSample, MoveTime, SideResult } from './fanout-load';
-import { numberFlag, flag, runStandalone } from './lib/cli';
+import { checkFileLimit, numberFlag, flag, runStandalone } from './lib/cli';
 import { benchCluster } from './lib/cluster';
 import { watchContention, type Contention } from './lib/contention';
 import { seatGame } from './lib/http';
@@ -114,16 +113,10 @@ const LOAD = join(__dirname, 'fanout-load.ts');
 const PING_INTERVAL_MS = 25_000;
 const BARE = join(__dirname, 'bare-server.ts');
 
-/** Refuses to start when the open-file limit cannot hold the sockets: the load process holds both sides' spectators. */
-function checkFileLimit(spectators: number): void {
-  const limit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
-  const need = 2 * spectators + 200;
-  if (Number.isFinite(limit) && limit < need) throw new Error(`fan-out: ulimit -n is ${limit}; ${spectators} spectators a side need about ${need} (raise it: ulimit -n ${need})`);
-}
-
 export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
   const progress = o.progress ?? (() => undefined);
-  checkFileLimit(o.spectators);
+  // The load process holds both sides' spectators.
+  checkFileLimit(2 * o.spectators + 200, `fan-out (${o.spectators} spectators a side)`);
   const warmup = o.warmup ?? 5;
   const solo = 20;
   const moves = playout(20_251, solo + warmup + o.moves);

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+
 /** The standalone entry of a benchmark part: `--name value` flags, progress on stderr, the result as JSON on stdout. */
 
 /** The value after `--name` on the command line, or `fallback`. */
@@ -10,6 +12,12 @@ export function numberFlag(name: string, fallback: number): number {
   const v = Number(flag(name, String(fallback)));
   if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} takes a number ≥ 0, not ${flag(name, '')}`);
   return v;
+}
+
+/** Refuses to start when the open-file limit (`ulimit -n`) cannot hold `need` descriptors in one process. */
+export function checkFileLimit(need: number, what: string): void {
+  const limit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+  if (Number.isFinite(limit) && limit < need) throw new Error(`${what}: ulimit -n is ${limit}; it needs about ${need} (raise it: ulimit -n ${need})`);
 }
 
 /** Runs `part`, printing its progress (stderr) and result (stdout); exits 1 with the error on failure. */
