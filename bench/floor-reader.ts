@@ -24,21 +24,31 @@ function main(c: FloorReaderConfig): void {
   const got = new Array<number>(c.sockets).fill(0);
   let total = 0;
   let round = 0;
-  let open = 0;
   const onBytes = (i: number, n: number): void => {
     got[i]! += n;
     total += n;
     // Every socket gets one frame a round, so a round is whole when the total is.
     while (total >= (round + 1) * c.sockets * c.frameBytes) void report({ type: 'round', round: round++, at: wallNow() });
   };
-  for (let i = 0; i < c.sockets; i++) {
-    const s = connect({ host: '127.0.0.1', port: c.port, onread: { buffer: shared, callback: (n: number) => (onBytes(i, n), true) } });
-    s.once('connect', () => void (++open === c.sockets && report({ type: 'ready' })));
-    s.on('error', (e) => {
-      process.stderr.write(`floor-reader: socket ${i}: ${e.message}\n`);
-      process.exit(1);
-    });
-  }
+  // In batches, each once the last is open, so that the writer's accept queue never overflows.
+  const BATCH = 250;
+  const connectBatch = (from: number): void => {
+    const to = Math.min(c.sockets, from + BATCH);
+    let open = 0;
+    for (let i = from; i < to; i++) {
+      const s = connect({ host: '127.0.0.1', port: c.port, onread: { buffer: shared, callback: (n: number) => (onBytes(i, n), true) } });
+      s.once('connect', () => {
+        if (++open < to - from) return;
+        if (to === c.sockets) void report({ type: 'ready' });
+        else connectBatch(to);
+      });
+      s.on('error', (e) => {
+        process.stderr.write(`floor-reader: socket ${i}: ${e.message}\n`);
+        process.exit(1);
+      });
+    }
+  };
+  connectBatch(0);
   onCommand((cmd) => {
     if (cmd.type === 'totals') void report({ type: 'totals', min: Math.min(...got), max: Math.max(...got) });
   });

@@ -63,12 +63,18 @@ export async function runFloor(o: FloorOptions): Promise<FloorResult> {
     s.setNoDelay(true);
     sockets.push(s);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A backlog as deep as the kernel allows (somaxconn): a connection the accept queue overflowed
+  // looks open to a reader that never writes, and would never be accepted.
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: o.sockets }, resolve));
   const config: FloorReaderConfig = { port: (server.address() as { port: number }).port, sockets: o.sockets, frameBytes: o.frameBytes };
   const reader = spawnChild<FloorReaderMessage>(READER, [JSON.stringify(config)]);
   try {
     await reader.next((m): m is { type: 'ready' } => m.type === 'ready', 120_000);
-    while (sockets.length < o.sockets) await new Promise((r) => setTimeout(r, 10));
+    const deadline = Date.now() + 30_000;
+    while (sockets.length < o.sockets) {
+      if (Date.now() > deadline) throw new Error(`floor: the reader connected ${o.sockets} sockets, the writer accepted ${sockets.length} of them in 30 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     progress(`${o.sockets} sockets open; ${o.rounds} rounds of one ${o.frameBytes}-byte frame to each`);
     const cpu: number[] = [];
     const last: number[] = [];
