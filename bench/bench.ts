@@ -19,7 +19,8 @@ import { machineBusy, sched } from './lib/schedstat';
  *   2. a closed loop at 1, 16, 64 and 256 players over Socket.IO, on a fresh cluster (with
  *      --vs-etcd, a fresh 3-member etcd under puts the size of a move's entry beside it, each
  *      level run on one and then the other, and the ratios);
- *   3. fan-out: 5,000 spectators of one game, beside a bare Socket.IO room broadcast;
+ *   3. fan-out: 5,000 spectators of one game, beside a bare Socket.IO room broadcast, then the
+ *      floor under both (floor.ts: a frame written to as many sockets with nothing else);
  *   4. failover: kill -9 of the leader under 500 moves/s, 20 times.
  * JSON and an SVG chart go to bench/results/. Flags: --quick (short levels, for a look),
  * --only rates,closed,fanout,failover, --seconds N, --warmup N, --vs-etcd, --fanout-moves N (200).
@@ -303,6 +304,11 @@ async function main(): Promise<void> {
     results['fanout'] = fanout;
     // Each side's moves, one by one, go to the results file only.
     done(`fan-out: ${JSON.stringify(fanout, (key, value: unknown) => (key === 'moves' && Array.isArray(value) ? `${value.length} in the results file` : value))}`);
+    // The floor under F in this run: the same number of sockets written with nothing else.
+    const { runFloor } = await import('./floor');
+    const floor = await runFloor({ sockets: fanout.spectators, rounds: quick ? 10 : 40, frameBytes: 188, pauseMs: 200, progress: (m) => progress(`floor: ${m}`) });
+    results['floor'] = floor;
+    done(`floor: a 188-byte frame to ${floor.sockets} sockets, with nothing else: first write → last socket p50 ${floor.lastMs.p50} ms, p99 ${floor.lastMs.p99} ms; writer CPU p50 ${floor.writerCpuMs.p50} ms`);
   }
   let failover: { unavailableMs: { p99: number } } | undefined;
   if (only.has('failover')) {
