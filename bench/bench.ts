@@ -305,10 +305,10 @@ async function main(): Promise<void> {
     // Each side's moves, one by one, go to the results file only.
     done(`fan-out: ${JSON.stringify(fanout, (key, value: unknown) => (key === 'moves' && Array.isArray(value) ? `${value.length} in the results file` : value))}`);
     // The floor under F in this run: the same number of sockets written with nothing else.
-    const { runFloor } = await import('./floor');
-    const floor = await runFloor({ sockets: fanout.spectators, rounds: quick ? 10 : 40, frameBytes: 188, pauseMs: 200, progress: (m) => progress(`floor: ${m}`) });
+    const { FANOUT_FRAME_BYTES, runFloor } = await import('./floor');
+    const floor = await runFloor({ sockets: fanout.spectators, rounds: quick ? 10 : 40, frameBytes: FANOUT_FRAME_BYTES, pauseMs: 200, progress: (m) => progress(`floor: ${m}`) });
     results['floor'] = floor;
-    done(`floor: a 188-byte frame to ${floor.sockets} sockets, with nothing else: first write → last socket p50 ${floor.lastMs.p50} ms, p99 ${floor.lastMs.p99} ms; writer CPU p50 ${floor.writerCpuMs.p50} ms`);
+    done(`floor: a ${floor.frameBytes}-byte frame to ${floor.sockets} sockets, with nothing else: first write → last socket p50 ${floor.lastMs.p50} ms, p99 ${floor.lastMs.p99} ms; writer CPU p50 ${floor.writerCpuMs.p50} ms`);
   }
   let failover: { unavailableMs: { p99: number } } | undefined;
   if (only.has('failover')) {

@@ -14,12 +14,12 @@ import { spawnChild } from './lib/processes';
  * N spectators on this machine, and the least its F can be. On loopback the writer's system
  * calls also run the receiving sockets' TCP and wake their reader, so most of it is the kernel's.
  *
- * `npm run bench:floor -- --sockets 5000 --rounds 40 --frame-bytes 188`
+ * `npm run bench:floor -- --sockets 5000 --rounds 40 --frame-bytes 205`
  */
 export interface FloorOptions {
   sockets: number;
   rounds: number;
-  /** The frame's size: 188 is a move event's WebSocket frame in the fan-out (184 bytes of Socket.IO packet and its header). */
+  /** The frame's size: a move event's in the fan-out is 205 bytes (its 184-byte event in `42["game:event",…]`, and a 4-byte header). */
   frameBytes: number;
   /** Between rounds, ms, so that each starts with the reader idle as a spectator between moves is. */
   pauseMs: number;
@@ -37,12 +37,15 @@ export interface FloorResult {
 }
 
 const READER = join(__dirname, 'floor-reader.ts');
+/** A move event's WebSocket frame in the fan-out: a 184-byte event in Socket.IO's `42["game:event",…]` (201 bytes) and a 4-byte header. */
+export const FANOUT_FRAME_BYTES = 205;
 
-/** A WebSocket text frame (server to client, unmasked) of `bytes` bytes in all. */
+/** A WebSocket text frame (server to client, unmasked, its length in the fewest bytes) of `bytes` bytes in all. */
 export function textFrameOf(bytes: number): Buffer {
-  const header = bytes - 2 < 126 ? 2 : 4;
+  // A 2-byte header carries payloads up to 125 bytes, a 4-byte one 126 to 65,535: no frame is 128 or 129 bytes long.
+  const header = bytes <= 127 ? 2 : bytes >= 130 && bytes <= 65_539 ? 4 : 0;
+  if (header === 0 || bytes < 3) throw new Error(`floor: no WebSocket frame with a 2- or 4-byte header is ${bytes} bytes long (3 to 127, or 130 to 65,539)`);
   const payload = bytes - header;
-  if (payload < 1 || payload > 65_535) throw new Error(`floor: a frame of ${bytes} bytes is not one this benchmark writes (3 to 65,539)`);
   const frame = Buffer.alloc(bytes, 0x78);
   frame[0] = 0x81;
   if (header === 2) frame[1] = payload;
@@ -104,7 +107,7 @@ export async function runFloor(o: FloorOptions): Promise<FloorResult> {
 
 if (require.main === module) {
   runStandalone('floor', async (progress) => {
-    const r = await runFloor({ sockets: numberFlag('sockets', 5000), rounds: numberFlag('rounds', 40), frameBytes: numberFlag('frame-bytes', 188), pauseMs: numberFlag('pause-ms', 200), progress });
+    const r = await runFloor({ sockets: numberFlag('sockets', 5000), rounds: numberFlag('rounds', 40), frameBytes: numberFlag('frame-bytes', FANOUT_FRAME_BYTES), pauseMs: numberFlag('pause-ms', 200), progress });
     progress(`${r.sockets} sockets, ${r.frameBytes}-byte frame: writer CPU p50 ${r.writerCpuMs.p50} ms, p99 ${r.writerCpuMs.p99} ms; first write → last socket p50 ${r.lastMs.p50} ms, p99 ${r.lastMs.p99} ms`);
     return r;
   });

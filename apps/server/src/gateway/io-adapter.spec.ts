@@ -100,7 +100,6 @@ describe('RookeryIoAdapter.bindMessageHandlers', () => {
     app.useWebSocketAdapter(new RookeryIoAdapter(app, { clientNodes: [] }));
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
-    url = url.replace('[::1]', '127.0.0.1');
   });
 
   after(async () => {
