@@ -1,11 +1,13 @@
 import { connect } from 'node:net';
+import { SHARED_READ_BUFFER } from './lib/lean-ws';
 import { onCommand, report } from './lib/processes';
 import { wallNow } from './lib/percentiles';
 
 /**
  * The reading side of bench/floor.ts: `sockets` TCP connections to the writer, each read into
- * one shared buffer (as the fan-out's lean clients read). After each round it reports when the
- * last socket had all of that round's bytes; at the end, what each socket received in all.
+ * the lean clients' one shared buffer (as the fan-out's spectators read). After each round it
+ * reports when the last socket had all of that round's bytes; at the end, what each socket
+ * received in all.
  * Config (JSON) as argv[2]: { port, sockets, frameBytes }.
  */
 export interface FloorReaderConfig {
@@ -20,7 +22,6 @@ export type FloorReaderMessage =
   | { type: 'totals'; min: number; max: number };
 
 function main(c: FloorReaderConfig): void {
-  const shared = Buffer.allocUnsafe(64 * 1024);
   const got = new Array<number>(c.sockets).fill(0);
   let total = 0;
   let round = 0;
@@ -36,7 +37,7 @@ function main(c: FloorReaderConfig): void {
     const to = Math.min(c.sockets, from + BATCH);
     let open = 0;
     for (let i = from; i < to; i++) {
-      const s = connect({ host: '127.0.0.1', port: c.port, onread: { buffer: shared, callback: (n: number) => (onBytes(i, n), true) } });
+      const s = connect({ host: '127.0.0.1', port: c.port, onread: { buffer: SHARED_READ_BUFFER, callback: (n: number) => (onBytes(i, n), true) } });
       s.once('connect', () => {
         if (++open < to - from) return;
         if (to === c.sockets) void report({ type: 'ready' });

@@ -1,5 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { textFrame } from '../apps/server/src/gateway/fanout-adapter';
 import type { FloorReaderConfig, FloorReaderMessage } from './floor-reader';
 import { checkFileLimit, numberFlag, runStandalone } from './lib/cli';
 import { summarize, wallNow, type Summary } from './lib/percentiles';
@@ -45,15 +46,8 @@ export function textFrameOf(bytes: number): Buffer {
   // A 2-byte header carries payloads up to 125 bytes, a 4-byte one 126 to 65,535: no frame is 128 or 129 bytes long.
   const header = bytes <= 127 ? 2 : bytes >= 130 && bytes <= 65_539 ? 4 : 0;
   if (header === 0 || bytes < 3) throw new Error(`floor: no WebSocket frame with a 2- or 4-byte header is ${bytes} bytes long (3 to 127, or 130 to 65,539)`);
-  const payload = bytes - header;
-  const frame = Buffer.alloc(bytes, 0x78);
-  frame[0] = 0x81;
-  if (header === 2) frame[1] = payload;
-  else {
-    frame[1] = 126;
-    frame.writeUInt16BE(payload, 2);
-  }
-  return frame;
+  // The frame the node's FanoutAdapter writes, around a payload of the size that makes `bytes`.
+  return textFrame('x'.repeat(bytes - header));
 }
 
 export async function runFloor(o: FloorOptions): Promise<FloorResult> {
