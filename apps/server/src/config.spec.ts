@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { LOG_VERSION } from './chess/entry';
 import { ConfigError, loadConfig, type ServerConfig } from './config';
@@ -79,6 +80,8 @@ describe('loadConfig', () => {
       snapshotTrailingEntries: 5000,
       // A factor of 4 between full collections (heap.ts).
       heapGrowthPercent: 300,
+      // One write thread beside the event loop where there is a second CPU for it, none otherwise.
+      fanoutThreads: availableParallelism() >= 2 ? 1 : 0,
       logLevel: 'info',
     };
     assert.deepEqual(c, expected);
@@ -274,6 +277,8 @@ describe('loadConfig', () => {
       ['--log-version', 'LOG_VERSION', 1, LOG_VERSION, 'logVersion'],
       // 0: V8's own choice.
       ['--heap-growth-percent', 'HEAP_GROWTH_PERCENT', 0, 1000, 'heapGrowthPercent'],
+      // 0: the event loop writes every broadcast itself.
+      ['--fanout-threads', 'FANOUT_THREADS', 0, 8, 'fanoutThreads'],
     ];
     for (const [flag, variable, min, max, key] of bounds) {
       assert.equal(loadConfig([...FLAGS, flag, String(min)], {})[key], min, `${flag} ${min}`);

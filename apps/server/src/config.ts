@@ -2,6 +2,7 @@ import { parseAddress, type NodeId, type PeerAddress } from '@rookery/raft';
 import { LOG_VERSION } from './chess/entry';
 import { TrustedProxies } from './http/client-ip';
 import { DEFAULT_HEAP_GROWTH_PERCENT } from './heap';
+import { defaultWriteThreads } from './gateway/write-threads';
 
 /**
  * The node's configuration, from flags and environment variables (flags win), checked at start:
@@ -66,6 +67,8 @@ export interface ServerConfig {
   snapshotTrailingEntries: number;
   /** How far V8 lets the heap grow past what a full collection left before the next one, in percent (heap.ts); 0: V8's own choice. */
   heapGrowthPercent: number;
+  /** Threads that write a popular game's broadcasts beside the event loop (WriteThreads); 0: the event loop writes them all. */
+  fanoutThreads: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -102,6 +105,7 @@ export const CONFIG_OPTIONS = [
   ['snapshot-log-percent', 'SNAPSHOT_LOG_PERCENT', "…and once those entries hold this percentage of the last snapshot's bytes (0: by count alone)"],
   ['snapshot-trailing-entries', 'SNAPSHOT_TRAILING_ENTRIES', 'log entries kept behind a snapshot'],
   ['heap-growth-percent', 'HEAP_GROWTH_PERCENT', 'grow the JavaScript heap by this percentage of what a full garbage collection left before the next (0: V8 decides; see heap.ts)'],
+  ['fanout-threads', 'FANOUT_THREADS', "threads that write a game's broadcasts to its spectators beside the event loop, 0 to 8 (default: 1 on a machine with 2 or more CPUs, else 0)"],
   ['log-level', 'LOG_LEVEL', 'debug, info, warn or error'],
 ] as const;
 const OPTIONS = CONFIG_OPTIONS;
@@ -222,6 +226,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     snapshotLogPercent: int('snapshot-log-percent', 100, 0, 100_000),
     snapshotTrailingEntries: int('snapshot-trailing-entries', 5000, 0, 1_000_000_000),
     heapGrowthPercent: int('heap-growth-percent', DEFAULT_HEAP_GROWTH_PERCENT, 0, 1000),
+    fanoutThreads: int('fanout-threads', defaultWriteThreads(), 0, 8),
     logLevel: logLevel as ServerConfig['logLevel'],
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -5,6 +5,7 @@ import { until } from '@rookery/raft/testing';
 import { Server, type Socket } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { FanoutAdapter, SWEEP_CHUNK, textFrame } from './fanout-adapter';
+import { WriteThreads } from './write-threads';
 
 /**
  * FanoutAdapter on a real Socket.IO server and real socket.io-client sockets (WebSocket and
@@ -19,17 +20,25 @@ interface Harness {
   adapter: () => FanoutAdapter;
 }
 
-async function start(): Promise<Harness> {
+async function start(threads?: WriteThreads): Promise<Harness> {
   const http = createServer();
-  const io = new Server(http, { adapter: FanoutAdapter, pingInterval: 25_000, pingTimeout: 20_000 });
+  const io = new Server(http, { adapter: FanoutAdapter.withWriteThreads(threads), pingInterval: 25_000, pingTimeout: 20_000 });
   io.on('connection', (s) => {
     const rooms = (s.handshake.auth as { rooms?: string[] }).rooms ?? [];
     for (const r of rooms) void s.join(r);
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
-  return { http, io, url, adapter: () => io.of('/').adapter as FanoutAdapter };
+  const adapter = (): FanoutAdapter => io.of('/').adapter as FanoutAdapter;
+  // With write threads, every turn hands them their share, however few its sockets.
+  if (threads !== undefined) adapter().threadMinimum = 1;
+  return { http, io, url, adapter };
 }
+
+/** Sockets written the finished frame in one write, by the event loop or a write thread. */
+const directly = (sent: FanoutAdapter['sent']): number => sent.direct + sent.thread;
+/** Sockets written, whichever way. */
+const written = (sent: FanoutAdapter['sent']): number => sent.direct + sent.thread + sent.engine;
 
 /** A client in `rooms`, with every event it receives recorded in order as [event, ...args]. */
 async function member(h: Harness, rooms: string[], transports: ('websocket' | 'polling')[] = ['websocket']): Promise<{ c: ClientSocket; got: unknown[][]; server: Socket }> {
@@ -69,15 +78,24 @@ describe('textFrame', () => {
   });
 });
 
-describe('FanoutAdapter', () => {
+// Every promise holds alike with the event loop writing every socket and with a write thread
+// taking its share of every turn (a real thread, writing the real sockets).
+for (const withThread of [false, true])
+describe(withThread ? 'FanoutAdapter with a write thread' : 'FanoutAdapter', () => {
   let h: Harness;
+  let threads: WriteThreads | undefined;
   const clients: ClientSocket[] = [];
   before(async () => {
-    h = await start();
+    if (withThread) {
+      threads = WriteThreads.start(1)!;
+      await until(() => threads!.ready, 10_000, 'the write thread online');
+    }
+    h = await start(threads);
   });
   after(async () => {
     for (const c of clients) c.disconnect();
     await new Promise<void>((r) => h.io.close(() => r()));
+    await threads?.close();
   });
   const join = async (rooms: string[], transports?: ('websocket' | 'polling')[]): ReturnType<typeof member> => {
     const m = await member(h, rooms, transports);
@@ -102,7 +120,7 @@ describe('FanoutAdapter', () => {
     await until(() => a.got.length >= 6, 3000, 'six events');
     assert.deepEqual(a.got, [['b', 1], ['own', 2], ['own', 3], ['b', 4], ['own', 5], ['b', 6]]);
     const sent = h.adapter().sent;
-    assert.deepEqual([sent.direct - before.direct, sent.engine - before.engine], [2, 1], 'the first and last directly, the middle one queued');
+    assert.deepEqual([directly(sent) - directly(before), sent.engine - before.engine], [2, 1], 'the first and last directly, the middle one queued');
   });
 
   it('reaches every member once, WebSocket and long-polling alike, and nobody outside the room', async () => {
@@ -118,14 +136,14 @@ describe('FanoutAdapter', () => {
     for (const m of members) assert.deepEqual(m.got, want);
     assert.deepEqual(outsider.got, []);
     const sent = h.adapter().sent;
-    assert.equal(sent.direct - before.direct + sent.engine - before.engine, 80, 'four members, twenty broadcasts');
+    assert.equal(written(sent) - written(before), 80, 'four members, twenty broadcasts');
     assert.ok(sent.engine - before.engine >= 20, 'the long-polling member always goes through Engine.IO');
-    assert.ok(sent.direct - before.direct >= 3, 'the idle WebSockets take the first broadcast directly');
+    assert.ok(directly(sent) - directly(before) >= 3, 'the idle WebSockets take the first broadcast directly');
   });
 
   it('sends large and non-ASCII payloads intact (the 16-bit and 64-bit length forms)', async () => {
     const a = await join(['big']);
-    const before = h.adapter().sent.direct;
+    const before = directly(h.adapter().sent);
     const big = '♜'.repeat(30_000); // 90,000 bytes in UTF-8
     h.io.to('big').emit('view', { fen: big });
     await until(() => a.got.length >= 1, 3000, 'the large event');
@@ -133,7 +151,7 @@ describe('FanoutAdapter', () => {
     h.io.to('big').emit('view', { fen: 'é'.repeat(100) });
     await until(() => a.got.length >= 2, 3000, 'the medium event');
     assert.deepEqual(a.got, [['view', { fen: big }], ['view', { fen: 'é'.repeat(100) }]]);
-    assert.equal(h.adapter().sent.direct - before, 2);
+    assert.equal(directly(h.adapter().sent) - before, 2);
   });
 
   it('sends binary packets through Engine.IO, attachments and all', async () => {
@@ -143,7 +161,7 @@ describe('FanoutAdapter', () => {
     await until(() => a.got.length >= 1, 3000, 'the binary event');
     const [event, blob, tail] = a.got[0]!;
     assert.deepEqual([event, [...new Uint8Array(blob as ArrayBuffer)], tail], ['blob', [1, 2, 3], 'tail']);
-    assert.deepEqual([h.adapter().sent.direct - before.direct, h.adapter().sent.engine - before.engine], [0, 1]);
+    assert.deepEqual([directly(h.adapter().sent) - directly(before), h.adapter().sent.engine - before.engine], [0, 1]);
   });
 
   it('drops a volatile broadcast for a socket with a write in flight, and sends it to an idle one', async () => {
@@ -179,7 +197,36 @@ describe('FanoutAdapter', () => {
     // The first clock is dropped here (only the backlog was ahead of it); the move is handed to
     // Engine.IO, written behind the frame; the second clock too, and Engine.IO drops it (the
     // move's write still awaits the kernel). Both clocks are lost, as stock Socket.IO loses them.
-    assert.deepEqual([sent.direct - before.direct, sent.engine - before.engine], [1, 2]);
+    assert.deepEqual([directly(sent) - directly(before), sent.engine - before.engine], [1, 2]);
+  });
+
+  it("keeps a slow reader's frames whole and in order when its socket fills up partway through one", async () => {
+    const slow = await join(['full']);
+    const before = { ...h.adapter().sent };
+    // The client stops reading its TCP socket: the node's side of it fills.
+    const tcp = (slow.c.io.engine.transport as unknown as { ws: { _socket: { pause(): void; resume(): void } } }).ws._socket;
+    tcp.pause();
+    const serverWs = (slow.server.conn.transport as unknown as { socket: { bufferedAmount: number } }).socket;
+    // Frames just under what a write thread takes (64 KB), until one is left partly unwritten.
+    const fill = (i: number): string => String.fromCharCode(97 + (i % 26)).repeat(60_000);
+    let n = 0;
+    while (serverWs.bufferedAmount === 0 && n < 2000) {
+      h.io.to('full').emit('fill', n, fill(n));
+      n++;
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(serverWs.bufferedAmount > 0, `the socket never filled in ${n} frames`);
+    h.io.to('full').emit('after', 1);
+    h.io.to('full').emit('after', 2);
+    tcp.resume();
+    await until(() => slow.got.length >= n + 2, 30_000, `${n} frames and two events`);
+    await new Promise((r) => setTimeout(r, 30));
+    const want = [...Array.from({ length: n }, (_, i) => ['fill', i, fill(i)]), ['after', 1], ['after', 2]];
+    assert.equal(slow.got.length, want.length);
+    slow.got.forEach((g, i) => assert.deepEqual(g, want[i], `event ${i}`));
+    const sent = h.adapter().sent;
+    assert.equal(written(sent) - written(before), n + 2);
+    if (withThread) assert.ok(sent.thread - before.thread >= n - 1, `the write thread wrote the frames the socket took whole (${sent.thread - before.thread} of ${n})`);
   });
 
   it('leaves several rooms and exceptions to Socket.IO: each member once, the excepted none', async () => {
@@ -204,7 +251,7 @@ describe('FanoutAdapter', () => {
     assert.deepEqual({ ...h.adapter().sent }, before);
     // The mover's answer (any packet of its own) takes its pending broadcast out first.
     mover.server.emit('answer', 1);
-    assert.equal(h.adapter().sent.direct + h.adapter().sent.engine - before.direct - before.engine, 1, 'the mover\'s frame only');
+    assert.equal(written(h.adapter().sent) - written(before), 1, 'the mover\'s frame only');
     await until(() => mover.got.length >= 2 && watcher.got.length >= 1, 3000, 'the broadcast and the answer');
     await new Promise((r) => setTimeout(r, 30));
     assert.deepEqual(mover.got, [['moved', 1], ['answer', 1]]);
@@ -250,8 +297,8 @@ describe('FanoutAdapter', () => {
     const byId = new Map(joined.map((m) => [m.server.id, m]));
     // The sweep takes the room's members in the order they joined.
     const [m0, m1, m2, m3, m4] = [...adapter.rooms.get('chunked')!].map((id) => byId.get(id)!) as [typeof joined[0], typeof joined[0], typeof joined[0], typeof joined[0], typeof joined[0]];
-    const base = adapter.sent.direct + adapter.sent.engine;
-    const written = (): number => adapter.sent.direct + adapter.sent.engine - base;
+    const base = written(adapter.sent);
+    const sweptSoFar = (): number => written(adapter.sent) - base;
     adapter.chunk = 2;
     try {
       h.io.to('chunked').emit('e', 1);
@@ -259,7 +306,7 @@ describe('FanoutAdapter', () => {
       const seen: number[] = [];
       await new Promise<void>((resolve) => {
         const probe = (): void => {
-          seen.push(written());
+          seen.push(sweptSoFar());
           if (seen.length === 1) {
             // Between the first two chunks: m0 has had the event, m4 has not.
             m0.server.emit('own', 0);

@@ -1,6 +1,7 @@
 import { Adapter, type BroadcastOptions } from 'socket.io-adapter';
 import type { Namespace, Socket } from 'socket.io';
 import type { Packet } from 'socket.io-parser';
+import { BATCH_CAPACITY, FRAME_CAPACITY, type WriteThreads } from './write-threads';
 
 /**
  * What the fast path reads of Engine.IO's connection and its `ws` socket: the same fields
@@ -14,8 +15,16 @@ interface EngineConnection {
     name: string;
     writable: boolean;
     perMessageDeflate?: unknown;
-    socket?: { readyState: number; bufferedAmount: number; _sender?: { sendFrame?: (list: Buffer[], cb?: () => void) => void } };
+    socket?: IdleWebSocket;
   };
+}
+
+/** `ws`'s WebSocket, as far as the fast path reads it: its state, its send queue, its sender and its TCP socket. */
+interface IdleWebSocket {
+  readyState: number;
+  bufferedAmount: number;
+  _sender?: { sendFrame?: (list: Buffer[], cb?: () => void) => void };
+  _socket?: { encrypted?: boolean; _handle?: { fd?: number } | null };
 }
 
 interface SocketInternals {
@@ -35,7 +44,12 @@ interface Deferred {
   places?: Map<Socket, number>;
   /** Members a flush already wrote it to, which the sweep skips (none, mostly). */
   flushed?: Set<Socket>;
+  /** Writes it to one member, whichever way suits the socket (see broadcast). */
   write: (socket: Socket) => void;
+  /** The finished WebSocket frame, when it has one (a text packet), for the write threads. */
+  frame: Buffer | undefined;
+  /** Tells the socket's outgoing listeners of it, for a member the write threads wrote. */
+  notify: (socket: Socket) => void;
 }
 
 /**
@@ -45,6 +59,12 @@ interface Deferred {
  * turns per move, and the node's other games and Raft's messages get through between them.
  */
 export const SWEEP_CHUNK = 500;
+
+/**
+ * The fewest sockets a turn hands to the write threads (see WriteThreads): below it, waking them
+ * costs more than the writes they would take off the event loop.
+ */
+export const THREAD_MINIMUM = 64;
 
 const WS_OPEN = 1;
 
@@ -96,16 +116,41 @@ export function textFrame(text: string): Buffer {
  * that a popular game's move does not hold the node's other games for the whole of its fan-out;
  * anything Socket.IO broadcasts its own way (several rooms, exceptions, everyone) first writes
  * them all.
+ *
+ * With write threads (`withWriteThreads`, the node's --fanout-threads), a turn of at least
+ * `threadMinimum` sockets is shared: the threads write the finished frame to the idle WebSockets
+ * in the last part of the turn's sockets while the event loop writes the first part, then the
+ * event loop writes what a thread's write left (see WriteThreads). The writes are the fan-out's
+ * cost, so a move reaches 5,000 spectators in about the time half of them took. A listener of
+ * `onAnyOutgoing` runs in the event loop's part, while the threads write theirs: it must not
+ * close other sockets then (none of Rookery's does).
  */
 export class FanoutAdapter extends Adapter {
-  /** Sockets a one-room broadcast wrote directly, and handed to Engine.IO (which drops a volatile packet for a socket with a write in flight). */
-  readonly sent = { direct: 0, engine: 0 };
+  /**
+   * Sockets a one-room broadcast wrote directly (the event loop), through the write threads, and
+   * handed to Engine.IO (which drops a volatile packet for a socket with a write in flight).
+   */
+  readonly sent = { direct: 0, thread: 0, engine: 0 };
+  /** The threads that take part of each turn's writes (see WriteThreads), if any: set by `withWriteThreads`. */
+  protected readonly writeThreads: WriteThreads | undefined = undefined;
+  /** The fewest sockets a turn hands to the write threads (see THREAD_MINIMUM); tests set it lower. */
+  threadMinimum = THREAD_MINIMUM;
   /** Deferred broadcasts, oldest first. */
   private readonly pending: Deferred[] = [];
   /** Sockets a turn's sweep writes (see SWEEP_CHUNK); tests set it lower. */
   chunk = SWEEP_CHUNK;
   private sweeping: NodeJS.Immediate | undefined;
   private readonly hooked = new WeakSet<Socket>();
+  /** The sockets of the batch the write threads have, in the order handed over (reused). */
+  private readonly handed: Socket[] = [];
+
+  /** This adapter, for Socket.IO to construct, with `threads` taking part of each broadcast's writes. */
+  static withWriteThreads(threads: WriteThreads | undefined): typeof FanoutAdapter {
+    if (threads === undefined) return FanoutAdapter;
+    return class extends FanoutAdapter {
+      protected override readonly writeThreads = threads;
+    };
+  }
 
   override addAll(id: string, rooms: Set<string>): void {
     super.addAll(id, rooms);
@@ -150,17 +195,63 @@ export class FanoutAdapter extends Adapter {
     while (this.pending.length > 0) {
       const d = this.pending[0]!;
       const end = Math.min(d.members.length, d.cursor + budget);
-      const flushed = d.flushed;
-      for (let i = d.cursor; i < end; i++) {
-        const socket = d.members[i]!;
-        if (flushed?.has(socket) !== true && socket.connected) d.write(socket);
-      }
+      for (let from = d.cursor; from < end; from += BATCH_CAPACITY) this.write(d, from, Math.min(end, from + BATCH_CAPACITY));
       budget -= end - d.cursor;
       d.cursor = end;
       if (end < d.members.length) break;
       this.pending.shift();
     }
     if (this.pending.length > 0) this.sweeping = setImmediate(() => this.sweep(false));
+  }
+
+  /**
+   * Writes `d` to its members from `from` to `to` (at most BATCH_CAPACITY) that have not had it
+   * and are connected. With write threads ready and enough sockets, the threads take their
+   * share from the end of the run (the idle WebSockets in it: the rest go the usual way) while
+   * the event loop writes the start; then whatever a thread's write left (a slow reader's
+   * socket took part of the frame, or none) goes through the socket, before anything else can
+   * be written to it.
+   */
+  private write(d: Deferred, from: number, to: number): void {
+    const threads = this.writeThreads;
+    const frame = d.frame;
+    const flushed = d.flushed;
+    const due = (socket: Socket): boolean => flushed?.has(socket) !== true && socket.connected;
+    if (threads === undefined || frame === undefined || frame.length > FRAME_CAPACITY || to - from < this.threadMinimum || !threads.ready) {
+      for (let i = from; i < to; i++) if (due(d.members[i]!)) d.write(d.members[i]!);
+      return;
+    }
+    const split = to - Math.round((to - from) * threads.share);
+    const handed = this.handed;
+    handed.length = 0;
+    threads.reset();
+    for (let i = split; i < to; i++) {
+      const socket = d.members[i]!;
+      if (!due(socket)) continue;
+      const fd = idleDescriptor((socket as unknown as SocketInternals).conn);
+      if (fd === undefined) d.write(socket);
+      else {
+        threads.add(fd);
+        handed.push(socket);
+      }
+    }
+    if (handed.length > 0) threads.begin(frame);
+    for (let i = from; i < split; i++) if (due(d.members[i]!)) d.write(d.members[i]!);
+    if (handed.length === 0) return;
+    const took = threads.finish();
+    for (let j = 0; j < handed.length; j++) {
+      const socket = handed[j]!;
+      const n = took[j]!;
+      if (n === 0) {
+        // The kernel took none of it: the socket's own write queues it (or meets its error).
+        d.write(socket);
+        continue;
+      }
+      d.notify(socket);
+      this.sent.thread++;
+      if (n < frame.length) sendRest((socket as unknown as SocketInternals).conn, frame.subarray(n));
+    }
+    handed.length = 0;
   }
 
   override broadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (clientCount: number) => void, ack: (...args: unknown[]) => void): void {
@@ -209,25 +300,45 @@ export class FanoutAdapter extends Adapter {
       if (socket !== undefined) members.push(socket);
     }
     if (members.length === 0) return;
-    this.pending.push({ members, cursor: 0, write: send });
+    this.pending.push({ members, cursor: 0, write: send, frame, notify: (socket) => (socket as unknown as SocketInternals).notifyOutgoingListeners?.(packet) });
     this.sweeping ??= setImmediate(() => this.sweep(false));
   }
 }
 
 /**
- * Writes `frame` straight to the socket's WebSocket if nothing is ahead of it: 'written'.
- * Otherwise 'backlog' when only bytes the kernel has not taken yet are (a slow reader), and
- * 'engine' for anything else (long-polling, mid-upgrade, Engine.IO packets queued or in flight).
+ * The socket's WebSocket if a frame written now would be its next bytes; otherwise 'backlog'
+ * when only bytes the kernel has not taken yet are ahead (a slow reader), and 'engine' for
+ * anything else (long-polling, mid-upgrade, Engine.IO packets queued or in flight).
  */
-function writeDirect(conn: EngineConnection, frame: Buffer): 'written' | 'backlog' | 'engine' {
+function idleWebSocket(conn: EngineConnection): IdleWebSocket | 'backlog' | 'engine' {
   if (conn.readyState !== 'open' || conn.writeBuffer.length !== 0) return 'engine';
   const t = conn.transport;
   // (Engine.IO 6.6 never compresses a WebSocket; the check guards a version that might.)
   if (t.name !== 'websocket' || !t.writable || t.perMessageDeflate) return 'engine';
   const ws = t.socket;
-  const sendFrame = ws?._sender?.sendFrame;
-  if (ws === undefined || ws.readyState !== WS_OPEN || typeof sendFrame !== 'function') return 'engine';
-  if (ws.bufferedAmount !== 0) return 'backlog';
-  sendFrame.call(ws._sender, [frame]);
+  if (ws === undefined || ws.readyState !== WS_OPEN || typeof ws._sender?.sendFrame !== 'function') return 'engine';
+  return ws.bufferedAmount !== 0 ? 'backlog' : ws;
+}
+
+/** Writes `frame` straight to the socket's WebSocket if nothing is ahead of it ('written'); see idleWebSocket for the rest. */
+function writeDirect(conn: EngineConnection, frame: Buffer): 'written' | 'backlog' | 'engine' {
+  const ws = idleWebSocket(conn);
+  if (typeof ws === 'string') return ws;
+  ws._sender!.sendFrame!.call(ws._sender, [frame]);
   return 'written';
+}
+
+/** The file descriptor of the socket's TCP connection, if its WebSocket is idle and plain TCP (not TLS): what a write thread may write to. */
+function idleDescriptor(conn: EngineConnection): number | undefined {
+  const ws = idleWebSocket(conn);
+  if (typeof ws === 'string') return undefined;
+  const tcp = ws._socket;
+  const fd = tcp?._handle?.fd;
+  return tcp?.encrypted !== true && typeof fd === 'number' && fd > 2 ? fd : undefined;
+}
+
+/** Writes the rest of a frame a write thread started, through the socket's WebSocket: ahead of anything else it will write. */
+function sendRest(conn: EngineConnection, rest: Buffer): void {
+  const ws = conn.transport.socket!;
+  ws._sender!.sendFrame!.call(ws._sender, [rest]);
 }

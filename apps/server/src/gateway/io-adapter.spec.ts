@@ -97,7 +97,7 @@ describe('RookeryIoAdapter.bindMessageHandlers', () => {
 
   before(async () => {
     app = await NestFactory.create(ProbeModule, { logger: false });
-    app.useWebSocketAdapter(new RookeryIoAdapter(app, { clientNodes: [] }));
+    app.useWebSocketAdapter(new RookeryIoAdapter(app, { clientNodes: [], fanoutThreads: 0 }));
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
   });

@@ -7,17 +7,27 @@ import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { ServerConfig } from '../config';
 import { FanoutAdapter } from './fanout-adapter';
+import { WriteThreads } from './write-threads';
 
 /**
  * Socket.IO's server options, set once: small payloads, a cheaper room broadcast, a heartbeat
  * HAProxy's tunnel timeout outlasts, and CORS for the client nodes' origins only.
  */
 export class RookeryIoAdapter extends IoAdapter {
+  /** The node's fan-out write threads, shared by its namespaces; stopped with the application. */
+  private readonly threads: WriteThreads | undefined;
+
   constructor(
     app: INestApplicationContext,
-    private readonly config: Pick<ServerConfig, 'clientNodes'>,
+    private readonly config: Pick<ServerConfig, 'clientNodes' | 'fanoutThreads'>,
   ) {
     super(app);
+    this.threads = WriteThreads.start(config.fanoutThreads);
+  }
+
+  override async dispose(): Promise<void> {
+    await super.dispose();
+    await this.threads?.close();
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
@@ -25,8 +35,9 @@ export class RookeryIoAdapter extends IoAdapter {
     return super.createIOServer(port, {
       ...options,
       maxHttpBufferSize: MAX_PAYLOAD_BYTES,
-      // Rooms broadcast a finished WebSocket frame to idle sockets in one write each.
-      adapter: FanoutAdapter,
+      // Rooms broadcast a finished WebSocket frame to idle sockets in one write each, part of
+      // them from the write threads.
+      adapter: FanoutAdapter.withWriteThreads(this.threads),
       pingInterval: 25_000,
       pingTimeout: 20_000,
       // Reconnecting clients resume by version (game:watch), not by Socket.IO's connection-state

@@ -76,16 +76,17 @@ export class Metrics {
    * Sockets reached by this node's one-room broadcasts (a game's events, its clock syncs), by
    * path: read from the Socket.IO adapter at scrape time (see FanoutAdapter).
    */
-  watchBroadcasts(read: () => { readonly direct: number; readonly engine: number }): void {
+  watchBroadcasts(read: () => { readonly direct: number; readonly thread: number; readonly engine: number }): void {
     new Counter({
       name: 'rookery_broadcast_sockets_total',
-      help: 'Sockets one-room broadcasts went to, by path: "direct" (the finished frame in one write) or "engine" (handed to Engine.IO: long-polling, busy or slow sockets, binary packets)',
+      help: 'Sockets one-room broadcasts went to, by path: "direct" (the finished frame in one write from the event loop), "thread" (the same, from a fan-out write thread) or "engine" (handed to Engine.IO: long-polling, busy or slow sockets, binary packets)',
       labelNames: ['path'] as const,
       registers: [this.registry],
       collect() {
         const sent = read();
         this.reset();
         this.inc({ path: 'direct' }, sent.direct);
+        this.inc({ path: 'thread' }, sent.thread);
         this.inc({ path: 'engine' }, sent.engine);
       },
     });
