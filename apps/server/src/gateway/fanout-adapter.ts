@@ -217,10 +217,10 @@ export class FanoutAdapter extends Adapter {
     const frame = d.frame;
     const flushed = d.flushed;
     const due = (socket: Socket): boolean => flushed?.has(socket) !== true && socket.connected;
-    if (threads === undefined || frame === undefined || frame.length > FRAME_CAPACITY || to - from < this.threadMinimum || !threads.ready) {
-      for (let i = from; i < to; i++) if (due(d.members[i]!)) d.write(d.members[i]!);
-      return;
-    }
+    const writeRun = (a: number, b: number): void => {
+      for (let i = a; i < b; i++) if (due(d.members[i]!)) d.write(d.members[i]!);
+    };
+    if (threads === undefined || frame === undefined || frame.length > FRAME_CAPACITY || to - from < this.threadMinimum || !threads.ready) return writeRun(from, to);
     const split = to - Math.round((to - from) * threads.share);
     const handed = this.handed;
     handed.length = 0;
@@ -235,23 +235,29 @@ export class FanoutAdapter extends Adapter {
         handed.push(socket);
       }
     }
-    if (handed.length > 0) threads.begin(frame);
-    for (let i = from; i < split; i++) if (due(d.members[i]!)) d.write(d.members[i]!);
-    if (handed.length === 0) return;
-    const took = threads.finish();
-    for (let j = 0; j < handed.length; j++) {
-      const socket = handed[j]!;
-      const n = took[j]!;
-      if (n === 0) {
-        // The kernel took none of it: the socket's own write queues it (or meets its error).
-        d.write(socket);
-        continue;
+    if (handed.length === 0) return writeRun(from, split);
+    threads.begin(frame);
+    try {
+      writeRun(from, split);
+    } finally {
+      // Collected however the event loop's part ended (an outgoing listener may throw): a frame
+      // a thread started is finished before anything else can be written to its socket.
+      const took = threads.finish();
+      for (let j = 0; j < handed.length; j++) {
+        const n = took[j]!;
+        if (n > 0 && n < frame.length) sendRest((handed[j]! as unknown as SocketInternals).conn, frame.subarray(n));
       }
-      d.notify(socket);
-      this.sent.thread++;
-      if (n < frame.length) sendRest((socket as unknown as SocketInternals).conn, frame.subarray(n));
+      for (let j = 0; j < handed.length; j++) {
+        const socket = handed[j]!;
+        // The kernel took none of it: the socket's own write queues it (or meets its error).
+        if (took[j] === 0) d.write(socket);
+        else {
+          d.notify(socket);
+          this.sent.thread++;
+        }
+      }
+      handed.length = 0;
     }
-    handed.length = 0;
   }
 
   override broadcastWithAck(packet: Packet, opts: BroadcastOptions, clientCountCallback: (clientCount: number) => void, ack: (...args: unknown[]) => void): void {
