@@ -397,3 +397,35 @@ describe('move rate limit (--move-rate 5)', () => {
     assert.deepEqual(await white.move(g.gameId, 'rate-w-6', 'd4'), { ok: true, gameId: g.gameId, version: 6 });
   });
 });
+
+describe('a crowd of spectators on one node (--fanout-threads 1)', () => {
+  // More connections than the default per-address limit, all from this test's address.
+  const h = harness(['--fanout-threads', '1', '--max-connections-per-ip', '200']);
+
+  it("every spectator gets every event once and in order, and the node's write thread wrote to them", async () => {
+    const leader = h.leader();
+    const g = await h.newGame('crowd', leader, leader);
+    // A room over THREAD_MINIMUM (64): each broadcast's turn is shared with the write thread.
+    const crowd = await Promise.all(Array.from({ length: 120 }, (_, i) => h.connect(leader, { session: `crowd-watcher-${i}` })));
+    for (const w of crowd) assert.ok((await w.watch(g.gameId)).ok);
+    const threadWrites = async (): Promise<number> => {
+      const metrics = await (await fetch(`${leader.url}/metrics`)).text();
+      return Number(/^rookery_broadcast_sockets_total\{path="thread"\} (\d+)$/m.exec(metrics)?.[1] ?? 'NaN');
+    };
+    const before = await threadWrites();
+    const sans = ['d4', 'd5', 'c4', 'e6', 'Nc3', 'Nf6'];
+    for (const [i, san] of sans.entries()) {
+      const ack = await (i % 2 === 0 ? g.white : g.black).move(g.gameId, `crowd-${i}`, san);
+      assert.ok(ack.ok, JSON.stringify(ack));
+    }
+    const last = (await httpView(leader, g.gameId))!.version;
+    for (const w of crowd) {
+      await w.waitForVersion(g.gameId, last);
+      const versions = w.events.filter((e) => e.gameId === g.gameId && e.version > 3).map((e) => e.version);
+      assert.deepEqual(versions, Array.from({ length: last - 3 }, (_, i) => i + 4), 'every event once, in order');
+    }
+    const wrote = (await threadWrites()) - before;
+    // About half of the crowd's frames for each of the six moves (the thread takes half of a turn).
+    assert.ok(wrote >= sans.length * 40, `the write thread wrote ${wrote} frames for ${sans.length} moves to ${crowd.length} spectators`);
+  });
+});

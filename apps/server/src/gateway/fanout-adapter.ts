@@ -121,7 +121,8 @@ export function textFrame(text: string): Buffer {
  * `threadMinimum` sockets is shared: the threads write the finished frame to the idle WebSockets
  * in the last part of the turn's sockets while the event loop writes the first part, then the
  * event loop writes what a thread's write left (see WriteThreads). The writes are the fan-out's
- * cost, so a move reaches 5,000 spectators in about the time half of them took. A listener of
+ * cost, and this puts them on as many CPUs as there are writers (`npm run bench`'s fan-out
+ * phase shows what that gains on a given machine). A listener of
  * `onAnyOutgoing` runs in the event loop's part, while the threads write theirs: it must not
  * close other sockets then (none of Rookery's does).
  */
