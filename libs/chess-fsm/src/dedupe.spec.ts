@@ -178,7 +178,7 @@ describe('what makes a request the same', () => {
   });
 });
 
-describe('failed commands are not remembered', () => {
+describe('an unmarked failed command is not remembered (the rule before log version 4)', () => {
   it('a move refused (not your turn) succeeds when retried after the state changed', () => {
     const m = machine();
     ok(m.apply(create('c1', 'g'), 0));
@@ -207,6 +207,53 @@ describe('failed commands are not remembered', () => {
     refused(m.apply(join('j1', 'nope'), 5), 'ERR_UNKNOWN_GAME');
     refused(m.apply(create('c2', 'g'), 5), 'ERR_GAME_EXISTS');
     assert.equal(bytes(m), before);
+  });
+});
+
+describe('a command marked once (log version 4 on): its first answer is final, a refusal included', () => {
+  const once = (b: Body): Body => ({ ...b, once: true });
+
+  it('a second copy of a move refused (not your turn) is refused again after the state changed, and the game does not take it', () => {
+    const m = machine();
+    ok(m.apply(once(create('c1', 'g')), 0));
+    ok(m.apply(once(join('j1', 'g')), 0));
+    ok(m.apply(once(move('m1', 'g', 'white', 'e4')), 1));
+    const first = m.apply(once(move('early', 'g', 'white', 'd4')), 2);
+    refused(first, 'ERR_NOT_YOUR_TURN');
+    ok(m.apply(once(move('m2', 'g', 'black', 'e5')), 3));
+    const before = bytes(m);
+    // The same command again (a proposal sent again after a leader change): the first answer.
+    const copy = m.apply(once(move('early', 'g', 'white', 'd4')), 3);
+    assert.deepEqual(copy, { result: first.result, events: [] });
+    assert.equal(bytes(m), before, 'nothing changed');
+    assert.deepEqual(m.view('g')!.moves.map((x) => x.san), ['e4', 'e5']);
+    // Precheck says so before proposing; a new request id is a new command, and plays.
+    assert.deepEqual(m.precheck(once(move('early', 'g', 'white', 'd4'))), first.result);
+    ok(m.apply(once(move('later', 'g', 'white', 'd4')), 5));
+  });
+
+  it('a kept refusal outlives a snapshot and restore, and is the same bytes there', () => {
+    const m = machine();
+    const first = m.apply(once(join('j1', 'g')), 0);
+    refused(first, 'ERR_UNKNOWN_GAME');
+    ok(m.apply(once(create('c1', 'g')), 1));
+    const restored = ChessMachine.fromSnapshot(m.snapshot());
+    assert.equal(bytes(restored), bytes(m));
+    assert.deepEqual(restored.apply(once(join('j1', 'g')), 2), { result: first.result, events: [] });
+    assert.equal(restored.view('g')!.seats.black, null, 'the seat is still free');
+  });
+
+  it('a request id kept as a refusal and reused for another command is ERR_REQUEST_ID_REUSED, as for a success', () => {
+    const m = machine();
+    ok(m.apply(once(create('c1', 'g')), 0));
+    refused(m.apply(once(join('x', 'nope')), 1), 'ERR_UNKNOWN_GAME');
+    refused(m.apply(once(join('x', 'g')), 2), 'ERR_REQUEST_ID_REUSED');
+  });
+
+  it('refuses once with any value but true, changing nothing', () => {
+    const m = machine();
+    for (const v of [false, 1, 'true', null]) refused(m.apply({ ...create('c1', 'g'), once: v }, 0), 'ERR_MALFORMED');
+    assert.equal(m.size, 0);
   });
 });
 

@@ -1,10 +1,13 @@
-import type { CommandOk } from './types';
+import type { CommandResult } from './types';
 
 /**
  * The applied request ids (Raft dissertation §6.3): a command whose (session, request id) was
- * already applied gets its first result back instead of being applied again. Only successful
- * results are kept: a failed command changed nothing, so applying its retry afresh is the same
- * as if the first attempt had never reached the log.
+ * already applied gets its first result back instead of being applied again. Successful results
+ * are kept, and refusals of commands marked `once` (log version 4 on). An unmarked refusal is
+ * not: that was the rule before version 4, when a refused command's second copy was applied
+ * afresh. A refusal changes nothing, but its answer may already have reached the client, and a
+ * second copy applied to a game that has moved on since could succeed: the client would have
+ * been told no, and the move made anyway.
  *
  * Bounded by size and by age in entry time. Entry time never goes backwards, so insertion order
  * is also age order and both bounds evict from the front. The front is found through a queue of
@@ -15,7 +18,7 @@ import type { CommandOk } from './types';
 interface Entry {
   readonly key: string;
   readonly at: number;
-  readonly result: CommandOk;
+  readonly result: CommandResult;
   readonly what: string;
 }
 
@@ -35,12 +38,12 @@ export class Dedupe {
   }
 
   /** The first answer to (session, requestId), and what that command was (its type and game). */
-  find(session: string, requestId: string, at: number): { result: CommandOk; what: string } | undefined {
+  find(session: string, requestId: string, at: number): { result: CommandResult; what: string } | undefined {
     const hit = this.seen.get(key(session, requestId));
     return hit !== undefined && hit.at > at - this.ttlMs ? hit : undefined;
   }
 
-  remember(session: string, requestId: string, at: number, result: CommandOk, what: string): void {
+  remember(session: string, requestId: string, at: number, result: CommandResult, what: string): void {
     const k = key(session, requestId);
     // A key seen before (and expired) moves to the back: insertion order must stay age order.
     this.seen.delete(k);
@@ -70,11 +73,11 @@ export class Dedupe {
     return [...this.seen];
   }
 
-  toJSON(): [string, number, CommandOk, string][] {
+  toJSON(): [string, number, CommandResult, string][] {
     return [...this.seen].map(([k, v]) => [k, v.at, v.result, v.what]);
   }
 
-  load(saved: [string, number, CommandOk, string][]): void {
+  load(saved: [string, number, CommandResult, string][]): void {
     this.seen.clear();
     this.order = [];
     this.head = 0;

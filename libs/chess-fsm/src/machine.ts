@@ -63,7 +63,8 @@ export class ChessMachine {
     const first = this.dedupe.find(command.session, command.requestId, at);
     if (first !== undefined) {
       if (first.what !== what) return { result: reused(command, first.what), events: [] };
-      return { result: { ...first.result, duplicate: true }, events: [] };
+      // A kept refusal is answered as it was (it is frozen, and changed nothing).
+      return { result: first.result.ok ? { ...first.result, duplicate: true } : first.result, events: [] };
     }
     const events: GameEvent[] = [];
     if (this.job !== undefined && 'gameId' in command) {
@@ -73,7 +74,7 @@ export class ChessMachine {
     const result = this.dispatch(command, at, events);
     // Frozen: the answer kept for retries is the one handed out.
     Object.freeze(result);
-    if (result.ok) this.dedupe.remember(command.session, command.requestId, at, result, what);
+    if (result.ok || command.once === true) this.dedupe.remember(command.session, command.requestId, at, result, what);
     return { result, events };
   }
 
@@ -86,7 +87,7 @@ export class ChessMachine {
     if (!parsed.ok) return parsed;
     const c = parsed.command;
     const first = this.dedupe.find(c.session, c.requestId, this.clock);
-    if (first !== undefined) return first.what === identity(c) ? undefined : reused(c, first.what);
+    if (first !== undefined) return first.what !== identity(c) ? reused(c, first.what) : first.result.ok ? undefined : first.result;
     return precheck('gameId' in c ? this.games.get(c.gameId) : undefined, c, this.games.size, this.options.maxGames, this.clock);
   }
 

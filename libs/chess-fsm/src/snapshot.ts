@@ -1,6 +1,6 @@
 import { GameClock } from './clock';
 import { Game, type Seat } from './game';
-import type { Clocks, Color, CommandOk, EndReason, GameEvent, GameResult, GameStatus, MachineOptions, TimeControl } from './types';
+import type { Clocks, Color, CommandResult, EndReason, GameEvent, GameResult, GameStatus, MachineOptions, TimeControl } from './types';
 
 /**
  * The snapshot: the whole machine as UTF-8 JSON lines. A game is stored as its position (FEN), its
@@ -101,7 +101,7 @@ export interface MachineState {
   options: MachineOptions;
   clock: number;
   games: Game[];
-  dedupe: [string, number, CommandOk, string][];
+  dedupe: [string, number, CommandResult, string][];
 }
 
 // TextEncoder is part of every JavaScript runtime this runs on, but not of the ES library the
@@ -134,7 +134,7 @@ export function encodeSnapshot(state: MachineState): Uint8Array {
 }
 
 /** The dedupe table as the job keeps it: the entries themselves (never changed once made), or saved tuples. */
-type DedupeRows = readonly (readonly [string, { at: number; result: CommandOk; what: string }])[];
+type DedupeRows = readonly (readonly [string, { at: number; result: CommandResult; what: string }])[];
 
 /**
  * A snapshot of the machine as it was when the job began, encoded a few games per `step`, so a
@@ -155,7 +155,7 @@ export class SnapshotJob {
     private readonly options: MachineOptions,
     private readonly clock: number,
     private readonly games: readonly Game[],
-    private readonly dedupe: DedupeRows | [string, number, CommandOk, string][],
+    private readonly dedupe: DedupeRows | [string, number, CommandResult, string][],
   ) {
     this.lines = new Array<Uint8Array | Captured | undefined>(games.length);
     games.forEach((g, i) => this.pending.set(g, i));
@@ -194,7 +194,7 @@ export class SnapshotJob {
     }
     for (; n < units && this.dedupeLines.length * DEDUPE_PER_LINE < this.dedupe.length; n++) {
       const from = this.dedupeLines.length * DEDUPE_PER_LINE;
-      const rows = this.dedupe.slice(from, from + DEDUPE_PER_LINE).map((r): [string, number, CommandOk, string] => (r.length === 2 ? [r[0], r[1].at, r[1].result, r[1].what] : r));
+      const rows = this.dedupe.slice(from, from + DEDUPE_PER_LINE).map((r): [string, number, CommandResult, string] => (r.length === 2 ? [r[0], r[1].at, r[1].result, r[1].what] : r));
       this.dedupeLines.push(utf8.encode(JSON.stringify(rows)));
     }
     if (this.next < this.games.length || this.dedupeLines.length * DEDUPE_PER_LINE < this.dedupe.length) return false;
@@ -286,8 +286,8 @@ export function decodeSnapshot(data: Uint8Array): MachineState {
   if (head.format !== FORMAT) throw new Error(`chess-fsm snapshot: format ${JSON.stringify(head.format)}, expected ${FORMAT}`);
   const games: Game[] = [];
   for (let i = 0; i < head.games; i++) games.push(loadGame(next<SavedGame>(), head.options.historyLimit));
-  const dedupe: [string, number, CommandOk, string][] = [];
-  for (let i = 0; i < head.dedupeLines; i++) for (const d of next<[string, number, CommandOk, string][]>()) dedupe.push(d);
+  const dedupe: [string, number, CommandResult, string][] = [];
+  for (let i = 0; i < head.dedupeLines; i++) for (const d of next<[string, number, CommandResult, string][]>()) dedupe.push(d);
   if (start !== data.length) throw new Error(`chess-fsm snapshot: ${data.length - start} bytes after the last line`);
   return { options: head.options, clock: head.clock, dedupe, games };
 }

@@ -28,7 +28,13 @@ const TIME_CONTROL: FieldRule = {
   },
 };
 
-const BASE: Shape = { type: { check: () => undefined }, requestId: pattern(ID, '1-64 letters, digits or _ . : -'), session: pattern(ID, '1-64 letters, digits or _ . : -') };
+const BASE: Shape = {
+  type: { check: () => undefined },
+  requestId: pattern(ID, '1-64 letters, digits or _ . : -'),
+  session: pattern(ID, '1-64 letters, digits or _ . : -'),
+  // Written by the proposing server (CommandBase.once), never by a client.
+  once: oneOf([true], 'true when given', true),
+};
 const GAME_ID = pattern(PATTERNS.gameId, '1-32 letters, digits, _ or -');
 const TOKEN = pattern(PATTERNS.token, '16-128 letters, digits, _ or -');
 const SEAT: Shape = { ...BASE, gameId: GAME_ID, token: TOKEN };

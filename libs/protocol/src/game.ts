@@ -32,6 +32,13 @@ export interface TimeControl {
 export interface CommandBase {
   requestId: string;
   session: string;
+  /**
+   * Written by the proposing server from log version 4 on, never by a client: the command's
+   * first answer is final, a refusal included. A second copy of it in the log (a proposal the
+   * server sent again after a leader change, while the first copy survived) gets that answer
+   * back instead of being applied afresh to a game that has moved on since.
+   */
+  once?: true;
 }
 
 export interface CreateCommand extends CommandBase {

@@ -16,8 +16,10 @@ const VERSION = 1;
  *      later ply (see commandForLog).
  *   3  a move carries what the proposer found it to do (`found`, MoveFound): the replicas take
  *      it rather than find the move again with the rules engine.
+ *   4  every command is marked `once` (CommandBase.once): its first answer is final, a refusal
+ *      included, so a second copy of it in the log cannot succeed where the first was refused.
  */
-export const LOG_VERSION = 3;
+export const LOG_VERSION = 4;
 const HEAD = 9;
 
 export function encodeEntry(command: object, at: number): Uint8Array {

@@ -23,6 +23,15 @@ describe('the command as it goes into the log', () => {
     assert.equal(commandForLog(move, 3), move);
   });
 
+  it('from log version 4 every command is marked once, its first answer final; the command itself is not changed', () => {
+    const move: Command = { type: 'move', requestId: 'r4', session: 'session-1', gameId: 'game-1', token: 'token-0123456789abcdef', move: 'e2e4', ply: 3 };
+    const resign: Command = { type: 'resign', requestId: 'r5', session: 'session-1', gameId: 'game-1', token: 'token-0123456789abcdef' };
+    assert.deepEqual(commandForLog(move, 4), { ...move, once: true });
+    assert.deepEqual(commandForLog(resign, 4), { ...resign, once: true });
+    assert.equal(commandForLog(resign, 3), resign, 'not below 4');
+    assert.equal(move.once, undefined);
+  });
+
   it('a move without a ply, and any other command, go in as they are', () => {
     const move: Command = { type: 'move', requestId: 'r2', session: 'session-1', gameId: 'game-1', token: 'token-0123456789abcdef', move: 'Nf3' };
     const resign: Command = { type: 'resign', requestId: 'r3', session: 'session-1', gameId: 'game-1', token: 'token-0123456789abcdef' };

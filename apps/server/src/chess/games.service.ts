@@ -171,12 +171,17 @@ export class GamesService {
  * From version 3 a move also carries `found`, what precheck found it to do on this replica
  * (MoveFound): the replicas applying it while the game is still where it was found skip the
  * rules engine's search and tests.
+ *
+ * From version 4 every command is marked `once`: the replicas keep its first answer, a refusal
+ * included, so a second copy of it (a proposal sent again after a leader change) is answered
+ * as the first was and never applied to a game that has moved on since.
  */
 export function commandForLog(command: Command, logVersion: number, found?: MoveFound): Command {
-  if (command.type !== 'move') return command;
-  if (found !== undefined && logVersion >= 3) return { ...command, found };
-  if (command.ply === undefined || logVersion >= 2) return command;
-  const { ply: _checked, ...rest } = command;
+  const c: Command = logVersion >= 4 ? { ...command, once: true } : command;
+  if (c.type !== 'move') return c;
+  if (found !== undefined && logVersion >= 3) return { ...c, found };
+  if (c.ply === undefined || logVersion >= 2) return c;
+  const { ply: _checked, ...rest } = c;
   return rest;
 }
 

@@ -63,15 +63,19 @@ export class Referee implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.node.status().role !== 'leader') return;
     for (const [gameId, deadline] of this.deadlines) {
       if (deadline > now) continue;
-      const requestId = `flag:${gameId}:${deadline}`;
-      if (this.inFlight.has(requestId)) continue;
-      this.inFlight.add(requestId);
+      // One flag in flight per deadline; each attempt its own request id, since a refusal is final
+      // for its id (log version 4): a flag refused as early (a new leader's clock behind the old
+      // one's) is proposed again as a new command.
+      const key = `${gameId}:${deadline}`;
+      if (this.inFlight.has(key)) continue;
+      this.inFlight.add(key);
+      const requestId = `flag:${gameId}:${deadline.toString(36)}:${now.toString(36)}`;
       void this.games
         .execute({ type: 'flag', requestId, session: `node-${this.node.id}`, gameId })
         .then((r) => {
           if (!r.ok && r.error.code !== 'ERR_GAME_OVER' && r.error.code !== 'ERR_NOT_FLAGGED') this.log.warn(`flag in game ${gameId} (deadline ${deadline}): ${r.error.code} ${r.error.message}`);
         })
-        .finally(() => this.inFlight.delete(requestId));
+        .finally(() => this.inFlight.delete(key));
     }
     if (now - this.lastSweep >= SWEEP_EVERY_MS) {
       this.lastSweep = now;

@@ -47,16 +47,16 @@ async function sameEverywhere(nodes: readonly NodeHandle[], gameId: string, plie
 
 /**
  * A rolling upgrade between log formats, with real server processes: a node of the older build
- * (here one started with --log-version 2, reading what that build reads) holds the cluster's log
- * at version 2 while the others read 3; restarted on the newer one, the log rises to 3, and
- * moves then carry what their proposer found (MoveFound). Games go on through both, every
+ * (here one started with --log-version 3, reading what that build reads) holds the cluster's log
+ * at version 3 while the others read 4; restarted on the newer one, the log rises to 4, and
+ * commands are then marked `once` (their first answer is final). Games go on through both, every
  * replica in step; the node rolled back below the cluster's version stops, saying why.
  */
 describe("the cluster's log version through a rolling upgrade (3 real nodes)", () => {
   let cluster: TestCluster;
   const clients: Client[] = [];
   before(async () => {
-    cluster = await TestCluster.start(3, ['--admin-token', TOKEN], { nodeArgs: { n3: ['--log-version', '2'] } });
+    cluster = await TestCluster.start(3, ['--admin-token', TOKEN], { nodeArgs: { n3: ['--log-version', '3'] } });
   });
   after(async () => {
     for (const c of clients) c.close();
@@ -64,11 +64,11 @@ describe("the cluster's log version through a rolling upgrade (3 real nodes)", (
   });
 
   it('stays at what every member reads, rises once the last is upgraded, and the games agree on every replica throughout', async () => {
-    assert.equal(LOG_VERSION, 3, 'this test is of the step from 2 to 3');
+    assert.equal(LOG_VERSION, 4, 'this test is of the step from 3 to 4');
     const [n1, n2, n3] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
-    // It rises from 1 as far as all read: 2.
-    const held = await allVersions(cluster.nodes, (v) => v.logVersions.n1 === 3 && v.logVersions.n2 === 3 && v.logVersions.n3 === 2 && v.clusterLogVersion === 2, "every node's version in the log, and the cluster's at 2");
-    assert.deepEqual(held.map((v) => v.logVersion), [3, 3, 2]);
+    // It rises from 1 as far as all read: 3.
+    const held = await allVersions(cluster.nodes, (v) => v.logVersions.n1 === 4 && v.logVersions.n2 === 4 && v.logVersions.n3 === 3 && v.clusterLogVersion === 3, "every node's version in the log, and the cluster's at 3");
+    assert.deepEqual(held.map((v) => v.logVersion), [4, 4, 3]);
 
     const white = await Client.connect(n1, { session: 'lv-white' });
     const black = await Client.connect(n3, { session: 'lv-black' });
@@ -85,13 +85,13 @@ describe("the cluster's log version through a rolling upgrade (3 real nodes)", (
     };
     await play(4);
     assert.deepEqual(await sameEverywhere(cluster.nodes, gameId, 4), line.slice(0, 4));
-    assert.deepEqual((await Promise.all(cluster.nodes.map(versions))).map((v) => v?.clusterLogVersion), [2, 2, 2], 'still held at 2 by n3');
+    assert.deepEqual((await Promise.all(cluster.nodes.map(versions))).map((v) => v?.clusterLogVersion), [3, 3, 3], 'still held at 3 by n3');
 
     // n3 upgraded: stopped, and started again on the build's own version.
     cluster.kill(n3);
     cluster.argsFor(n3, []);
     await cluster.restart(n3);
-    await allVersions(cluster.nodes, (v) => v.clusterLogVersion === 3, "the cluster's log version to reach 3 on every node");
+    await allVersions(cluster.nodes, (v) => v.clusterLogVersion === 4, "the cluster's log version to reach 4 on every node");
     const blackAgain = await Client.connect(n2, { session: 'lv-black', seats: { [gameId]: joined.token } });
     clients.push(blackAgain);
     black.close();
@@ -102,14 +102,14 @@ describe("the cluster's log version through a rolling upgrade (3 real nodes)", (
     }
     assert.deepEqual(await sameEverywhere(cluster.nodes, gameId, 10), line);
 
-    // Rolled back to a build that reads only version 2, n3 cannot apply the log any more: it stops.
+    // Rolled back to a build that reads only version 3, n3 cannot apply the log any more: it stops.
     cluster.kill(n3);
-    cluster.argsFor(n3, ['--log-version', '2']);
+    cluster.argsFor(n3, ['--log-version', '3']);
     await cluster.restart(n3).catch(() => undefined);
     const deadline = Date.now() + 15_000;
     while (n3.proc?.exitCode === null && Date.now() < deadline) await sleep(100);
     assert.equal(n3.proc?.exitCode, 1, n3.output.slice(-2000));
-    assert.match(n3.output, /the cluster's log is at version 3, and this server reads up to version 2/);
-    assert.deepEqual((await Promise.all([n1, n2].map(versions))).map((v) => v?.clusterLogVersion), [3, 3], 'it never falls');
+    assert.match(n3.output, /the cluster's log is at version 4, and this server reads up to version 3/);
+    assert.deepEqual((await Promise.all([n1, n2].map(versions))).map((v) => v?.clusterLogVersion), [4, 4], 'it never falls');
   });
 });
