@@ -331,8 +331,13 @@ function idleWebSocket(conn: EngineConnection): IdleWebSocket | 'backlog' | 'eng
 function writeDirect(conn: EngineConnection, frame: Buffer): 'written' | 'backlog' | 'engine' {
   const ws = idleWebSocket(conn);
   if (typeof ws === 'string') return ws;
-  ws._sender!.sendFrame!.call(ws._sender, [frame]);
+  sendFrame(ws, frame);
   return 'written';
+}
+
+/** Hands bytes to the WebSocket's own sender (`ws`), which writes them to its socket behind anything queued. */
+function sendFrame(ws: IdleWebSocket, bytes: Buffer): void {
+  ws._sender!.sendFrame!.call(ws._sender, [bytes]);
 }
 
 /** The file descriptor of the socket's TCP connection, if its WebSocket is idle and plain TCP (not TLS): what a write thread may write to. */
@@ -346,6 +351,5 @@ function idleDescriptor(conn: EngineConnection): number | undefined {
 
 /** Writes the rest of a frame a write thread started, through the socket's WebSocket: ahead of anything else it will write. */
 function sendRest(conn: EngineConnection, rest: Buffer): void {
-  const ws = conn.transport.socket!;
-  ws._sender!.sendFrame!.call(ws._sender, [rest]);
+  sendFrame(conn.transport.socket!, rest);
 }

@@ -6,13 +6,11 @@
 import { writeSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
 
-const { control, fds, results, frame, index, threads } = workerData;
-// control: [0] the batch's generation, [1] its count of descriptors, [2] its frame's length,
-// [3 + i] the last generation thread i finished.
-const GENERATION = 0;
-const COUNT = 1;
-const LENGTH = 2;
-const DONE = 3 + index;
+const { control, fds, results, frame, index, threads, slots } = workerData;
+// control (write-threads.ts lays it out): the batch's generation, its count of descriptors, its
+// frame's length, and from slots.DONE on the last generation each thread finished.
+const { GENERATION, COUNT, LENGTH } = slots;
+const DONE = slots.DONE + index;
 const ctl = new Int32Array(control);
 const fd = new Int32Array(fds);
 const took = new Int32Array(results);

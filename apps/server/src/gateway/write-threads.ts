@@ -62,7 +62,8 @@ export class WriteThreads {
     const file = join(__dirname, 'write-thread.mjs');
     for (let index = 0; index < threads; index++) {
       const worker = new Worker(file, {
-        workerData: { control: this.control.buffer, fds: this.fds.buffer, results: this.results.buffer, frame: this.frame.buffer, index, threads },
+        // The control block's layout goes with it, so that it is written down once (here).
+        workerData: { control: this.control.buffer, fds: this.fds.buffer, results: this.results.buffer, frame: this.frame.buffer, index, threads, slots: { GENERATION, COUNT, LENGTH, DONE } },
         // write(2) and a loop: no more heap than that needs.
         resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
         // The node's own flags (tsx's loader among them) are not the thread's business.
@@ -108,8 +109,8 @@ export class WriteThreads {
   begin(frame: Uint8Array): void {
     if (!this.ready) throw new Error('write threads: not ready');
     if (frame.length > FRAME_CAPACITY) throw new RangeError(`write threads: a ${frame.length}-byte frame is over ${FRAME_CAPACITY}`);
+    // No clearing of results: the threads write one for every descriptor of the batch.
     this.frame.set(frame);
-    this.results.fill(0, 0, this.count);
     this.control[COUNT] = this.count;
     this.control[LENGTH] = frame.length;
     this.out = true;
