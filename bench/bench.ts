@@ -9,13 +9,15 @@ import { closedTable, latencyChart, rateTable, type ClosedRow, type RateRow } fr
 import { cpuMs } from './lib/cpu';
 import { watchContention } from './lib/contention';
 import { machineBusy, sched } from './lib/schedstat';
+import { gcText, watchGc, type NodeGc } from './lib/gc';
 
 /**
  * `npm run bench` — the full stack under load: a 3-node cluster (fsync on, production settings)
  * and a load generator in its own process.
  *   1. constant arrival rates over HTTP (2, 3, 5, 10, 100, 1,000, 2,000, 5,000 moves/s …),
  *      stopping once p99 passes 1 s: the table of the write-up that motivated Rookery; each
- *      level also says how busy the machine was and how long the nodes queued for a CPU;
+ *      level also says how busy the machine was, how long the nodes queued for a CPU, and how
+ *      long each node's main thread spent collecting garbage (with its full collections);
  *   2. a closed loop at 1, 16, 64 and 256 players over Socket.IO, on a fresh cluster (with
  *      --vs-etcd, a fresh 3-member etcd under puts the size of a move's entry beside it, each
  *      level run on one and then the other, and the ratios);
@@ -102,8 +104,13 @@ interface LevelCpu {
 }
 
 type Quantiles = { p50: number; p99: number };
-/** A rate level's row in the results' rateCpus: its LevelCpu, and how late the load generator sent its moves (ms). */
-type RateLevelCpu = LevelCpu & { rate: number; sentLate: Quantiles };
+/**
+ * A rate level's row in the results' rateCpus: its LevelCpu, how late the load generator sent its
+ * moves (ms), and each node's garbage collection (leader first). Traced on a 2-vCPU machine, a
+ * level's stalls lined up with a node's full collection, leader or follower: its marking threads
+ * take CPU the other nodes' event loops are waiting for.
+ */
+type RateLevelCpu = LevelCpu & { rate: number; sentLate: Quantiles; gc: NodeGc[] };
 
 /**
  * From the call to `stop`: the CPUs each of `pids` used and the machine's busy CPUs (1 = one CPU
@@ -138,11 +145,11 @@ async function rates(target: string, nodes: readonly NodeHandle[], games: BenchG
   for (const rate of RATES) {
     saveGames(file, games);
     progress(`rates: ${rate} moves/s for ${warmup} + ${seconds} s`);
-    let from: { queueing: ReturnType<typeof watchQueueing>; contention: ReturnType<typeof watchContention> } | undefined;
+    let from: { queueing: ReturnType<typeof watchQueueing>; contention: ReturnType<typeof watchContention>; gc: ReturnType<typeof watchGc> } | undefined;
     const r = await load<RateRow & { plies: Record<string, number>; errorCodes: Record<string, number>; cpuMs: number; late: Quantiles }>(
       join(__dirname, 'load.ts'),
       ['--mode', 'rate', '--target', target, '--games', file, '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(warmup)],
-      () => (from = { queueing: watchQueueing(pids), contention: watchContention() }),
+      () => (from = { queueing: watchQueueing(pids), contention: watchContention(), gc: watchGc(nodes.map((n) => n.url)) }),
     );
     saveGames(file, games, r.plies);
     rows.push({ rate, achieved: r.achieved, p50: r.p50, p90: r.p90, p95: r.p95, p99: r.p99, max: r.max, errors: r.errors });
@@ -151,11 +158,12 @@ async function rates(target: string, nodes: readonly NodeHandle[], games: BenchG
     if (from !== undefined) {
       const { ms, used, machine, waitMsPerSec } = from.queueing.stop();
       const { foreign, cpus } = from.contention.stop();
+      const gc = await from.gc.stop();
       // The load generator counted its own CPU from the same start, to its end (just before now).
       const loadGenerator = Math.round((r.cpuMs / ms) * 100) / 100;
       const c: LevelCpu = { leader: used[0]!, followers: used.slice(1), loadGenerator, foreign, machine, cpus, waitMsPerSec };
-      cpu.push({ rate, ...c, sentLate: { p50: r.late.p50, p99: r.late.p99 } });
-      level = `; ${levelCpuText(c)}`;
+      cpu.push({ rate, ...c, sentLate: { p50: r.late.p50, p99: r.late.p99 }, gc });
+      level = `; ${levelCpuText(c)}; ${gcText(gc)}`;
     }
     done(`rates: ${rate}/s → ${r.achieved}/s achieved, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors${codes.length > 0 ? ` (${codes.join(', ')})` : ''}; sent late by the load generator p50 ${r.late.p50} ms, p99 ${r.late.p99} ms${level}`);
     if (r.p99 > 1000) break;

@@ -4,5 +4,5 @@ export { RedisServer } from './redis';
 export { HAPROXY_BIN, HaproxyProcess, type ServerState } from './haproxy';
 // Legal games that stay in play: the benchmark's load and long e2e games.
 export { playout, playouts } from './moves';
-// One sample off a node's /metrics text.
-export { metricOf } from './metrics';
+// One sample, or every sample of a labelled name, off a node's /metrics text.
+export { metricOf, metricSeries } from './metrics';
