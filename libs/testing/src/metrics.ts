@@ -4,12 +4,7 @@
  * (`name{...} value`) and a longer name that starts with this one are not it.
  */
 export function metricOf(text: string, name: string): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name} `)) continue;
-    const value = line.slice(name.length + 1).trim().split(' ')[0];
-    return value === '+Inf' ? Infinity : value === '-Inf' ? -Infinity : Number(value);
-  }
-  return undefined;
+  return metricSeries(text, name).get('');
 }
 
 /**
