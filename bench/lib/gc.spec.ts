@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { TestCluster } from '@rookery/testing';
 import { gcBetween, gcText, gcTotals, gcTotalsOf, watchGc } from './gc';
 
-/** Scrapes of a node's /metrics (each some tens of KB of garbage) enough for several collections; a few hundred make one. */
+/** Scrapes of a node's /metrics, each some tens of KB of garbage: far more than a collection takes (7–20 did it here). */
 const MAX_SCRAPES = 5000;
 
 describe('the bench’s garbage-collection figures', () => {
