@@ -35,14 +35,14 @@ export async function settle(cluster: TestCluster, timeoutMs = 10_000): Promise<
 
 /** Each node's newest snapshot index (its /metrics `rookery_raft_snapshot_index`; -1 when it does not answer). */
 export function snapshotIndexes(nodes: readonly NodeHandle[]): Promise<number[]> {
-  return Promise.all(
-    nodes.map(async (n) => {
-      const text = await fetch(`${n.url}/metrics`)
-        .then((r) => r.text())
-        .catch(() => '');
-      return metricOf(text, 'rookery_raft_snapshot_index') ?? -1;
-    }),
-  );
+  return Promise.all(nodes.map(async (n) => metricOf(await metricsText(n.url), 'rookery_raft_snapshot_index') ?? -1));
+}
+
+/** A node's /metrics text; '' when it does not answer. */
+export function metricsText(url: string): Promise<string> {
+  return fetch(`${url}/metrics`)
+    .then((r) => r.text())
+    .catch(() => '');
 }
 
 export type { NodeHandle, TestCluster };

@@ -1,4 +1,5 @@
 import { metricSeries } from '@rookery/testing';
+import { metricsText } from './cluster';
 
 const SUM = 'rookery_process_nodejs_gc_duration_seconds_sum';
 const COUNT = 'rookery_process_nodejs_gc_duration_seconds_count';
@@ -29,14 +30,7 @@ export function gcBetween(from: readonly GcTotals[], to: readonly GcTotals[], ms
 
 /** Reads each node's GC totals (a node that does not answer reads as none). */
 export function gcTotals(urls: readonly string[]): Promise<GcTotals[]> {
-  return Promise.all(
-    urls.map(async (url) => {
-      const text = await fetch(`${url}/metrics`)
-        .then((r) => r.text())
-        .catch(() => '');
-      return gcTotalsOf(text);
-    }),
-  );
+  return Promise.all(urls.map(async (url) => gcTotalsOf(await metricsText(url))));
 }
 
 /** Starts reading each node's GC now; `stop` reads again and gives each node's GC since, in the order of `urls`. */

@@ -177,12 +177,16 @@ export class GamesService {
  * as the first was and never applied to a game that has moved on since.
  */
 export function commandForLog(command: Command, logVersion: number, found?: MoveFound): Command {
-  const c: Command = logVersion >= 4 ? { ...command, once: true } : command;
-  if (c.type !== 'move') return c;
-  if (found !== undefined && logVersion >= 3) return { ...c, found };
-  if (c.ply === undefined || logVersion >= 2) return c;
-  const { ply: _checked, ...rest } = c;
-  return rest;
+  // One copy at most, on every proposal's path: the marks go onto it together.
+  const once = logVersion >= 4;
+  if (command.type === 'move') {
+    if (found !== undefined && logVersion >= 3) return once ? { ...command, once, found } : { ...command, found };
+    if (command.ply !== undefined && logVersion < 2) {
+      const { ply: _checked, ...rest } = command;
+      return rest;
+    }
+  }
+  return once ? { ...command, once } : command;
 }
 
 function unavailable(code: GatewayErrorCode, message: string): Outcome {
